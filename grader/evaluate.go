@@ -1,0 +1,186 @@
+package grader
+
+import (
+	"fmt"
+	"time"
+)
+
+// check is one rubric line: a pure function over a student's view of the
+// snapshot. The checks of each area live in that area's file.
+type check struct {
+	id    string
+	area  string
+	title Text
+	// hint is what to do when the check does not pass; a verdict may give a
+	// more precise one.
+	hint Text
+	// needs are checks that must pass before this one is judged; otherwise
+	// it is blocked.
+	needs []string
+	judge func(v *view) verdict
+}
+
+// verdict is what a judge function decides.
+type verdict struct {
+	status   Status
+	msg      Text
+	hint     *Text // overrides the check's hint
+	evidence []string
+}
+
+func passed(msg Text, evidence ...string) verdict {
+	return verdict{status: StatusPass, msg: msg, evidence: evidence}
+}
+
+func warned(msg Text, evidence ...string) verdict {
+	return verdict{status: StatusWarn, msg: msg, evidence: evidence}
+}
+
+func failed(msg Text, evidence ...string) verdict {
+	return verdict{status: StatusFail, msg: msg, evidence: evidence}
+}
+
+// withHint replaces the check's generic hint by one fitted to what was found.
+func (vd verdict) withHint(h Text) verdict {
+	vd.hint = &h
+	return vd
+}
+
+// catalog is every check in handout order: the order of the student's
+// checklist and of the grid's columns.
+var catalog = concatChecks(networkChecks, auroraChecks, webChecks, albChecks, ingressChecks)
+
+func concatChecks(groups ...[]check) []check {
+	var all []check
+	for _, g := range groups {
+		all = append(all, g...)
+	}
+	return all
+}
+
+// CheckInfo describes a check for listings and column headers.
+type CheckInfo struct {
+	ID    string
+	Area  string
+	Title Text
+}
+
+// Catalog lists every known check in handout order.
+func Catalog() []CheckInfo {
+	out := make([]CheckInfo, len(catalog))
+	for i, c := range catalog {
+		out[i] = CheckInfo{ID: c.id, Area: c.area, Title: c.title}
+	}
+	return out
+}
+
+// Evaluate judges one student's resources in snap against the rubric. prev
+// is what the previous scan remembered of the student (zero on the first).
+// It is pure: the same inputs give the same report.
+func Evaluate(r *Rubric, snap *Snapshot, st Student, prev Memory) Report {
+	v := newView(r, snap, st, prev)
+	rep := Report{Student: st, MaxScore: r.MaxScore()}
+	for _, c := range catalog {
+		setting, _ := r.Setting(c.id)
+		if !setting.Enabled {
+			continue
+		}
+		vd := v.blockedBy(c.needs)
+		if vd == nil {
+			judged := c.judge(v)
+			vd = &judged
+		}
+		res := Result{
+			CheckID:    c.id,
+			Status:     vd.status,
+			Required:   setting.Required,
+			MaxPoints:  setting.Points,
+			Message:    vd.msg,
+			Evidence:   vd.evidence,
+			ObservedAt: snap.TakenAt,
+		}
+		if !setting.Required {
+			res.MaxPoints = 0
+		}
+		if res.Status.Passed() {
+			res.Points = res.MaxPoints
+		} else if vd.hint != nil {
+			res.Hint = *vd.hint
+		} else {
+			res.Hint = c.hint
+		}
+		v.results[c.id] = res
+		rep.Score += res.Points
+		rep.Results = append(rep.Results, res)
+	}
+	rep.Memory = v.remember()
+	return rep
+}
+
+// remember is what the next scan needs of this one. A writer that cannot be
+// seen now (cluster gone for a moment) does not erase the one remembered.
+func (v *view) remember() Memory {
+	m := v.prev
+	if w := v.writerID(); w != "" {
+		m.WriterChanged = m.WriterChanged || v.writerChangedSincePrev()
+		m.Writer = w
+	}
+	return m
+}
+
+// writerChangedSincePrev reports whether the writer differs from the one the
+// previous scan saw.
+func (v *view) writerChangedSincePrev() bool {
+	w := v.writerID()
+	return v.prev.Writer != "" && w != "" && norm(v.prev.Writer) != norm(w)
+}
+
+// blockedBy returns a blocked verdict naming the first prerequisite that was
+// judged and did not pass, or nil. A disabled prerequisite blocks nothing.
+func (v *view) blockedBy(needs []string) *verdict {
+	for _, id := range needs {
+		res, judged := v.results[id]
+		if !judged || res.Status.Passed() {
+			continue
+		}
+		vd := verdict{
+			status: StatusBlocked,
+			msg: Text{
+				JA: fmt.Sprintf("前提のチェック %s が未達成のため、判定していません", id),
+				EN: fmt.Sprintf("Not judged: the prerequisite %s has not passed", id),
+			},
+			hint: &Text{
+				JA: fmt.Sprintf("先に %s を完了してください", id),
+				EN: fmt.Sprintf("Complete %s first", id),
+			},
+		}
+		return &vd
+	}
+	return nil
+}
+
+// ErrorReport is the report of a student whose target could not be looked
+// at: every check is error, with the reason, and earns nothing.
+func ErrorReport(r *Rubric, st Student, reason Text, at time.Time, prev Memory) Report {
+	rep := Report{Student: st, MaxScore: r.MaxScore(), Memory: prev}
+	for _, c := range catalog {
+		setting, _ := r.Setting(c.id)
+		if !setting.Enabled {
+			continue
+		}
+		maxPoints := setting.Points
+		if !setting.Required {
+			maxPoints = 0
+		}
+		rep.Results = append(rep.Results, Result{
+			CheckID:    c.id,
+			Status:     StatusError,
+			Required:   setting.Required,
+			MaxPoints:  maxPoints,
+			Message:    reason,
+			Hint:       Text{JA: "講師に連絡してください(受講者の作業の問題ではありません)", EN: "Tell the instructor (this is not a problem with your work)"},
+			ObservedAt: at,
+		})
+	}
+	return rep
+}

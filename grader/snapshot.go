@@ -1,0 +1,249 @@
+package grader
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"time"
+)
+
+// Target is one set of AWS credentials in one region: everything a single
+// set of Describe calls can see. Students who share an account, region and
+// role share a target and are scanned together.
+type Target struct {
+	AccountID  string
+	Region     string
+	RoleARN    string // empty: the grader's own credentials
+	ExternalID string
+}
+
+// String names the target in logs and messages. It never includes the
+// external id, which is a shared secret between the grader and the account.
+func (t Target) String() string {
+	if t.RoleARN == "" {
+		return fmt.Sprintf("%s/%s", t.AccountID, t.Region)
+	}
+	return fmt.Sprintf("%s/%s via %s", t.AccountID, t.Region, t.RoleARN)
+}
+
+// Source produces the Snapshot of one target. awssource reads real AWS; sim
+// simulates a class.
+type Source interface {
+	Snapshot(ctx context.Context, t Target) (*Snapshot, error)
+}
+
+// Snapshot is the AWS state of one target at one moment, as plain structs.
+// Checks read only this; they never call AWS.
+type Snapshot struct {
+	Target  Target
+	TakenAt time.Time
+	// AWSCalls is the number of AWS API operations the snapshot took (not
+	// counting SDK retries, which are in Retries).
+	AWSCalls int
+	Retries  int
+	// CallsByOperation counts calls per "Service.Operation".
+	CallsByOperation map[string]int
+
+	VPCs             []VPC
+	Subnets          []Subnet
+	RouteTables      []RouteTable
+	InternetGateways []InternetGateway
+	Instances        []Instance
+	Images           []Image
+	SecurityGroups   []SecurityGroup
+
+	LoadBalancers []LoadBalancer
+	Listeners     []Listener
+	TargetGroups  []TargetGroup
+
+	DBSubnetGroups []DBSubnetGroup
+	DBClusters     []DBCluster
+	DBInstances    []DBInstance
+	RDSEvents      []RDSEvent
+
+	indexOnce sync.Once
+	index     *index // built on first use by Evaluate; see index.go
+}
+
+type VPC struct {
+	ID        string
+	Name      string // tag Name
+	CIDR      string
+	IsDefault bool
+}
+
+type Subnet struct {
+	ID                  string
+	Name                string
+	VPCID               string
+	AZ                  string
+	CIDR                string
+	MapPublicIPOnLaunch bool
+}
+
+type RouteTable struct {
+	ID    string
+	VPCID string
+	// Main is true when this is the VPC's main route table, used by every
+	// subnet without an explicit association.
+	Main      bool
+	SubnetIDs []string // explicit associations
+	Routes    []Route
+}
+
+type Route struct {
+	DestinationCIDR     string
+	DestinationIPv6CIDR string
+	GatewayID           string // igw-…, local, vgw-…
+	NatGatewayID        string
+	State               string // active, blackhole
+}
+
+type InternetGateway struct {
+	ID     string
+	Name   string
+	VPCIDs []string // attached VPCs
+}
+
+type Instance struct {
+	ID               string
+	Name             string
+	State            string // pending, running, stopping, stopped, shutting-down, terminated
+	Type             string
+	AZ               string
+	VPCID            string
+	SubnetID         string
+	PublicIP         string
+	PrivateIP        string
+	ImageID          string
+	KeyName          string
+	SecurityGroupIDs []string
+	LaunchTime       time.Time
+}
+
+type Image struct {
+	ID           string
+	Name         string
+	Description  string
+	State        string // pending, available, failed, …
+	OwnerID      string
+	CreationDate string
+}
+
+type SecurityGroup struct {
+	ID          string
+	Name        string // GroupName
+	Description string
+	VPCID       string
+	Inbound     []Permission
+}
+
+// Permission is one inbound rule set as EC2 reports it: a protocol and port
+// range opened to any number of sources.
+type Permission struct {
+	// Protocol is "tcp", "udp", "icmp", "icmpv6", "-1" (all traffic) or a
+	// protocol number such as "6".
+	Protocol string
+	// FromPort and ToPort are the port range; both are -1 or 0 for all-traffic
+	// rules, where they carry no meaning.
+	FromPort      int32
+	ToPort        int32
+	IPv4Ranges    []string
+	IPv6Ranges    []string
+	PrefixListIDs []string
+	GroupIDs      []string // referenced security groups
+}
+
+type LoadBalancer struct {
+	ARN              string
+	Name             string
+	DNSName          string
+	Type             string // application, network, gateway
+	Scheme           string // internet-facing, internal
+	State            string // active, provisioning, active_impaired, failed
+	VPCID            string
+	Zones            []LBZone
+	SecurityGroupIDs []string
+}
+
+type LBZone struct {
+	ZoneName string
+	SubnetID string
+}
+
+type Listener struct {
+	ARN             string
+	LoadBalancerARN string
+	Protocol        string
+	Port            int32
+	DefaultActions  []Action
+}
+
+type Action struct {
+	Type string // forward, redirect, fixed-response, …
+	// TargetGroupARNs are the groups a forward action sends to, from either
+	// TargetGroupArn or ForwardConfig.
+	TargetGroupARNs []string
+}
+
+type TargetGroup struct {
+	ARN              string
+	Name             string
+	Protocol         string
+	Port             int32
+	TargetType       string // instance, ip, lambda, alb
+	VPCID            string
+	LoadBalancerARNs []string
+	Targets          []TargetHealth // from DescribeTargetHealth
+}
+
+type TargetHealth struct {
+	ID          string // instance id or IP
+	Port        int32
+	AZ          string // set by AWS only for some targets; use the instance's
+	State       string // initial, healthy, unhealthy, unused, draining, unavailable
+	Reason      string
+	Description string
+}
+
+type DBSubnetGroup struct {
+	Name      string
+	VPCID     string
+	SubnetIDs []string
+}
+
+type DBCluster struct {
+	ID             string // DBClusterIdentifier
+	ARN            string
+	Status         string
+	Engine         string
+	Endpoint       string
+	ReaderEndpoint string
+	DBSubnetGroup  string
+	Members        []DBClusterMember
+}
+
+type DBClusterMember struct {
+	InstanceID string
+	IsWriter   bool
+}
+
+type DBInstance struct {
+	ID                 string // DBInstanceIdentifier
+	ClusterID          string
+	Class              string
+	Engine             string
+	AZ                 string
+	Status             string
+	PubliclyAccessible bool
+	DBSubnetGroup      string
+}
+
+type RDSEvent struct {
+	SourceID   string
+	SourceType string // db-cluster, db-instance, …
+	SourceARN  string
+	Message    string
+	Categories []string
+	Date       time.Time
+}
