@@ -1,0 +1,183 @@
+// Package sim is a simulated class: a grader.Source whose students work
+// through Step 3 of the handout over time, in one shared AWS account.
+//
+// Every student starts at the end of Step 2 and, at their own speed, creates
+// the Aurora replica, fails over, makes the AMI, launches web server #2,
+// builds the ALB and finally narrows the web security group to the ALB.
+// Some students make the handout's typical mistakes, stay stuck on them for
+// a while and then fix them; a few give up before the end.
+//
+// The state at a moment is a pure function of (Seed, login, at-Start): two
+// scans at the same moment see the same snapshot, and nothing changes after
+// Start+3×Duration.
+package sim
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strconv"
+	"time"
+
+	"labgrid/grader"
+)
+
+// Options configure a simulated class. Zero fields take the defaults.
+type Options struct {
+	// Students is the class size (default 30): logins user01…user30, or
+	// user001… from 100 students on.
+	Students int
+	// Start is when the class started (default: Now() when New is called).
+	Start time.Time
+	// Duration is about how long the fastest students take (default 20m).
+	// Every student who finishes does so before Start+3×Duration.
+	Duration time.Duration
+	// Seed picks the students' speeds and mistakes: same seed, same class.
+	Seed int64
+	// AccountID is the shared account (default "111122223333").
+	AccountID string
+	// Region is where everything lives (default "ap-northeast-1").
+	Region string
+	// Now is the clock a Snapshot is taken by (default time.Now).
+	Now func() time.Time
+}
+
+// Class is a simulated class. It is immutable after New and safe for
+// concurrent use.
+type Class struct {
+	opts   Options
+	roster []grader.Student
+	plans  map[string]*plan
+	ids    accountIDs
+}
+
+const (
+	defaultStudents  = 30
+	defaultDuration  = 20 * time.Minute
+	defaultAccountID = "111122223333"
+	defaultRegion    = "ap-northeast-1"
+)
+
+// New builds a class from opts.
+func New(opts Options) *Class {
+	if opts.Students <= 0 {
+		opts.Students = defaultStudents
+	}
+	if opts.Duration <= 0 {
+		opts.Duration = defaultDuration
+	}
+	if opts.AccountID == "" {
+		opts.AccountID = defaultAccountID
+	}
+	if opts.Region == "" {
+		opts.Region = defaultRegion
+	}
+	if opts.Now == nil {
+		opts.Now = time.Now
+	}
+	if opts.Start.IsZero() {
+		opts.Start = opts.Now()
+	}
+	c := &Class{opts: opts, plans: make(map[string]*plan, opts.Students)}
+	c.ids = newAccountIDs(opts.AccountID, opts.Region)
+	width := max(2, len(strconv.Itoa(opts.Students)))
+	for i := range opts.Students {
+		login := fmt.Sprintf("user%0*d", width, i+1)
+		c.roster = append(c.roster, grader.Student{
+			Login:       login,
+			DisplayName: displayName(opts.Seed, i),
+			AccountID:   opts.AccountID,
+			Region:      opts.Region,
+			Email:       login + "@example.com",
+		})
+		c.plans[login] = newPlan(opts.Seed, login, opts.Duration)
+	}
+	return c
+}
+
+// Roster returns the class's students in login order. They share the
+// account, so none is Dedicated.
+func (c *Class) Roster() []grader.Student {
+	return slices.Clone(c.roster)
+}
+
+// Target is the one target every student of the class is reached through.
+func (c *Class) Target() grader.Target {
+	return grader.Target{AccountID: c.opts.AccountID, Region: c.opts.Region}
+}
+
+// Snapshot returns the state of every student reached through t at Now().
+// The class lives in one account and region (any role reaches it); any
+// other target gets an error that grader.ErrorCode reports as AccessDenied
+// (another account) or AuthFailure (another region).
+func (c *Class) Snapshot(ctx context.Context, t grader.Target) (*grader.Snapshot, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, fmt.Errorf("sim %s: %w", t, err)
+	}
+	if t.AccountID != c.opts.AccountID {
+		op := "ec2:DescribeVpcs"
+		if t.RoleARN != "" {
+			op = "sts:AssumeRole " + t.RoleARN
+		}
+		return nil, fmt.Errorf("%s: %w", op, &APIError{
+			Code:    "AccessDenied",
+			Message: fmt.Sprintf("the simulated class lives in account %s, not %s", c.opts.AccountID, t.AccountID),
+		})
+	}
+	if t.Region != c.opts.Region {
+		return nil, fmt.Errorf("ec2:DescribeVpcs: %w", &APIError{
+			Code:    "AuthFailure",
+			Message: fmt.Sprintf("AWS was not able to validate the provided access credentials (the simulated class lives in %s, not %q)", c.opts.Region, t.Region),
+		})
+	}
+	now := c.opts.Now()
+	return c.snapshotAt(t, now), nil
+}
+
+// Progress is the step login is working on at the moment at. A login not
+// in the roster is reported at StageStep2.
+func (c *Class) Progress(login string, at time.Time) Stage {
+	p := c.plans[login]
+	if p == nil {
+		return StageStep2
+	}
+	return p.stage(c.offset(at))
+}
+
+// Mistakes are the typical mistakes visible in login's resources at the
+// moment at, in the order of the handout. Each one is eventually fixed
+// unless the student gives up.
+func (c *Class) Mistakes(login string, at time.Time) []Mistake {
+	p := c.plans[login]
+	if p == nil {
+		return nil
+	}
+	return p.mistakes(c.offset(at))
+}
+
+// offset is how far into the class at is; before the start counts as the
+// start.
+func (c *Class) offset(at time.Time) time.Duration {
+	return max(at.Sub(c.opts.Start), 0)
+}
+
+// APIError is the error of a call the simulated AWS refuses. It carries an
+// AWS error code the way smithy.APIError does, for grader.ErrorCode.
+type APIError struct {
+	Code    string
+	Message string
+}
+
+func (e *APIError) Error() string {
+	return fmt.Sprintf("api error %s: %s", e.Code, e.Message)
+}
+
+// ErrorCode is the AWS error code, e.g. "AccessDenied".
+func (e *APIError) ErrorCode() string { return e.Code }
+
+// ErrorMessage is the message without the code.
+func (e *APIError) ErrorMessage() string { return e.Message }
+
+var _ grader.Source = (*Class)(nil)
+
+var _ interface{ ErrorCode() string } = (*APIError)(nil)
