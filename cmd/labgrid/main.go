@@ -1,0 +1,70 @@
+// Command labgrid grades hands-on AWS workshops. main only parses
+// configuration and wires the packages together.
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"os/signal"
+	"syscall"
+)
+
+// version is set at build time with -ldflags "-X main.version=…".
+var version = "dev"
+
+func main() {
+	ctx, stop := signal.NotifyContext(context.Background(), os.Interrupt, syscall.SIGTERM)
+	err := run(ctx, os.Args[1:], os.Stdout, os.Stderr)
+	stop()
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "labgrid:", err)
+		var ex *exitError
+		if errors.As(err, &ex) {
+			os.Exit(ex.code)
+		}
+		os.Exit(1)
+	}
+}
+
+const usage = `labgrid grades hands-on AWS workshops live.
+
+Usage:
+  labgrid scan --roster FILE [--rubric FILE] [--student LOGIN] [--format table|json|csv]
+  labgrid version
+
+Run "labgrid COMMAND --help" for the flags of a command.
+`
+
+func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprint(stderr, usage)
+		return usageError(errors.New("no command given"))
+	}
+	switch args[0] {
+	case "scan":
+		return runScan(ctx, args[1:], stdout, stderr)
+	case "version":
+		fmt.Fprintln(stdout, "labgrid", version)
+		return nil
+	case "help", "-h", "--help":
+		fmt.Fprint(stdout, usage)
+		return nil
+	}
+	fmt.Fprint(stderr, usage)
+	return usageError(fmt.Errorf("unknown command %q", args[0]))
+}
+
+// exitError carries the process exit code: 2 for bad input, 1 when the
+// work could not be done.
+type exitError struct {
+	code int
+	err  error
+}
+
+func (e *exitError) Error() string { return e.err.Error() }
+func (e *exitError) Unwrap() error { return e.err }
+
+func usageError(err error) error { return &exitError{code: 2, err: err} }

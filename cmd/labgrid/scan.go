@@ -1,0 +1,154 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"os"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/aws/aws-sdk-go-v2/config"
+
+	"labgrid/grader"
+	"labgrid/grader/awssource"
+	"labgrid/report"
+)
+
+// scanConfig is the whole configuration of `labgrid scan`, validated
+// before anything runs.
+type scanConfig struct {
+	RosterPath  string
+	RubricPath  string
+	Student     string
+	Format      string
+	Lang        string
+	Concurrency int
+	Timeout     time.Duration
+	EndpointURL string
+	Verbose     bool
+}
+
+func parseScanFlags(args []string, stderr io.Writer) (scanConfig, error) {
+	cfg := scanConfig{}
+	fs := flag.NewFlagSet("scan", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprintln(stderr, "Usage: labgrid scan --roster FILE [flags]\n\nScans every student of the roster once and prints the results; no database needed.\nAWS credentials and region come from the usual AWS settings (AWS_PROFILE, AWS_REGION,\nAWS_ENDPOINT_URL, ~/.aws/config, SSO, instance roles).\n\nExit status: 0 the scan ran, 1 no target could be scanned, 2 bad input.\n\nFlags:")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&cfg.RosterPath, "roster", "", "roster CSV `file` (columns login, account_id, display_name, role_arn, external_id, region, email, sis_id, section)")
+	fs.StringVar(&cfg.RubricPath, "rubric", "", "rubric YAML `file` overriding the built-in Step-3 rubric")
+	fs.StringVar(&cfg.Student, "student", "", "scan only this `login`")
+	fs.StringVar(&cfg.Format, "format", "table", "output `format`: table, json or csv")
+	fs.StringVar(&cfg.Lang, "lang", defaultLang(), "language of messages: ja or en (default from LANG)")
+	fs.IntVar(&cfg.Concurrency, "concurrency", 8, "targets (account, region, role) scanned at once")
+	fs.DurationVar(&cfg.Timeout, "timeout", 60*time.Second, "time allowed for one target's AWS calls")
+	fs.StringVar(&cfg.EndpointURL, "endpoint-url", "", "send every AWS call to this `URL` (an emulator); same as AWS_ENDPOINT_URL")
+	fs.BoolVar(&cfg.Verbose, "verbose", false, "log each target's AWS calls to stderr")
+	if err := fs.Parse(args); err != nil {
+		if errors.Is(err, flag.ErrHelp) {
+			return cfg, err
+		}
+		return cfg, usageError(err)
+	}
+	if fs.NArg() > 0 {
+		return cfg, usageError(fmt.Errorf("scan: unexpected argument %q", fs.Arg(0)))
+	}
+	return cfg, cfg.validate()
+}
+
+func (c scanConfig) validate() error {
+	var problems []string
+	if c.RosterPath == "" {
+		problems = append(problems, "--roster is required")
+	}
+	if !slices.Contains(report.Formats, c.Format) {
+		problems = append(problems, fmt.Sprintf("--format %q: want one of %s", c.Format, strings.Join(report.Formats, ", ")))
+	}
+	if c.Lang != "ja" && c.Lang != "en" {
+		problems = append(problems, fmt.Sprintf("--lang %q: want ja or en", c.Lang))
+	}
+	if c.Concurrency < 1 || c.Concurrency > 256 {
+		problems = append(problems, fmt.Sprintf("--concurrency %d: want 1..256", c.Concurrency))
+	}
+	if c.Timeout <= 0 {
+		problems = append(problems, fmt.Sprintf("--timeout %s: want a positive duration such as 60s", c.Timeout))
+	}
+	if len(problems) > 0 {
+		return usageError(errors.New("scan: " + strings.Join(problems, "; ")))
+	}
+	return nil
+}
+
+// defaultLang follows the locale: Japanese where the terminal speaks it,
+// English elsewhere.
+func defaultLang() string {
+	for _, name := range []string{"LC_ALL", "LC_MESSAGES", "LANG"} {
+		if v := os.Getenv(name); v != "" {
+			if strings.HasPrefix(v, "ja") {
+				return "ja"
+			}
+			return "en"
+		}
+	}
+	return "en"
+}
+
+func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseScanFlags(args, stderr)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+
+	rubric := grader.DefaultRubric()
+	if cfg.RubricPath != "" {
+		if rubric, err = grader.LoadRubric(cfg.RubricPath); err != nil {
+			return usageError(err)
+		}
+	}
+	students, err := grader.ReadRosterFile(cfg.RosterPath)
+	if err != nil {
+		return usageError(err)
+	}
+	if cfg.Student != "" {
+		students = slices.DeleteFunc(students, func(s grader.Student) bool {
+			return !strings.EqualFold(s.Login, cfg.Student)
+		})
+		if len(students) == 0 {
+			return usageError(fmt.Errorf("scan: --student %q is not in the roster %s", cfg.Student, cfg.RosterPath))
+		}
+	}
+
+	level := slog.LevelWarn
+	if cfg.Verbose {
+		level = slog.LevelDebug
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
+
+	var loadOpts []func(*config.LoadOptions) error
+	if cfg.EndpointURL != "" {
+		loadOpts = append(loadOpts, config.WithBaseEndpoint(cfg.EndpointURL))
+	}
+	source, err := awssource.New(ctx, awssource.Options{TargetTimeout: cfg.Timeout, Logger: logger}, loadOpts...)
+	if err != nil {
+		return fmt.Errorf("scan: AWS configuration: %w", err)
+	}
+	scanner := &grader.Scanner{Source: source, Rubric: rubric, Concurrency: cfg.Concurrency, Logger: logger}
+	res := scanner.Scan(ctx, students, nil)
+
+	if err := report.Write(stdout, cfg.Format, res, rubric, cfg.Lang); err != nil {
+		return fmt.Errorf("scan: %w", err)
+	}
+	if failed := res.Failed(); failed == len(res.Targets) {
+		return &exitError{code: 1, err: fmt.Errorf("scan: none of the %d targets could be scanned: %v", failed, res.Targets[0].Err)}
+	}
+	return nil
+}

@@ -1,0 +1,227 @@
+// Package report writes the results of a scan for people and programs: a
+// terminal table, JSON and CSV. It knows nothing of AWS or databases.
+package report
+
+import (
+	"encoding/csv"
+	"encoding/json"
+	"fmt"
+	"io"
+	"strconv"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"labgrid/grader"
+)
+
+// Formats are the names accepted by Write.
+var Formats = []string{"table", "json", "csv"}
+
+// Write renders res in format ("table", "json" or "csv"), with messages in
+// lang ("ja" or "en").
+func Write(w io.Writer, format string, res *grader.ScanResult, r *grader.Rubric, lang string) error {
+	switch format {
+	case "table":
+		return WriteTable(w, res, r, lang)
+	case "json":
+		return WriteJSON(w, res, lang)
+	case "csv":
+		return WriteCSV(w, res, r)
+	}
+	return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
+}
+
+type jsonScan struct {
+	ScannedAt string        `json:"scanned_at"`
+	AWSCalls  int           `json:"aws_calls"`
+	Students  []jsonStudent `json:"students"`
+}
+
+type jsonStudent struct {
+	Login       string      `json:"login"`
+	DisplayName string      `json:"display_name"`
+	AccountID   string      `json:"account_id"`
+	Score       int         `json:"score"`
+	MaxScore    int         `json:"max_score"`
+	Checks      []jsonCheck `json:"checks"`
+}
+
+type jsonCheck struct {
+	ID       string   `json:"id"`
+	Status   string   `json:"status"`
+	Points   int      `json:"points"`
+	Message  string   `json:"message"`
+	Hint     string   `json:"hint"`
+	Evidence []string `json:"evidence"`
+}
+
+// WriteJSON writes the scan as one JSON document. points is what the
+// student earned on the check, so the points of a student add up to score.
+func WriteJSON(w io.Writer, res *grader.ScanResult, lang string) error {
+	doc := jsonScan{
+		ScannedAt: res.StartedAt.UTC().Format(time.RFC3339),
+		AWSCalls:  res.AWSCalls,
+		Students:  make([]jsonStudent, 0, len(res.Reports)),
+	}
+	for _, rep := range res.Reports {
+		js := jsonStudent{
+			Login: rep.Student.Login, DisplayName: rep.Student.DisplayName, AccountID: rep.Student.AccountID,
+			Score: rep.Score, MaxScore: rep.MaxScore, Checks: make([]jsonCheck, 0, len(rep.Results)),
+		}
+		for _, r := range rep.Results {
+			evidence := r.Evidence
+			if evidence == nil {
+				evidence = []string{}
+			}
+			js.Checks = append(js.Checks, jsonCheck{
+				ID: r.CheckID, Status: string(r.Status), Points: r.Points,
+				Message: r.Message.In(lang), Hint: r.Hint.In(lang), Evidence: evidence,
+			})
+		}
+		doc.Students = append(doc.Students, js)
+	}
+	enc := json.NewEncoder(w)
+	enc.SetIndent("", "  ")
+	enc.SetEscapeHTML(false)
+	return enc.Encode(doc)
+}
+
+// WriteCSV writes one row per student: identity, score, then the status of
+// every enabled check.
+func WriteCSV(w io.Writer, res *grader.ScanResult, r *grader.Rubric) error {
+	cw := csv.NewWriter(w)
+	header := []string{"login", "display_name", "account_id", "score", "max_score"}
+	var ids []string
+	for _, c := range r.Checks {
+		if c.Enabled {
+			ids = append(ids, c.ID)
+		}
+	}
+	header = append(header, ids...)
+	header = append(header, "scanned_at")
+	if err := cw.Write(header); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	for _, rep := range res.Reports {
+		status := map[string]string{}
+		for _, r := range rep.Results {
+			status[r.CheckID] = string(r.Status)
+		}
+		row := []string{rep.Student.Login, rep.Student.DisplayName, rep.Student.AccountID, strconv.Itoa(rep.Score), strconv.Itoa(rep.MaxScore)}
+		for _, id := range ids {
+			row = append(row, status[id])
+		}
+		row = append(row, res.StartedAt.UTC().Format(time.RFC3339))
+		if err := cw.Write(row); err != nil {
+			return fmt.Errorf("write csv: %w", err)
+		}
+	}
+	cw.Flush()
+	if err := cw.Error(); err != nil {
+		return fmt.Errorf("write csv: %w", err)
+	}
+	return nil
+}
+
+// symbols mark statuses in the grid; the legend spells them out, so the
+// table never relies on colour.
+var symbols = map[grader.Status]string{
+	grader.StatusPass: "✓", grader.StatusWarn: "!", grader.StatusFail: "✗",
+	grader.StatusBlocked: "-", grader.StatusError: "E", grader.StatusPending: "?",
+}
+
+// WriteTable writes a terminal grid (students × checks) and, under it, what
+// each student still has to do: every check that did not pass, with its
+// message and hint.
+func WriteTable(w io.Writer, res *grader.ScanResult, r *grader.Rubric, lang string) error {
+	var ids []string
+	for _, c := range r.Checks {
+		if c.Enabled {
+			ids = append(ids, c.ID)
+		}
+	}
+	ew := &errWriter{w: w}
+	ew.printf("%s  %s  students=%d targets=%d failed_targets=%d aws_calls=%d\n\n",
+		tr(lang, "labgrid スキャン", "labgrid scan"), res.StartedAt.UTC().Format(time.RFC3339),
+		len(res.Reports), len(res.Targets), res.Failed(), res.AWSCalls)
+
+	tw := tabwriter.NewWriter(ew, 0, 0, 1, ' ', 0)
+	head := []string{tr(lang, "学生", "student"), tr(lang, "得点", "score")}
+	for i := range ids {
+		head = append(head, strconv.Itoa(i+1))
+	}
+	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
+	for _, rep := range res.Reports {
+		status := map[string]grader.Status{}
+		for _, r := range rep.Results {
+			status[r.CheckID] = r.Status
+		}
+		row := []string{rep.Student.Login, fmt.Sprintf("%d/%d", rep.Score, rep.MaxScore)}
+		for _, id := range ids {
+			row = append(row, symbols[status[id]])
+		}
+		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+	}
+	if err := tw.Flush(); err != nil {
+		return fmt.Errorf("write table: %w", err)
+	}
+
+	ew.printf("\n")
+	for i, id := range ids {
+		ew.printf("%2d %s\n", i+1, id)
+	}
+	ew.printf("%s\n", tr(lang,
+		"✓ 合格  ! 合格(注意あり)  ✗ 不合格  - 前提未達成  E 確認できず  ? 未スキャン",
+		"✓ pass  ! warn (passes)  ✗ fail  - blocked  E error  ? pending"))
+
+	for _, rep := range res.Reports {
+		var todo []grader.Result
+		for _, r := range rep.Results {
+			if !r.Status.Passed() {
+				todo = append(todo, r)
+			}
+		}
+		if len(todo) == 0 {
+			continue
+		}
+		ew.printf("\n%s", rep.Student.Login)
+		if rep.Student.DisplayName != "" {
+			ew.printf(" (%s)", rep.Student.DisplayName)
+		}
+		ew.printf("  %d/%d\n", rep.Score, rep.MaxScore)
+		for _, r := range todo {
+			ew.printf("  %s %-24s %s\n", symbols[r.Status], r.CheckID, r.Message.In(lang))
+			if h := r.Hint.In(lang); h != "" {
+				ew.printf("    → %s\n", h)
+			}
+		}
+	}
+	return ew.err
+}
+
+func tr(lang, ja, en string) string {
+	if lang == "en" {
+		return en
+	}
+	return ja
+}
+
+// errWriter keeps the first write error so the table code reads straight.
+type errWriter struct {
+	w   io.Writer
+	err error
+}
+
+func (e *errWriter) Write(p []byte) (int, error) {
+	if e.err != nil {
+		return 0, e.err
+	}
+	n, err := e.w.Write(p)
+	e.err = err
+	return n, err
+}
+
+func (e *errWriter) printf(format string, args ...any) {
+	fmt.Fprintf(e, format, args...)
+}
