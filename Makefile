@@ -4,8 +4,9 @@ BIN     := bin/labgrid
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-# `make run` scans ROSTER with the machine's AWS settings.
-ROSTER  ?= examples/roster.csv
+# `make run` scans the simulated demo class; `make run ROSTER=class.csv`
+# scans a real class with the machine's AWS settings.
+ROSTER  ?=
 FORMAT  ?= table
 
 .PHONY: build test lint bench fuzz run clean
@@ -29,7 +30,11 @@ fuzz:
 	$(GO) test -run='^$$' -fuzz=FuzzParseRoster -fuzztime=60s ./grader/
 
 run: build
+ifeq ($(ROSTER),)
+	./$(BIN) scan --demo --format $(FORMAT)
+else
 	./$(BIN) scan --roster $(ROSTER) --format $(FORMAT)
+endif
 
 clean:
 	rm -rf bin

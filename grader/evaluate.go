@@ -2,6 +2,7 @@ package grader
 
 import (
 	"fmt"
+	"strings"
 	"time"
 )
 
@@ -105,9 +106,9 @@ func Evaluate(r *Rubric, snap *Snapshot, st Student, prev Memory) Report {
 		if res.Status.Passed() {
 			res.Points = res.MaxPoints
 		} else if vd.hint != nil {
-			res.Hint = *vd.hint
+			res.Hint = personalize(*vd.hint, st.Login)
 		} else {
-			res.Hint = c.hint
+			res.Hint = personalize(c.hint, st.Login)
 		}
 		v.results[c.id] = res
 		rep.Score += res.Points
@@ -133,6 +134,16 @@ func (v *view) remember() Memory {
 func (v *view) writerChangedSincePrev() bool {
 	w := v.writerID()
 	return v.prev.Writer != "" && w != "" && norm(v.prev.Writer) != norm(w)
+}
+
+// personalize puts the student's login where a hint, written once for the
+// whole class, says "ユーザ名" or "<user>", so the student reads the exact
+// names to type.
+func personalize(hint Text, login string) Text {
+	return Text{
+		JA: strings.ReplaceAll(hint.JA, "ユーザ名", login),
+		EN: strings.ReplaceAll(hint.EN, "<user>", login),
+	}
 }
 
 // blockedBy returns a blocked verdict naming the first prerequisite that was

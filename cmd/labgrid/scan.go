@@ -16,6 +16,7 @@ import (
 
 	"labgrid/grader"
 	"labgrid/grader/awssource"
+	"labgrid/grader/sim"
 	"labgrid/report"
 )
 
@@ -31,6 +32,11 @@ type scanConfig struct {
 	Timeout     time.Duration
 	EndpointURL string
 	Verbose     bool
+
+	// Demo scans the built-in simulated class instead of AWS.
+	Demo        bool
+	DemoElapsed time.Duration
+	DemoSeed    int64
 }
 
 func parseScanFlags(args []string, stderr io.Writer) (scanConfig, error) {
@@ -50,6 +56,9 @@ func parseScanFlags(args []string, stderr io.Writer) (scanConfig, error) {
 	fs.DurationVar(&cfg.Timeout, "timeout", 60*time.Second, "time allowed for one target's AWS calls")
 	fs.StringVar(&cfg.EndpointURL, "endpoint-url", "", "send every AWS call to this `URL` (an emulator); same as AWS_ENDPOINT_URL")
 	fs.BoolVar(&cfg.Verbose, "verbose", false, "log each target's AWS calls to stderr")
+	fs.BoolVar(&cfg.Demo, "demo", false, "scan the built-in simulated class of 30 students instead of AWS (no roster, no credentials)")
+	fs.DurationVar(&cfg.DemoElapsed, "demo-elapsed", 12*time.Minute, "with --demo: how far into the 20-minute class to look")
+	fs.Int64Var(&cfg.DemoSeed, "demo-seed", 1, "with --demo: which simulated class (same seed, same class)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
 			return cfg, err
@@ -64,8 +73,14 @@ func parseScanFlags(args []string, stderr io.Writer) (scanConfig, error) {
 
 func (c scanConfig) validate() error {
 	var problems []string
-	if c.RosterPath == "" {
-		problems = append(problems, "--roster is required")
+	switch {
+	case c.Demo && c.RosterPath != "":
+		problems = append(problems, "--demo and --roster exclude each other")
+	case !c.Demo && c.RosterPath == "":
+		problems = append(problems, "--roster is required (or --demo for the simulated class)")
+	}
+	if c.Demo && c.DemoElapsed < 0 {
+		problems = append(problems, fmt.Sprintf("--demo-elapsed %s: want 0 or more", c.DemoElapsed))
 	}
 	if !slices.Contains(report.Formats, c.Format) {
 		problems = append(problems, fmt.Sprintf("--format %q: want one of %s", c.Format, strings.Join(report.Formats, ", ")))
@@ -114,33 +129,40 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 			return usageError(err)
 		}
 	}
-	students, err := grader.ReadRosterFile(cfg.RosterPath)
-	if err != nil {
-		return usageError(err)
-	}
-	if cfg.Student != "" {
-		students = slices.DeleteFunc(students, func(s grader.Student) bool {
-			return !strings.EqualFold(s.Login, cfg.Student)
-		})
-		if len(students) == 0 {
-			return usageError(fmt.Errorf("scan: --student %q is not in the roster %s", cfg.Student, cfg.RosterPath))
-		}
-	}
-
 	level := slog.LevelWarn
 	if cfg.Verbose {
 		level = slog.LevelDebug
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: level}))
 
-	var loadOpts []func(*config.LoadOptions) error
-	if cfg.EndpointURL != "" {
-		loadOpts = append(loadOpts, config.WithBaseEndpoint(cfg.EndpointURL))
+	var (
+		students []grader.Student
+		source   grader.Source
+	)
+	if cfg.Demo {
+		class := sim.New(sim.Options{Start: time.Now().Add(-cfg.DemoElapsed), Seed: cfg.DemoSeed})
+		students, source = class.Roster(), class
+	} else {
+		if students, err = grader.ReadRosterFile(cfg.RosterPath); err != nil {
+			return usageError(err)
+		}
+		var loadOpts []func(*config.LoadOptions) error
+		if cfg.EndpointURL != "" {
+			loadOpts = append(loadOpts, config.WithBaseEndpoint(cfg.EndpointURL))
+		}
+		if source, err = awssource.New(ctx, awssource.Options{TargetTimeout: cfg.Timeout, Logger: logger}, loadOpts...); err != nil {
+			return fmt.Errorf("scan: AWS configuration: %w", err)
+		}
 	}
-	source, err := awssource.New(ctx, awssource.Options{TargetTimeout: cfg.Timeout, Logger: logger}, loadOpts...)
-	if err != nil {
-		return fmt.Errorf("scan: AWS configuration: %w", err)
+	if cfg.Student != "" {
+		students = slices.DeleteFunc(students, func(s grader.Student) bool {
+			return !strings.EqualFold(s.Login, cfg.Student)
+		})
+		if len(students) == 0 {
+			return usageError(fmt.Errorf("scan: --student %q is not in the roster", cfg.Student))
+		}
 	}
+
 	scanner := &grader.Scanner{Source: source, Rubric: rubric, Concurrency: cfg.Concurrency, Logger: logger}
 	res := scanner.Scan(ctx, students, nil)
 

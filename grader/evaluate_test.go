@@ -1,0 +1,117 @@
+package grader
+
+import (
+	"reflect"
+	"strings"
+	"testing"
+)
+
+func TestCatalogIsCompleteAndBilingual(t *testing.T) {
+	t.Parallel()
+	seen := map[string]bool{}
+	for _, c := range catalog {
+		if seen[c.id] {
+			t.Errorf("duplicate check id %s", c.id)
+		}
+		seen[c.id] = true
+		if !strings.HasPrefix(c.id, c.area+".") {
+			t.Errorf("%s: area %q does not match its id", c.id, c.area)
+		}
+		if c.title.JA == "" || c.title.EN == "" || c.hint.JA == "" || c.hint.EN == "" {
+			t.Errorf("%s: title or hint missing a language", c.id)
+		}
+		for _, need := range c.needs {
+			if !seen[need] {
+				t.Errorf("%s needs %s, which is not judged before it", c.id, need)
+			}
+		}
+	}
+	// RUBRIC.md lists these, probes aside.
+	for _, id := range []string{"network.vpc", "network.public_subnets", "network.private_subnets",
+		"aurora.cluster", "aurora.replica", "aurora.multi_az", "aurora.private", "aurora.failover",
+		"web.ami", "web.second_instance", "web.two_az", "alb.exists", "alb.two_az", "alb.security_group",
+		"alb.listener", "alb.targets_healthy", "ingress.alb_only"} {
+		if !seen[id] {
+			t.Errorf("check %s of RUBRIC.md is missing", id)
+		}
+	}
+}
+
+func TestEvaluateNothingBuiltFailsEverythingRequired(t *testing.T) {
+	t.Parallel()
+	rep := Evaluate(DefaultRubric(), &Snapshot{TakenAt: fixtureTime}, student("user01"), Memory{})
+	if rep.Score != 0 || rep.MaxScore != 115 {
+		t.Errorf("score %d/%d, want 0/115", rep.Score, rep.MaxScore)
+	}
+	for _, r := range rep.Results {
+		if r.Status.Passed() {
+			t.Errorf("%s passed on an empty account: %s", r.CheckID, r.Message.EN)
+		}
+		if r.Status != StatusFail && r.Status != StatusBlocked {
+			t.Errorf("%s: status %s on an empty account", r.CheckID, r.Status)
+		}
+		if !r.ObservedAt.Equal(fixtureTime) {
+			t.Errorf("%s observed at %s", r.CheckID, r.ObservedAt)
+		}
+	}
+}
+
+func TestEvaluateCompleteStudentEarnsFullMarksWithoutHints(t *testing.T) {
+	t.Parallel()
+	rep := Evaluate(DefaultRubric(), classSnapshot("user01", "user02"), student("user02"), Memory{})
+	if rep.Score != rep.MaxScore {
+		t.Errorf("score %d/%d", rep.Score, rep.MaxScore)
+	}
+	for _, r := range rep.Results {
+		if r.Status != StatusPass || r.Hint != (Text{}) || len(r.Evidence) == 0 {
+			t.Errorf("%s: %s hint=%q evidence=%v", r.CheckID, r.Status, r.Hint.EN, r.Evidence)
+		}
+		for _, ev := range r.Evidence {
+			if strings.Contains(ev, "user01") {
+				t.Errorf("%s: user02's evidence shows user01's resource %q", r.CheckID, ev)
+			}
+		}
+	}
+}
+
+func TestEvaluateIsDeterministic(t *testing.T) {
+	t.Parallel()
+	s := classSnapshot("user01", "user02", "user03")
+	s.DBInstances[1].AZ = "ap-northeast-1d"
+	a := Evaluate(DefaultRubric(), s, student("user01"), Memory{})
+	b := Evaluate(DefaultRubric(), s, student("user01"), Memory{})
+	if !reflect.DeepEqual(a, b) {
+		t.Error("two evaluations of the same input differ")
+	}
+}
+
+func TestHintsNameTheStudentsOwnResources(t *testing.T) {
+	t.Parallel()
+	rep := Evaluate(DefaultRubric(), &Snapshot{TakenAt: fixtureTime}, student("user07"), Memory{})
+	mentions := 0
+	for _, r := range rep.Results {
+		if strings.Contains(r.Hint.EN, "<user>") || strings.Contains(r.Hint.JA, "ユーザ名") {
+			t.Errorf("%s: hint keeps a placeholder: %q / %q", r.CheckID, r.Hint.EN, r.Hint.JA)
+		}
+		if strings.Contains(r.Hint.EN, "user07") && strings.Contains(r.Hint.JA, "user07") {
+			mentions++
+		}
+	}
+	if mentions < 5 {
+		t.Errorf("only %d hints name user07's resources", mentions)
+	}
+}
+
+func TestErrorReportKeepsMemoryAndEarnsNothing(t *testing.T) {
+	t.Parallel()
+	prev := Memory{Writer: "wp-user01-slave", WriterChanged: true}
+	rep := ErrorReport(DefaultRubric(), student("user01"), Text{JA: "x", EN: "y"}, fixtureTime, prev)
+	if rep.Memory != prev || rep.Score != 0 || len(rep.Results) != len(catalog) {
+		t.Fatalf("%+v", rep)
+	}
+	for _, r := range rep.Results {
+		if r.Status != StatusError || r.Hint.EN == "" {
+			t.Errorf("%s: %+v", r.CheckID, r)
+		}
+	}
+}
