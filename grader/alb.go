@@ -12,6 +12,7 @@ import (
 var albChecks = []check{
 	{
 		id:    "alb.exists",
+		reads: []Data{DataLoadBalancers, DataVPCs},
 		area:  "alb",
 		title: Text{JA: "ロードバランサー", EN: "Load balancer"},
 		hint: Text{
@@ -22,6 +23,7 @@ var albChecks = []check{
 	},
 	{
 		id:    "alb.two_az",
+		reads: []Data{DataLoadBalancers, DataVPCs, DataSubnets, DataRouteTables},
 		area:  "alb",
 		title: Text{JA: "ALB が 2 つの AZ に", EN: "ALB in two AZs"},
 		hint: Text{
@@ -33,6 +35,7 @@ var albChecks = []check{
 	},
 	{
 		id:    "alb.security_group",
+		reads: []Data{DataLoadBalancers, DataSecurityGroups},
 		area:  "alb",
 		title: Text{JA: "ALB のセキュリティグループ", EN: "ALB security group"},
 		hint: Text{
@@ -44,6 +47,7 @@ var albChecks = []check{
 	},
 	{
 		id:    "alb.listener",
+		reads: []Data{DataLoadBalancers, DataListeners, DataTargetGroups},
 		area:  "alb",
 		title: Text{JA: "リスナー HTTP:80", EN: "HTTP:80 listener"},
 		hint: Text{
@@ -55,6 +59,7 @@ var albChecks = []check{
 	},
 	{
 		id:    "alb.targets_healthy",
+		reads: []Data{DataTargetGroups, DataTargetHealth, DataInstances},
 		area:  "alb",
 		title: Text{JA: "ターゲットが healthy", EN: "Targets healthy"},
 		hint: Text{

@@ -13,6 +13,7 @@ import (
 var auroraChecks = []check{
 	{
 		id:    "aurora.cluster",
+		reads: []Data{DataDBClusters},
 		area:  "aurora",
 		title: Text{JA: "Aurora クラスター", EN: "Aurora cluster"},
 		hint: Text{
@@ -23,6 +24,7 @@ var auroraChecks = []check{
 	},
 	{
 		id:    "aurora.replica",
+		reads: []Data{DataDBClusters, DataDBInstances},
 		area:  "aurora",
 		title: Text{JA: "Auroraレプリカ", EN: "Aurora replica"},
 		hint: Text{
@@ -34,6 +36,7 @@ var auroraChecks = []check{
 	},
 	{
 		id:    "aurora.multi_az",
+		reads: []Data{DataDBClusters, DataDBInstances},
 		area:  "aurora",
 		title: Text{JA: "Aurora マルチAZ", EN: "Aurora Multi-AZ"},
 		hint: Text{
@@ -45,6 +48,7 @@ var auroraChecks = []check{
 	},
 	{
 		id:    "aurora.private",
+		reads: []Data{DataDBClusters, DataDBInstances, DataDBSubnetGroups, DataVPCs, DataSubnets, DataRouteTables},
 		area:  "aurora",
 		title: Text{JA: "Aurora のプライベート配置", EN: "Aurora kept private"},
 		hint: Text{
@@ -56,6 +60,7 @@ var auroraChecks = []check{
 	},
 	{
 		id:    "aurora.failover",
+		reads: []Data{DataDBClusters, DataDBInstances},
 		area:  "aurora",
 		title: Text{JA: "Aurora フェイルオーバー", EN: "Aurora failover"},
 		hint: Text{
@@ -488,6 +493,11 @@ func judgeAuroraFailover(v *view) verdict {
 		return passed(msg, evidence...)
 	}
 
+	if err := v.snap.Unavailable[DataRDSEvents]; err != nil {
+		// The writer shows no failover, but the events that could were not
+		// read: the grader cannot tell.
+		return unreadableVerdict(DataRDSEvents, err)
+	}
 	var msg Text
 	if writer == "" {
 		msg = textf("クラスター %s のフェイルオーバーイベントがなく、書き込み(ライター)のメンバーもありません",

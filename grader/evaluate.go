@@ -1,6 +1,7 @@
 package grader
 
 import (
+	"cmp"
 	"fmt"
 	"strings"
 	"time"
@@ -18,6 +19,9 @@ type check struct {
 	// needs are checks that must pass before this one is judged; otherwise
 	// it is blocked.
 	needs []string
+	// reads are the data the check looks at; when any is unavailable the
+	// check is error, not fail: the grader could not look.
+	reads []Data
 	judge func(v *view) verdict
 }
 
@@ -86,7 +90,10 @@ func Evaluate(r *Rubric, snap *Snapshot, st Student, prev Memory) Report {
 		if !setting.Enabled {
 			continue
 		}
-		vd := v.blockedBy(c.needs)
+		vd := v.unreadable(c.reads)
+		if vd == nil {
+			vd = v.blockedBy(c.needs)
+		}
 		if vd == nil {
 			judged := c.judge(v)
 			vd = &judged
@@ -170,6 +177,32 @@ func (v *view) blockedBy(needs []string) *verdict {
 	return nil
 }
 
+// unreadable returns an error verdict when data the check reads could not
+// be read, or nil.
+func (v *view) unreadable(reads []Data) *verdict {
+	for _, d := range reads {
+		if err := v.snap.Unavailable[d]; err != nil {
+			vd := unreadableVerdict(d, err)
+			return &vd
+		}
+	}
+	return nil
+}
+
+func unreadableVerdict(d Data, err error) verdict {
+	code := cmp.Or(ErrorCode(err), "Error")
+	return verdict{
+		status: StatusError,
+		msg: Text{
+			JA: fmt.Sprintf("%s を読めませんでした(%s): %v", d, code, err),
+			EN: fmt.Sprintf("Could not read the %s (%s): %v", d, code, err),
+		},
+		hint: &errorHint,
+	}
+}
+
+var errorHint = Text{JA: "講師に連絡してください(受講者の作業の問題ではありません)", EN: "Tell the instructor (this is not a problem with your work)"}
+
 // ErrorReport is the report of a student whose target could not be looked
 // at: every check is error, with the reason, and earns nothing.
 func ErrorReport(r *Rubric, st Student, reason Text, at time.Time, prev Memory) Report {
@@ -189,7 +222,7 @@ func ErrorReport(r *Rubric, st Student, reason Text, at time.Time, prev Memory) 
 			Required:   setting.Required,
 			MaxPoints:  maxPoints,
 			Message:    reason,
-			Hint:       Text{JA: "講師に連絡してください(受講者の作業の問題ではありません)", EN: "Tell the instructor (this is not a problem with your work)"},
+			Hint:       errorHint,
 			ObservedAt: at,
 		})
 	}

@@ -115,3 +115,36 @@ func TestErrorReportKeepsMemoryAndEarnsNothing(t *testing.T) {
 		}
 	}
 }
+
+func TestUnavailableDataErrorsOnlyTheChecksThatReadIt(t *testing.T) {
+	t.Parallel()
+	s := classSnapshot("user01")
+	s.MarkUnavailable(DataDBClusters, codedError{"AccessDenied"})
+	rep := Evaluate(DefaultRubric(), s, student("user01"), Memory{})
+	for _, r := range rep.Results {
+		aurora := strings.HasPrefix(r.CheckID, "aurora.")
+		switch {
+		case aurora && (r.Status != StatusError || !strings.Contains(r.Message.EN, "AccessDenied") || !strings.Contains(r.Message.EN, "DB clusters")):
+			t.Errorf("%s: %s %q, want error naming the DB clusters and AccessDenied", r.CheckID, r.Status, r.Message.EN)
+		case aurora && r.Points != 0:
+			t.Errorf("%s earned %d while unreadable", r.CheckID, r.Points)
+		case !aurora && r.Status != StatusPass:
+			t.Errorf("%s: %s, want pass: RDS being unreadable must not touch it", r.CheckID, r.Status)
+		}
+	}
+}
+
+func TestFailoverWithoutEventsJudgesByTheWriterOrErrors(t *testing.T) {
+	t.Parallel()
+	moved := classSnapshot("user01") // the replica writes: evidence enough
+	moved.RDSEvents = nil
+	moved.MarkUnavailable(DataRDSEvents, codedError{"AccessDenied"})
+	expectStatus(t, resultOf(t, moved, student("user01"), Memory{}, "aurora.failover"), StatusPass)
+
+	still := classSnapshot("user01")
+	still.RDSEvents = nil
+	still.MarkUnavailable(DataRDSEvents, codedError{"AccessDenied"})
+	c := still.cluster(t, "wp-user01-cluster")
+	c.Members[0].IsWriter, c.Members[1].IsWriter = true, false
+	expectStatus(t, resultOf(t, still, student("user01"), Memory{}, "aurora.failover"), StatusError, "RDS events", "AccessDenied")
+}

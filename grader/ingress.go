@@ -11,6 +11,7 @@ import (
 var ingressChecks = []check{
 	{
 		id:    "ingress.alb_only",
+		reads: []Data{DataInstances, DataSecurityGroups, DataLoadBalancers, DataVPCs},
 		area:  "ingress",
 		title: Text{JA: "Webサーバへの HTTP は ALB 経由のみ", EN: "HTTP to the web servers only via the ALB"},
 		hint:  ingressHint("web-ユーザ名", "alb-ユーザ名", "web-<user>", "alb-<user>", nil),

@@ -10,6 +10,7 @@ import (
 var networkChecks = []check{
 	{
 		id:    "network.vpc",
+		reads: []Data{DataVPCs},
 		area:  "network",
 		title: Text{JA: "VPC", EN: "VPC"},
 		hint:  Text{JA: "Step-1: VPC「vpc-ユーザ名」を作成してください", EN: "Step 1: create the VPC vpc-<user>"},
@@ -17,6 +18,7 @@ var networkChecks = []check{
 	},
 	{
 		id:    "network.public_subnets",
+		reads: []Data{DataVPCs, DataSubnets, DataRouteTables},
 		area:  "network",
 		title: Text{JA: "パブリックサブネット", EN: "Public subnets"},
 		hint:  Text{JA: "Step-1: パブリックサブネットのルートテーブルで 0.0.0.0/0 をインターネットゲートウェイに向けてください", EN: "Step 1: route 0.0.0.0/0 to the internet gateway in the public subnets' route table"},
@@ -25,6 +27,7 @@ var networkChecks = []check{
 	},
 	{
 		id:    "network.private_subnets",
+		reads: []Data{DataVPCs, DataSubnets, DataRouteTables},
 		area:  "network",
 		title: Text{JA: "プライベートサブネット", EN: "Private subnets"},
 		hint:  Text{JA: "Step-1/2: Aurora 用に 2 つの AZ にプライベートサブネットを作成してください", EN: "Steps 1–2: create private subnets in two AZs for Aurora"},

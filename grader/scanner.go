@@ -143,6 +143,9 @@ func (s *Scanner) scanGroup(ctx context.Context, g Group, memory map[string]Memo
 		return ts, reports
 	}
 	ts.AWSCalls, ts.Retries = snap.AWSCalls, snap.Retries
+	for d, err := range snap.Unavailable {
+		logger.Warn("scan target: data unavailable", "target", g.Target.String(), "data", string(d), "err", err)
+	}
 	logger.Debug("scan target", "target", g.Target.String(), "students", len(g.Students), "aws_calls", snap.AWSCalls, "duration", ts.Duration)
 	for _, st := range g.Students {
 		reports = append(reports, Evaluate(s.Rubric, snap, st, memory[st.Login]))

@@ -61,8 +61,43 @@ type Snapshot struct {
 	DBInstances    []DBInstance
 	RDSEvents      []RDSEvent
 
+	// Unavailable holds the data the source could not read, with why (an
+	// AccessDenied on RDS alone, say). The checks that read it report error;
+	// the others are judged as usual.
+	Unavailable map[Data]error
+
 	indexOnce sync.Once
 	index     *index // built on first use by Evaluate; see index.go
+}
+
+// Data names one kind of data of a Snapshot. Each check lists the kinds it
+// reads, so a partial snapshot still judges what it can.
+type Data string
+
+const (
+	DataVPCs             Data = "vpcs"
+	DataSubnets          Data = "subnets"
+	DataRouteTables      Data = "route tables"
+	DataInternetGateways Data = "internet gateways"
+	DataInstances        Data = "instances"
+	DataImages           Data = "images"
+	DataSecurityGroups   Data = "security groups"
+	DataLoadBalancers    Data = "load balancers"
+	DataListeners        Data = "listeners"
+	DataTargetGroups     Data = "target groups"
+	DataTargetHealth     Data = "target health"
+	DataDBClusters       Data = "DB clusters"
+	DataDBInstances      Data = "DB instances"
+	DataDBSubnetGroups   Data = "DB subnet groups"
+	DataRDSEvents        Data = "RDS events"
+)
+
+// MarkUnavailable records that data could not be read.
+func (s *Snapshot) MarkUnavailable(d Data, err error) {
+	if s.Unavailable == nil {
+		s.Unavailable = map[Data]error{}
+	}
+	s.Unavailable[d] = err
 }
 
 type VPC struct {

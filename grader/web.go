@@ -11,6 +11,7 @@ import (
 var webChecks = []check{
 	{
 		id:    "web.ami",
+		reads: []Data{DataImages},
 		area:  "web",
 		title: Text{JA: "AMI の作成", EN: "AMI"},
 		hint: Text{
@@ -21,6 +22,7 @@ var webChecks = []check{
 	},
 	{
 		id:    "web.second_instance",
+		reads: []Data{DataInstances, DataImages, DataVPCs, DataSubnets, DataRouteTables, DataSecurityGroups},
 		area:  "web",
 		title: Text{JA: "Webサーバ #2", EN: "Web server #2"},
 		hint:  secondInstanceHint,
@@ -30,6 +32,7 @@ var webChecks = []check{
 	},
 	{
 		id:    "web.two_az",
+		reads: []Data{DataInstances, DataVPCs, DataSubnets, DataRouteTables},
 		area:  "web",
 		title: Text{JA: "Webサーバ 2 台が 2 つの AZ に", EN: "Two web servers in two AZs"},
 		hint: Text{
