@@ -135,6 +135,11 @@ func (s *Scanner) scanGroup(ctx context.Context, g Group, memory map[string]Memo
 	reports := make([]Report, 0, len(g.Students))
 	if err != nil {
 		ts.Err = err
+		// A failed target still cost calls; sources that know say how many.
+		var counted interface{ AWSCallCount() int }
+		if errors.As(err, &counted) {
+			ts.AWSCalls = counted.AWSCallCount()
+		}
 		reason := ErrorReason(err)
 		logger.Warn("scan target failed", "target", g.Target.String(), "students", len(g.Students), "err", err)
 		for _, st := range g.Students {

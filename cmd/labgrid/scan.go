@@ -12,8 +12,6 @@ import (
 	"strings"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/config"
-
 	"labgrid/grader"
 	"labgrid/grader/awssource"
 	"labgrid/grader/sim"
@@ -139,27 +137,29 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		students []grader.Student
 		source   grader.Source
 	)
+	var class *sim.Class
 	if cfg.Demo {
-		class := sim.New(sim.Options{Start: time.Now().Add(-cfg.DemoElapsed), Seed: cfg.DemoSeed})
-		students, source = class.Roster(), class
-	} else {
-		if students, err = grader.ReadRosterFile(cfg.RosterPath); err != nil {
-			return usageError(err)
-		}
-		var loadOpts []func(*config.LoadOptions) error
-		if cfg.EndpointURL != "" {
-			loadOpts = append(loadOpts, config.WithBaseEndpoint(cfg.EndpointURL))
-		}
-		if source, err = awssource.New(ctx, awssource.Options{TargetTimeout: cfg.Timeout, Logger: logger}, loadOpts...); err != nil {
-			return fmt.Errorf("scan: AWS configuration: %w", err)
-		}
+		class = sim.New(sim.Options{Start: time.Now().Add(-cfg.DemoElapsed), Seed: cfg.DemoSeed})
+		students = class.Roster()
+	} else if students, err = grader.ReadRosterFile(cfg.RosterPath); err != nil {
+		return usageError(err)
 	}
+	// Bad input is reported before any AWS configuration is loaded.
 	if cfg.Student != "" {
 		students = slices.DeleteFunc(students, func(s grader.Student) bool {
 			return !strings.EqualFold(s.Login, cfg.Student)
 		})
 		if len(students) == 0 {
 			return usageError(fmt.Errorf("scan: --student %q is not in the roster", cfg.Student))
+		}
+	}
+
+	if class != nil {
+		source = class
+	} else {
+		opts := awssource.Options{TargetTimeout: cfg.Timeout, EndpointURL: cfg.EndpointURL, Logger: logger}
+		if source, err = awssource.New(ctx, opts); err != nil {
+			return fmt.Errorf("scan: AWS configuration: %w", err)
 		}
 	}
 

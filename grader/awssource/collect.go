@@ -2,9 +2,10 @@ package awssource
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
-	"sync/atomic"
+	"sync"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/service/ec2"
@@ -13,7 +14,6 @@ import (
 	elbtypes "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2/types"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	rdstypes "github.com/aws/aws-sdk-go-v2/service/rds/types"
-	"golang.org/x/sync/errgroup"
 
 	"labgrid/grader"
 )
@@ -22,53 +22,60 @@ import (
 // 14 days, the most Duration accepts.
 const eventRetentionMinutes = 14 * 24 * 60
 
-// collect fills snap with every list call, concurrency calls at a time. The
-// first failure cancels the other calls and is returned, wrapped with its
-// operation name.
-func (c *clients) collect(parent context.Context, concurrency int, snap *grader.Snapshot) error {
-	g, ctx := errgroup.WithContext(parent)
-	// A semaphore rather than errgroup.SetLimit: the load balancer and target
-	// group calls start follow-up calls, and a limited Go would block them
-	// while they hold a slot.
+// collect fills snap with every list call, concurrency calls at a time. A
+// failed call marks its data unavailable in snap and leaves the other calls
+// running, so one denied service does not hide the rest. collect returns an
+// error only when nothing could be read, or the context ended.
+func (c *clients) collect(ctx context.Context, concurrency int, snap *grader.Snapshot) error {
+	var (
+		wg       sync.WaitGroup
+		mu       sync.Mutex
+		calls    int
+		failures []error
+	)
 	sem := make(chan struct{}, concurrency)
-	// A call still waiting for a slot when the context ends returns no
-	// error of its own: the calls in flight report why it ended, and their
-	// error names the operation that was slow or failed.
-	var skipped atomic.Bool
-	run := func(op string, fn func(context.Context) error) {
-		g.Go(func() error {
+	// A call still waiting for a slot when the context ends does not run;
+	// the context's error is returned for the whole target below.
+	run := func(op string, data grader.Data, fn func(context.Context) error) {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
 			select {
 			case sem <- struct{}{}:
 			case <-ctx.Done():
-				skipped.Store(true)
-				return nil
+				return
 			}
 			defer func() { <-sem }()
-			if err := fn(ctx); err != nil {
-				return fmt.Errorf("%s: %w", op, err)
+			err := fn(ctx)
+			mu.Lock()
+			defer mu.Unlock()
+			calls++
+			if err != nil {
+				err = fmt.Errorf("%s: %w", op, err)
+				failures = append(failures, err)
+				snap.MarkUnavailable(data, err)
 			}
-			return nil
-		})
+		}()
 	}
 
-	run("ec2:DescribeVpcs", func(ctx context.Context) error { return c.vpcs(ctx, snap) })
-	run("ec2:DescribeSubnets", func(ctx context.Context) error { return c.subnets(ctx, snap) })
-	run("ec2:DescribeRouteTables", func(ctx context.Context) error { return c.routeTables(ctx, snap) })
-	run("ec2:DescribeInternetGateways", func(ctx context.Context) error { return c.internetGateways(ctx, snap) })
-	run("ec2:DescribeInstances", func(ctx context.Context) error { return c.instances(ctx, snap) })
-	run("ec2:DescribeImages", func(ctx context.Context) error { return c.images(ctx, snap) })
-	run("ec2:DescribeSecurityGroups", func(ctx context.Context) error { return c.securityGroups(ctx, snap) })
+	run("ec2:DescribeVpcs", grader.DataVPCs, func(ctx context.Context) error { return c.vpcs(ctx, snap) })
+	run("ec2:DescribeSubnets", grader.DataSubnets, func(ctx context.Context) error { return c.subnets(ctx, snap) })
+	run("ec2:DescribeRouteTables", grader.DataRouteTables, func(ctx context.Context) error { return c.routeTables(ctx, snap) })
+	run("ec2:DescribeInternetGateways", grader.DataInternetGateways, func(ctx context.Context) error { return c.internetGateways(ctx, snap) })
+	run("ec2:DescribeInstances", grader.DataInstances, func(ctx context.Context) error { return c.instances(ctx, snap) })
+	run("ec2:DescribeImages", grader.DataImages, func(ctx context.Context) error { return c.images(ctx, snap) })
+	run("ec2:DescribeSecurityGroups", grader.DataSecurityGroups, func(ctx context.Context) error { return c.securityGroups(ctx, snap) })
 
 	// Listeners are kept per load balancer so the follow-up calls write
 	// disjoint slots; they are flattened in load balancer order afterwards.
 	var listeners [][]grader.Listener
-	run("elasticloadbalancing:DescribeLoadBalancers", func(ctx context.Context) error {
+	run("elasticloadbalancing:DescribeLoadBalancers", grader.DataLoadBalancers, func(ctx context.Context) error {
 		if err := c.loadBalancers(ctx, snap); err != nil {
 			return err
 		}
 		listeners = make([][]grader.Listener, len(snap.LoadBalancers))
 		for i, lb := range snap.LoadBalancers {
-			run("elasticloadbalancing:DescribeListeners", func(ctx context.Context) error {
+			run("elasticloadbalancing:DescribeListeners", grader.DataListeners, func(ctx context.Context) error {
 				var err error
 				listeners[i], err = c.listeners(ctx, lb.ARN)
 				return err
@@ -76,13 +83,13 @@ func (c *clients) collect(parent context.Context, concurrency int, snap *grader.
 		}
 		return nil
 	})
-	run("elasticloadbalancing:DescribeTargetGroups", func(ctx context.Context) error {
+	run("elasticloadbalancing:DescribeTargetGroups", grader.DataTargetGroups, func(ctx context.Context) error {
 		if err := c.targetGroups(ctx, snap); err != nil {
 			return err
 		}
 		for i := range snap.TargetGroups {
 			tg := &snap.TargetGroups[i]
-			run("elasticloadbalancing:DescribeTargetHealth", func(ctx context.Context) error {
+			run("elasticloadbalancing:DescribeTargetHealth", grader.DataTargetHealth, func(ctx context.Context) error {
 				var err error
 				tg.Targets, err = c.targetHealth(ctx, tg.ARN)
 				return err
@@ -91,23 +98,72 @@ func (c *clients) collect(parent context.Context, concurrency int, snap *grader.
 		return nil
 	})
 
-	run("rds:DescribeDBClusters", func(ctx context.Context) error { return c.dbClusters(ctx, snap) })
-	run("rds:DescribeDBInstances", func(ctx context.Context) error { return c.dbInstances(ctx, snap) })
-	run("rds:DescribeDBSubnetGroups", func(ctx context.Context) error { return c.dbSubnetGroups(ctx, snap) })
-	run("rds:DescribeEvents", func(ctx context.Context) error { return c.rdsEvents(ctx, snap) })
+	run("rds:DescribeDBClusters", grader.DataDBClusters, func(ctx context.Context) error { return c.dbClusters(ctx, snap) })
+	run("rds:DescribeDBInstances", grader.DataDBInstances, func(ctx context.Context) error { return c.dbInstances(ctx, snap) })
+	run("rds:DescribeDBSubnetGroups", grader.DataDBSubnetGroups, func(ctx context.Context) error { return c.dbSubnetGroups(ctx, snap) })
+	run("rds:DescribeEvents", grader.DataRDSEvents, func(ctx context.Context) error { return c.rdsEvents(ctx, snap) })
 
-	if err := g.Wait(); err != nil {
-		return err
+	wg.Wait()
+	if err := ctx.Err(); err != nil {
+		// A snapshot cut short by its deadline is not a picture of the
+		// account; name a call that was slow when there is one.
+		for _, f := range failures {
+			if errors.Is(f, context.DeadlineExceeded) || errors.Is(f, context.Canceled) {
+				return f
+			}
+		}
+		return fmt.Errorf("calls not finished: %w", context.Cause(ctx))
 	}
-	if skipped.Load() {
-		// Only reachable if the context ended just as the last call in
-		// flight succeeded; the snapshot is incomplete all the same.
-		return fmt.Errorf("calls not started: %w", context.Cause(parent))
+	if len(failures) == calls {
+		return failures[0] // nothing could be read: the target failed
+	}
+	if snap.Unavailable[grader.DataListeners] != nil {
+		listeners = nil // some are missing: none is better than a partial list
 	}
 	for _, ls := range listeners {
 		snap.Listeners = append(snap.Listeners, ls...)
 	}
+	dropPartial(snap)
 	return nil
+}
+
+// dropPartial empties the lists of data that could not be read completely
+// (a pagination that failed on page two), so no check judges half a list.
+func dropPartial(snap *grader.Snapshot) {
+	for d := range snap.Unavailable {
+		switch d {
+		case grader.DataVPCs:
+			snap.VPCs = nil
+		case grader.DataSubnets:
+			snap.Subnets = nil
+		case grader.DataRouteTables:
+			snap.RouteTables = nil
+		case grader.DataInternetGateways:
+			snap.InternetGateways = nil
+		case grader.DataInstances:
+			snap.Instances = nil
+		case grader.DataImages:
+			snap.Images = nil
+		case grader.DataSecurityGroups:
+			snap.SecurityGroups = nil
+		case grader.DataLoadBalancers:
+			snap.LoadBalancers = nil
+		case grader.DataTargetGroups:
+			snap.TargetGroups = nil
+		case grader.DataTargetHealth:
+			for i := range snap.TargetGroups {
+				snap.TargetGroups[i].Targets = nil
+			}
+		case grader.DataDBClusters:
+			snap.DBClusters = nil
+		case grader.DataDBInstances:
+			snap.DBInstances = nil
+		case grader.DataDBSubnetGroups:
+			snap.DBSubnetGroups = nil
+		case grader.DataRDSEvents:
+			snap.RDSEvents = nil
+		}
+	}
 }
 
 // The paginators stop on a repeated token: an emulator that echoes the

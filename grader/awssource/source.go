@@ -62,6 +62,10 @@ type Options struct {
 	MaxBackoff time.Duration
 	// Logger receives debug lines per snapshot (default slog.Default()).
 	Logger *slog.Logger
+	// EndpointURL, when set, receives every call (EC2, ELBv2, RDS and STS)
+	// whatever per-service endpoint the AWS configuration names: an
+	// emulator or a test server.
+	EndpointURL string
 	// SessionName is the RoleSessionName of AssumeRole; it shows in the
 	// student account's CloudTrail (default "labgrid-grader").
 	SessionName string
@@ -172,11 +176,19 @@ func (s *Source) clientsFor(t grader.Target) (*clients, error) {
 		cfg.Credentials = c.creds
 	}
 	count := func(o *[]func(*middleware.Stack) error) { *o = append(*o, addCallCounter) }
-	c.ec2 = ec2.NewFromConfig(cfg, func(o *ec2.Options) { count(&o.APIOptions) })
-	c.elbv2 = elbv2.NewFromConfig(cfg, func(o *elbv2.Options) { count(&o.APIOptions) })
-	c.rds = rds.NewFromConfig(cfg, func(o *rds.Options) { count(&o.APIOptions) })
+	c.ec2 = ec2.NewFromConfig(cfg, func(o *ec2.Options) { count(&o.APIOptions); s.overrideEndpoint(&o.BaseEndpoint) })
+	c.elbv2 = elbv2.NewFromConfig(cfg, func(o *elbv2.Options) { count(&o.APIOptions); s.overrideEndpoint(&o.BaseEndpoint) })
+	c.rds = rds.NewFromConfig(cfg, func(o *rds.Options) { count(&o.APIOptions); s.overrideEndpoint(&o.BaseEndpoint) })
 	s.clients[key] = c
 	return c, nil
+}
+
+// overrideEndpoint points a client at Options.EndpointURL, when set, over
+// whatever per-service endpoint the AWS configuration names.
+func (s *Source) overrideEndpoint(base **string) {
+	if s.opts.EndpointURL != "" {
+		*base = aws.String(s.opts.EndpointURL)
+	}
 }
 
 // roleCredsLocked returns the cached credentials of an assumed role. The STS
@@ -186,7 +198,8 @@ func (s *Source) roleCredsLocked(cfg aws.Config, k roleKey) aws.CredentialsProvi
 	if p, ok := s.creds[k]; ok {
 		return p
 	}
-	provider := stscreds.NewAssumeRoleProvider(sts.NewFromConfig(cfg), k.roleARN, func(o *stscreds.AssumeRoleOptions) {
+	stsClient := sts.NewFromConfig(cfg, func(o *sts.Options) { s.overrideEndpoint(&o.BaseEndpoint) })
+	provider := stscreds.NewAssumeRoleProvider(stsClient, k.roleARN, func(o *stscreds.AssumeRoleOptions) {
 		o.RoleSessionName = s.opts.SessionName
 		if k.externalID != "" {
 			o.ExternalID = aws.String(k.externalID)
@@ -204,7 +217,9 @@ func (s *Source) roleCredsLocked(cfg aws.Config, k roleKey) aws.CredentialsProvi
 // Snapshot reads the target's resources. TakenAt is when the scan started;
 // AWSCalls and CallsByOperation count the Describe calls of this scan (the
 // cached AssumeRole is not counted). On any failed call it returns an error
-// naming the operation (see ErrorCode) and no snapshot.
+// naming the operation (see ErrorCode) and no snapshot when nothing could
+// be read; a call that fails while others succeed only marks its data
+// unavailable in the snapshot.
 func (s *Source) Snapshot(ctx context.Context, t grader.Target) (*grader.Snapshot, error) {
 	start := time.Now()
 	c, err := s.clientsFor(t)
@@ -230,13 +245,24 @@ func (s *Source) Snapshot(ctx context.Context, t grader.Target) (*grader.Snapsho
 		}
 		s.opts.Logger.DebugContext(ctx, "aws snapshot failed",
 			"target", t.String(), "code", ErrorCode(err), "calls", counter.calls(), "elapsed", time.Since(start))
-		return nil, err
+		return nil, &targetError{err: err, calls: counter.calls()}
 	}
 	snap.AWSCalls, snap.Retries, snap.CallsByOperation = counter.totals()
 	s.opts.Logger.DebugContext(ctx, "aws snapshot",
 		"target", t.String(), "calls", snap.AWSCalls, "retries", snap.Retries, "elapsed", time.Since(start))
 	return snap, nil
 }
+
+// targetError is a failed Snapshot. It carries the calls made before the
+// failure, so a scan's call count stays true when targets fail.
+type targetError struct {
+	err   error
+	calls int
+}
+
+func (e *targetError) Error() string     { return e.err.Error() }
+func (e *targetError) Unwrap() error     { return e.err }
+func (e *targetError) AWSCallCount() int { return e.calls }
 
 // ErrorCode is the AWS error code behind err ("AccessDenied",
 // "UnauthorizedOperation", "Throttling", …), "Timeout" when a deadline

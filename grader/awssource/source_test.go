@@ -28,7 +28,7 @@ var target = grader.Target{AccountID: "123456789012", Region: "ap-northeast-1"}
 
 // fullTarget loads one student's complete Step-3 state into f.
 func fullTarget(f *fakeAWS) {
-	f.add("DescribeVpcs",
+	f.Add("DescribeVpcs",
 		`<vpcId>vpc-0a1</vpcId><ownerId>123456789012</ownerId><state>available</state><cidrBlock>10.0.0.0/16</cidrBlock>
 		<cidrBlockAssociationSet><item><cidrBlock>10.0.0.0/16</cidrBlock><associationId>vpc-cidr-assoc-1</associationId><cidrBlockState><state>associated</state></cidrBlockState></item></cidrBlockAssociationSet>
 		<dhcpOptionsId>dopt-1</dhcpOptionsId><tagSet><item><key>Owner</key><value>user05</value></item><item><key>Name</key><value>vpc-user05</value></item></tagSet>
@@ -40,12 +40,12 @@ func fullTarget(f *fakeAWS) {
 		<availabilityZone>%s</availabilityZone><availabilityZoneId>apne1-az1</availabilityZoneId><defaultForAz>false</defaultForAz>
 		<mapPublicIpOnLaunch>%t</mapPublicIpOnLaunch><tagSet><item><key>Name</key><value>%s</value></item></tagSet>`, id, id, cidr, az, public, name)
 	}
-	f.add("DescribeSubnets",
+	f.Add("DescribeSubnets",
 		subnet("subnet-pub1", "public1-user05", "ap-northeast-1d", "10.0.0.0/24", true),
 		subnet("subnet-pub2", "public2-user05", "ap-northeast-1c", "10.0.1.0/24", true),
 		subnet("subnet-priv1", "private1-user05", "ap-northeast-1d", "10.0.2.0/24", false),
 		subnet("subnet-priv2", "private2-user05", "ap-northeast-1c", "10.0.3.0/24", false))
-	f.add("DescribeRouteTables",
+	f.Add("DescribeRouteTables",
 		`<routeTableId>rtb-main</routeTableId><vpcId>vpc-0a1</vpcId><ownerId>123456789012</ownerId>
 		<routeSet>
 		  <item><destinationCidrBlock>10.0.0.0/16</destinationCidrBlock><gatewayId>local</gatewayId><state>active</state><origin>CreateRouteTable</origin></item>
@@ -65,12 +65,12 @@ func fullTarget(f *fakeAWS) {
 		  <item><routeTableAssociationId>rtbassoc-3</routeTableAssociationId><routeTableId>rtb-pub</routeTableId><subnetId>subnet-priv1</subnetId><main>false</main><associationState><state>disassociated</state></associationState></item>
 		</associationSet>
 		<tagSet><item><key>Name</key><value>public-rt-user05</value></item></tagSet>`)
-	f.add("DescribeInternetGateways",
+	f.Add("DescribeInternetGateways",
 		`<internetGatewayId>igw-1</internetGatewayId><ownerId>123456789012</ownerId>
 		<attachmentSet><item><vpcId>vpc-0a1</vpcId><state>available</state></item></attachmentSet>
 		<tagSet><item><key>Name</key><value>igw-user05</value></item></tagSet>`,
 		`<internetGatewayId>igw-loose</internetGatewayId><attachmentSet/>`)
-	f.add("DescribeInstances",
+	f.Add("DescribeInstances",
 		`<reservationId>r-1</reservationId><ownerId>123456789012</ownerId><groupSet/>
 		<instancesSet><item>
 		  <instanceId>i-web1</instanceId><imageId>ami-base</imageId>
@@ -94,12 +94,12 @@ func fullTarget(f *fakeAWS) {
 		  <placement><availabilityZone>ap-northeast-1c</availabilityZone></placement>
 		  <groupSet/><tagSet><item><key>Name</key><value>webserver#2-user05</value></item></tagSet>
 		</item></instancesSet>`)
-	f.add("DescribeImages",
+	f.Add("DescribeImages",
 		`<imageId>ami-sample</imageId><imageLocation>123456789012/sampleapp user05</imageLocation><imageState>available</imageState>
 		<imageOwnerId>123456789012</imageOwnerId><creationDate>2024-05-01T02:00:00.000Z</creationDate><isPublic>false</isPublic>
 		<architecture>x86_64</architecture><imageType>machine</imageType><name>sampleapp user05</name><description>sampleapp user05</description>
 		<rootDeviceType>ebs</rootDeviceType><rootDeviceName>/dev/xvda</rootDeviceName><virtualizationType>hvm</virtualizationType><hypervisor>xen</hypervisor>`)
-	f.add("DescribeSecurityGroups",
+	f.Add("DescribeSecurityGroups",
 		`<ownerId>123456789012</ownerId><groupId>sg-web</groupId><groupName>web-user05</groupName><groupDescription>web servers</groupDescription><vpcId>vpc-0a1</vpcId>
 		<ipPermissions>
 		  <item><ipProtocol>tcp</ipProtocol><fromPort>80</fromPort><toPort>80</toPort>
@@ -115,7 +115,7 @@ func fullTarget(f *fakeAWS) {
 		<ipPermissions><item><ipProtocol>tcp</ipProtocol><fromPort>80</fromPort><toPort>80</toPort>
 		  <ipRanges><item><cidrIp>0.0.0.0/0</cidrIp></item></ipRanges><ipv6Ranges><item><cidrIpv6>::/0</cidrIpv6></item></ipv6Ranges></item></ipPermissions>`)
 
-	f.add("DescribeLoadBalancers",
+	f.Add("DescribeLoadBalancers",
 		`<LoadBalancerArn>`+lbARN+`</LoadBalancerArn><DNSName>elb-user05-1234567890.ap-northeast-1.elb.amazonaws.com</DNSName>
 		<CanonicalHostedZoneId>Z14GRHDCWA56QT</CanonicalHostedZoneId><CreatedTime>2024-05-01T03:00:00.000Z</CreatedTime>
 		<LoadBalancerName>elb-user05</LoadBalancerName><Scheme>internet-facing</Scheme><VpcId>vpc-0a1</VpcId>
@@ -125,7 +125,7 @@ func fullTarget(f *fakeAWS) {
 		  <member><ZoneName>ap-northeast-1d</ZoneName><SubnetId>subnet-pub1</SubnetId></member>
 		</AvailabilityZones>
 		<SecurityGroups><member>sg-alb</member></SecurityGroups><IpAddressType>ipv4</IpAddressType>`)
-	f.add("DescribeListeners|"+lbARN,
+	f.Add("DescribeListeners|"+lbARN,
 		`<ListenerArn>`+l80ARN+`</ListenerArn><LoadBalancerArn>`+lbARN+`</LoadBalancerArn><Port>80</Port><Protocol>HTTP</Protocol>
 		<DefaultActions><member><Type>forward</Type><TargetGroupArn>`+tgARN+`</TargetGroupArn>
 		  <ForwardConfig><TargetGroups><member><TargetGroupArn>`+tgARN+`</TargetGroupArn><Weight>1</Weight></member></TargetGroups>
@@ -133,17 +133,17 @@ func fullTarget(f *fakeAWS) {
 		`<ListenerArn>`+l81ARN+`</ListenerArn><LoadBalancerArn>`+lbARN+`</LoadBalancerArn><Port>81</Port><Protocol>HTTP</Protocol>
 		<DefaultActions><member><Type>fixed-response</Type><Order>1</Order>
 		  <FixedResponseConfig><StatusCode>503</StatusCode><ContentType>text/plain</ContentType></FixedResponseConfig></member></DefaultActions>`)
-	f.add("DescribeTargetGroups",
+	f.Add("DescribeTargetGroups",
 		`<TargetGroupArn>`+tgARN+`</TargetGroupArn><TargetGroupName>tg-elb-user05</TargetGroupName><Protocol>HTTP</Protocol><Port>80</Port>
 		<VpcId>vpc-0a1</VpcId><HealthCheckProtocol>HTTP</HealthCheckProtocol><HealthCheckPort>traffic-port</HealthCheckPort>
 		<HealthCheckEnabled>true</HealthCheckEnabled><HealthCheckPath>/</HealthCheckPath><Matcher><HttpCode>200</HttpCode></Matcher>
 		<LoadBalancerArns><member>`+lbARN+`</member></LoadBalancerArns><TargetType>instance</TargetType><IpAddressType>ipv4</IpAddressType>`)
-	f.add("DescribeTargetHealth|"+tgARN,
+	f.Add("DescribeTargetHealth|"+tgARN,
 		`<HealthCheckPort>80</HealthCheckPort><Target><Id>i-web1</Id><Port>80</Port></Target><TargetHealth><State>healthy</State></TargetHealth>`,
 		`<HealthCheckPort>80</HealthCheckPort><Target><Id>i-web2</Id><Port>80</Port><AvailabilityZone>ap-northeast-1c</AvailabilityZone></Target>
 		<TargetHealth><State>unhealthy</State><Reason>Target.ResponseCodeMismatch</Reason><Description>Health checks failed with these codes: [502]</Description></TargetHealth>`)
 
-	f.add("DescribeDBClusters",
+	f.Add("DescribeDBClusters",
 		`<DBClusterIdentifier>wp-user05-cluster</DBClusterIdentifier><DBClusterArn>`+dbcARN+`</DBClusterArn>
 		<AllocatedStorage>1</AllocatedStorage><AvailabilityZones><AvailabilityZone>ap-northeast-1c</AvailabilityZone><AvailabilityZone>ap-northeast-1d</AvailabilityZone></AvailabilityZones>
 		<Status>available</Status><Engine>aurora-mysql</Engine><EngineVersion>8.0.mysql_aurora.3.05.2</EngineVersion>
@@ -162,12 +162,12 @@ func fullTarget(f *fakeAWS) {
 		<DBSubnetGroup><DBSubnetGroupName>wp-user05-subnet</DBSubnetGroupName><DBSubnetGroupDescription>wp</DBSubnetGroupDescription><VpcId>vpc-0a1</VpcId>
 		  <SubnetGroupStatus>Complete</SubnetGroupStatus><Subnets><Subnet><SubnetIdentifier>subnet-priv1</SubnetIdentifier></Subnet></Subnets></DBSubnetGroup>`
 	}
-	f.add("DescribeDBInstances",
+	f.Add("DescribeDBInstances",
 		dbInstance("wp-user05", "ap-northeast-1d"),
 		dbInstance("wp-user05-slave", "ap-northeast-1c"),
 		// Another student's instance, still being created: most fields are absent.
 		`<DBInstanceIdentifier>wp-user06</DBInstanceIdentifier><DBInstanceStatus>creating</DBInstanceStatus><PubliclyAccessible>true</PubliclyAccessible>`)
-	f.add("DescribeDBSubnetGroups",
+	f.Add("DescribeDBSubnetGroups",
 		`<DBSubnetGroupName>wp-user05-subnet</DBSubnetGroupName><DBSubnetGroupDescription>wp</DBSubnetGroupDescription><VpcId>vpc-0a1</VpcId>
 		<SubnetGroupStatus>Complete</SubnetGroupStatus>
 		<Subnets>
@@ -175,7 +175,7 @@ func fullTarget(f *fakeAWS) {
 		  <Subnet><SubnetIdentifier>subnet-priv2</SubnetIdentifier><SubnetAvailabilityZone><Name>ap-northeast-1c</Name></SubnetAvailabilityZone><SubnetStatus>Active</SubnetStatus></Subnet>
 		</Subnets>
 		<DBSubnetGroupArn>arn:aws:rds:ap-northeast-1:123456789012:subgrp:wp-user05-subnet</DBSubnetGroupArn>`)
-	f.add("DescribeEvents",
+	f.Add("DescribeEvents",
 		`<SourceIdentifier>wp-user05-cluster</SourceIdentifier><SourceType>db-cluster</SourceType>
 		<Message>Completed failover to DB instance: wp-user05-slave</Message>
 		<EventCategories><EventCategory>failover</EventCategory></EventCategories>
@@ -312,7 +312,7 @@ func TestSnapshotFullTarget(t *testing.T) {
 	compareField(t, "RDSEvents", snap.RDSEvents, want.RDSEvents)
 
 	// The request parameters the grader depends on.
-	for _, r := range f.requests() {
+	for _, r := range f.Requests() {
 		switch r.Action {
 		case "DescribeImages":
 			if got := r.Form.Get("Owner.1"); got != "self" {
@@ -345,14 +345,14 @@ func compareField[T any](t *testing.T, name string, got, want T) {
 func TestSnapshotPagination(t *testing.T) {
 	t.Parallel()
 	f := newFakeAWS(t)
-	f.add("DescribeInstances", instanceReservation("i-1", "i-2"), instanceReservation("i-3"), instanceReservation("i-4"))
-	f.pageSize["DescribeInstances"] = 2
-	f.add("DescribeDBInstances", dbInstanceItem("db-1"), dbInstanceItem("db-2"), dbInstanceItem("db-3"))
-	f.pageSize["DescribeDBInstances"] = 2
+	f.Add("DescribeInstances", instanceReservation("i-1", "i-2"), instanceReservation("i-3"), instanceReservation("i-4"))
+	f.SetPageSize(2, "DescribeInstances")
+	f.Add("DescribeDBInstances", dbInstanceItem("db-1"), dbInstanceItem("db-2"), dbInstanceItem("db-3"))
+	f.SetPageSize(2, "DescribeDBInstances")
 	for i := range 5 {
-		f.add("DescribeTargetGroups", tgItem(fmt.Sprintf("arn:tg/%d", i), fmt.Sprintf("tg-%d", i)))
+		f.Add("DescribeTargetGroups", tgItem(fmt.Sprintf("arn:tg/%d", i), fmt.Sprintf("tg-%d", i)))
 	}
-	f.pageSize["DescribeTargetGroups"] = 2
+	f.SetPageSize(2, "DescribeTargetGroups")
 	s := newTestSource(t, f, Options{})
 
 	snap, err := s.Snapshot(t.Context(), target)
@@ -377,7 +377,7 @@ func TestSnapshotPagination(t *testing.T) {
 
 	// Every page is a call, with the previous page's token.
 	tokens := map[string][]string{}
-	for _, r := range f.requests() {
+	for _, r := range f.Requests() {
 		switch r.Action {
 		case "DescribeInstances":
 			tokens[r.Action] = append(tokens[r.Action], r.Form.Get("NextToken"))
@@ -406,8 +406,8 @@ func TestSnapshotThrottlingRetried(t *testing.T) {
 	// (about one per 1-2 s at first), which is what it is for. The delay and
 	// the high concurrency let every other call take its attempt token
 	// before the throttle lands, so only the two retries wait.
-	f.fail("DescribeDBClusters", fakeErr{Status: 400, Code: "Throttling", Message: "Rate exceeded", Delay: 50 * time.Millisecond})
-	f.fail("DescribeSubnets", fakeErr{Status: 503, Code: "RequestLimitExceeded", Message: "Request limit exceeded.", Delay: 50 * time.Millisecond})
+	f.Fail("DescribeDBClusters", fakeErr{Status: 400, Code: "Throttling", Message: "Rate exceeded", Delay: 50 * time.Millisecond}, 1)
+	f.Fail("DescribeSubnets", fakeErr{Status: 503, Code: "RequestLimitExceeded", Message: "Request limit exceeded.", Delay: 50 * time.Millisecond}, 1)
 	s := newTestSource(t, f, Options{Concurrency: 32})
 
 	snap, err := s.Snapshot(t.Context(), target)
@@ -420,7 +420,7 @@ func TestSnapshotThrottlingRetried(t *testing.T) {
 	if snap.AWSCalls != 13+1+1 {
 		t.Errorf("AWSCalls = %d, want %d: retries are not calls", snap.AWSCalls, 13+1+1)
 	}
-	if n := f.count("DescribeDBClusters"); n != 2 {
+	if n := f.Count("DescribeDBClusters"); n != 2 {
 		t.Errorf("server saw DescribeDBClusters %d times, want 2", n)
 	}
 	if len(snap.DBClusters) != 1 || len(snap.Subnets) != 4 {
@@ -428,38 +428,81 @@ func TestSnapshotThrottlingRetried(t *testing.T) {
 	}
 }
 
-func TestSnapshotAccessDenied(t *testing.T) {
+// A call that is denied while the others succeed marks only its data
+// unavailable: the rest of the target is still judged.
+func TestSnapshotAccessDeniedOnOneCall(t *testing.T) {
 	t.Parallel()
 	for _, tc := range []struct {
 		action string
 		err    fakeErr
 		op     string
+		data   grader.Data
 	}{
-		{"DescribeInstances", fakeErr{Status: 403, Code: "UnauthorizedOperation", Message: "You are not authorized to perform this operation."}, "ec2:DescribeInstances"},
-		{"DescribeDBClusters", fakeErr{Status: 403, Code: "AccessDenied", Message: "User: arn:aws:iam::123456789012:user/grader is not authorized to perform: rds:DescribeDBClusters"}, "rds:DescribeDBClusters"},
-		{"DescribeTargetHealth", fakeErr{Status: 403, Code: "AccessDenied", Message: "not authorized"}, "elasticloadbalancing:DescribeTargetHealth"},
+		{"DescribeInstances", fakeErr{Status: 403, Code: "UnauthorizedOperation", Message: "You are not authorized to perform this operation."}, "ec2:DescribeInstances", grader.DataInstances},
+		{"DescribeDBClusters", fakeErr{Status: 403, Code: "AccessDenied", Message: "User: arn:aws:iam::123456789012:user/grader is not authorized to perform: rds:DescribeDBClusters"}, "rds:DescribeDBClusters", grader.DataDBClusters},
+		{"DescribeTargetHealth", fakeErr{Status: 403, Code: "AccessDenied", Message: "not authorized"}, "elasticloadbalancing:DescribeTargetHealth", grader.DataTargetHealth},
 	} {
 		t.Run(tc.action, func(t *testing.T) {
 			t.Parallel()
 			f := newFakeAWS(t)
 			fullTarget(f)
-			f.fail(tc.action, tc.err, tc.err, tc.err, tc.err, tc.err)
+			f.Fail(tc.action, tc.err, 5)
 			s := newTestSource(t, f, Options{})
 
 			snap, err := s.Snapshot(t.Context(), target)
-			if err == nil {
-				t.Fatalf("Snapshot = %v, want an error", snap)
+			if err != nil {
+				t.Fatalf("Snapshot: %v, want a partial snapshot", err)
 			}
-			if got := ErrorCode(err); got != tc.err.Code {
-				t.Errorf("ErrorCode = %q, want %q (err: %v)", got, tc.err.Code, err)
+			got := snap.Unavailable[tc.data]
+			if len(snap.Unavailable) != 1 || got == nil {
+				t.Fatalf("Unavailable = %v, want only %s", snap.Unavailable, tc.data)
 			}
-			if !strings.HasPrefix(err.Error(), tc.op+": ") {
-				t.Errorf("error %q does not start with the operation %q", err, tc.op)
+			if code := ErrorCode(got); code != tc.err.Code {
+				t.Errorf("ErrorCode = %q, want %q (err: %v)", code, tc.err.Code, got)
 			}
-			if n := f.count(tc.action); n != 1 {
+			if !strings.HasPrefix(got.Error(), tc.op+": ") {
+				t.Errorf("error %q does not start with the operation %q", got, tc.op)
+			}
+			if n := f.Count(tc.action); n != 1 {
 				t.Errorf("%s requested %d times; access errors are not retried", tc.action, n)
 			}
+			if len(snap.VPCs) == 0 || len(snap.SecurityGroups) == 0 {
+				t.Error("the data that could be read is missing")
+			}
+			switch tc.data {
+			case grader.DataInstances:
+				if snap.Instances != nil {
+					t.Error("instances listed although unreadable")
+				}
+			case grader.DataTargetHealth:
+				for _, tg := range snap.TargetGroups {
+					if tg.Targets != nil {
+						t.Error("target health listed although unreadable")
+					}
+				}
+			}
 		})
+	}
+}
+
+// A target where every call is denied failed as a whole; its error still
+// tells how many calls it cost.
+func TestSnapshotAccessDeniedEverywhere(t *testing.T) {
+	t.Parallel()
+	f := newFakeAWS(t)
+	fullTarget(f)
+	f.Fail("*", fakeErr{Status: 403, Code: "AccessDenied", Message: "no"}, -1)
+	s := newTestSource(t, f, Options{})
+	snap, err := s.Snapshot(t.Context(), target)
+	if err == nil {
+		t.Fatalf("Snapshot = %v, want an error", snap)
+	}
+	if ErrorCode(err) != "AccessDenied" {
+		t.Errorf("ErrorCode = %q", ErrorCode(err))
+	}
+	var counted interface{ AWSCallCount() int }
+	if !errors.As(err, &counted) || counted.AWSCallCount() != 13 {
+		t.Errorf("error %v does not count the 13 calls made", err)
 	}
 }
 
@@ -483,7 +526,7 @@ func TestSnapshotAssumeRole(t *testing.T) {
 			t.Fatalf("Snapshot: %v", err)
 		}
 	}
-	reqs := f.requests()
+	reqs := f.Requests()
 	var assume []fakeReq
 	for _, r := range reqs {
 		if r.Action == "AssumeRole" {
@@ -522,7 +565,7 @@ func TestSnapshotAssumeRoleDenied(t *testing.T) {
 	const ext = "another-s3cr3t"
 	f := newFakeAWS(t)
 	fullTarget(f)
-	f.fail("AssumeRole", fakeErr{Status: 403, Code: "AccessDenied", Message: "User: arn:aws:iam::123456789012:user/grader is not authorized to perform: sts:AssumeRole"})
+	f.Fail("AssumeRole", fakeErr{Status: 403, Code: "AccessDenied", Message: "User: arn:aws:iam::123456789012:user/grader is not authorized to perform: sts:AssumeRole"}, 1)
 	s := newTestSource(t, f, Options{})
 
 	_, err := s.Snapshot(t.Context(), grader.Target{AccountID: "210987654321", Region: "ap-northeast-1",
@@ -536,7 +579,7 @@ func TestSnapshotAssumeRoleDenied(t *testing.T) {
 	if strings.Contains(err.Error(), ext) {
 		t.Errorf("error contains the external id: %v", err)
 	}
-	for _, r := range f.requests() {
+	for _, r := range f.Requests() {
 		if r.Action != "AssumeRole" {
 			t.Errorf("%s called although AssumeRole failed", r.Action)
 		}
@@ -548,11 +591,11 @@ func TestSnapshotCallCount(t *testing.T) {
 	f := newFakeAWS(t)
 	for i := range 3 {
 		lb := fmt.Sprintf("arn:lb/%d", i)
-		f.add("DescribeLoadBalancers", lbItem(lb, fmt.Sprintf("elb-user%02d", i)))
-		f.add("DescribeListeners|"+lb, `<ListenerArn>`+lb+`/l</ListenerArn><LoadBalancerArn>`+lb+`</LoadBalancerArn><Port>80</Port><Protocol>HTTP</Protocol>`)
+		f.Add("DescribeLoadBalancers", lbItem(lb, fmt.Sprintf("elb-user%02d", i)))
+		f.Add("DescribeListeners|"+lb, `<ListenerArn>`+lb+`/l</ListenerArn><LoadBalancerArn>`+lb+`</LoadBalancerArn><Port>80</Port><Protocol>HTTP</Protocol>`)
 		tg := fmt.Sprintf("arn:tg/%d", i)
-		f.add("DescribeTargetGroups", tgItem(tg, fmt.Sprintf("tg-elb-user%02d", i)))
-		f.add("DescribeTargetHealth|"+tg, `<Target><Id>i-`+fmt.Sprint(i)+`</Id><Port>80</Port></Target><TargetHealth><State>healthy</State></TargetHealth>`)
+		f.Add("DescribeTargetGroups", tgItem(tg, fmt.Sprintf("tg-elb-user%02d", i)))
+		f.Add("DescribeTargetHealth|"+tg, `<Target><Id>i-`+fmt.Sprint(i)+`</Id><Port>80</Port></Target><TargetHealth><State>healthy</State></TargetHealth>`)
 	}
 	s := newTestSource(t, f, Options{Concurrency: 3})
 
@@ -581,12 +624,12 @@ func TestSnapshotCallCount(t *testing.T) {
 	}
 
 	// What the server saw matches, and is all on the read-only list.
-	reqs := f.requests()
+	reqs := f.Requests()
 	if len(reqs) != snap.AWSCalls {
 		t.Errorf("server saw %d requests, snapshot counted %d", len(reqs), snap.AWSCalls)
 	}
 	for _, r := range reqs {
-		if op := iamPrefix[r.Version] + ":" + r.Action; !slices.Contains(Operations, op) {
+		if op := r.IAMAction(); !slices.Contains(Operations, op) {
 			t.Errorf("requested %s, not in Operations", op)
 		}
 	}
@@ -600,7 +643,7 @@ func TestSnapshotCallCount(t *testing.T) {
 func TestSnapshotTimeout(t *testing.T) {
 	t.Parallel()
 	f := newFakeAWS(t)
-	f.hang = true
+	f.SetHang(true)
 	s := newTestSource(t, f, Options{TargetTimeout: 200 * time.Millisecond})
 
 	start := time.Now()
@@ -632,7 +675,7 @@ func TestSnapshotRegion(t *testing.T) {
 		}
 	}
 	regions := map[string]int{}
-	for _, r := range f.requests() {
+	for _, r := range f.Requests() {
 		regions[r.Region]++
 	}
 	// An empty target region falls back to the configured one.
