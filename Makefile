@@ -23,7 +23,7 @@ test: lint
 
 # Benchmarks whose figures the README quotes.
 bench:
-	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./grader/
+	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./grader/ ./store/
 
 # A longer fuzz run of the roster parser than the seed corpus `make test` runs.
 fuzz:

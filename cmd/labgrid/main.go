@@ -33,7 +33,16 @@ const usage = `labgrid grades hands-on AWS workshops live.
 
 Usage:
   labgrid scan --roster FILE [--rubric FILE] [--student LOGIN] [--format table|json|csv]
+  labgrid migrate
+  labgrid class create NAME [--rubric FILE]
+  labgrid class list
+  labgrid roster import --class NAME FILE [--prune]
+  labgrid roster links --class NAME [--base-url URL]
   labgrid version
+
+The database commands read DATABASE_URL (or --database-url); roster import
+and links also read LABGRID_SECRET (or --secret), the key of the students'
+links: keep it, and keep it secret.
 
 Run "labgrid COMMAND --help" for the flags of a command.
 `
@@ -46,6 +55,12 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	switch args[0] {
 	case "scan":
 		return runScan(ctx, args[1:], stdout, stderr)
+	case "migrate":
+		return runMigrate(ctx, args[1:], stdout, stderr)
+	case "class":
+		return runClass(ctx, args[1:], stdout, stderr)
+	case "roster":
+		return runRoster(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "labgrid", version)
 		return nil

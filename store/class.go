@@ -1,0 +1,129 @@
+package store
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"regexp"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"labgrid/grader"
+)
+
+// Class is one workshop class: a roster, a rubric and a scan interval.
+type Class struct {
+	ID   int64
+	Name string
+	// RubricYAML overrides the built-in rubric; empty keeps it.
+	RubricYAML   string
+	ScanInterval time.Duration
+	CreatedAt    time.Time
+}
+
+// Rubric is the class's rubric: the built-in one with the class's
+// overrides.
+func (c Class) Rubric() (*grader.Rubric, error) {
+	r, err := grader.ParseRubric(strings.NewReader(c.RubricYAML))
+	if err != nil {
+		return nil, fmt.Errorf("class %s: rubric: %w", c.Name, err)
+	}
+	return r, nil
+}
+
+var classNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+
+// CheckClassName reports why name cannot name a class, or nil. Names go in
+// URLs and shell commands, hence the narrow alphabet.
+func CheckClassName(name string) error {
+	if !classNameRE.MatchString(name) {
+		return fmt.Errorf("class name %q: %w: want 1 to 64 letters, digits, '.', '_' or '-'", name, ErrInvalid)
+	}
+	return nil
+}
+
+const classColumns = "id, name, rubric_yaml, scan_interval_seconds, created_at"
+
+// CreateClass adds a class. rubricYAML (may be empty) is checked the way
+// `labgrid scan --rubric` checks a file. A name already taken, in any
+// letter case, is ErrConflict.
+func (s *Store) CreateClass(ctx context.Context, name, rubricYAML string) (Class, error) {
+	if err := CheckClassName(name); err != nil {
+		return Class{}, fmt.Errorf("create class: %w", err)
+	}
+	if _, err := grader.ParseRubric(strings.NewReader(rubricYAML)); err != nil {
+		return Class{}, fmt.Errorf("create class %s: rubric: %w", name, invalid(err))
+	}
+	// DO NOTHING rather than a unique violation, which would abort the
+	// caller's transaction.
+	row := s.db.QueryRow(ctx, `
+		INSERT INTO classes (name, rubric_yaml) VALUES ($1, $2)
+		ON CONFLICT (lower(name)) DO NOTHING
+		RETURNING `+classColumns,
+		name, rubricYAML)
+	c, err := scanClass(row)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return Class{}, fmt.Errorf("create class %s: %w", name, ErrConflict)
+	}
+	if err != nil {
+		return Class{}, fmt.Errorf("create class %s: %w", name, err)
+	}
+	return c, nil
+}
+
+// ClassByName finds a class by name, in any letter case.
+func (s *Store) ClassByName(ctx context.Context, name string) (Class, error) {
+	row := s.db.QueryRow(ctx, "SELECT "+classColumns+" FROM classes WHERE lower(name) = lower($1)", name)
+	c, err := scanClass(row)
+	if err != nil {
+		return Class{}, notFound(err, "class %q", name)
+	}
+	return c, nil
+}
+
+// Class finds a class by id.
+func (s *Store) Class(ctx context.Context, id int64) (Class, error) {
+	row := s.db.QueryRow(ctx, "SELECT "+classColumns+" FROM classes WHERE id = $1", id)
+	c, err := scanClass(row)
+	if err != nil {
+		return Class{}, notFound(err, "class %d", id)
+	}
+	return c, nil
+}
+
+// Classes lists every class by name.
+func (s *Store) Classes(ctx context.Context) ([]Class, error) {
+	rows, err := s.db.Query(ctx, "SELECT "+classColumns+" FROM classes ORDER BY lower(name)")
+	if err != nil {
+		return nil, fmt.Errorf("list classes: %w", err)
+	}
+	defer rows.Close()
+	var classes []Class
+	for rows.Next() {
+		c, err := scanClass(rows)
+		if err != nil {
+			return nil, fmt.Errorf("list classes: %w", err)
+		}
+		classes = append(classes, c)
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("list classes: %w", err)
+	}
+	return classes, nil
+}
+
+type rowScanner interface{ Scan(dest ...any) error }
+
+func scanClass(row rowScanner) (Class, error) {
+	var (
+		c       Class
+		seconds int32
+	)
+	if err := row.Scan(&c.ID, &c.Name, &c.RubricYAML, &seconds, &c.CreatedAt); err != nil {
+		return Class{}, err
+	}
+	c.ScanInterval = time.Duration(seconds) * time.Second
+	return c, nil
+}

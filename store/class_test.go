@@ -1,0 +1,79 @@
+package store
+
+import (
+	"errors"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestCreateClass(t *testing.T) {
+	t.Parallel()
+	ctx, s := setup(t)
+
+	c, err := s.CreateClass(ctx, "aws-2026.11_a", "checks:\n  aurora.failover: {points: 20}\n")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.ID == 0 || c.Name != "aws-2026.11_a" || c.ScanInterval != 15*time.Second || c.CreatedAt.IsZero() {
+		t.Errorf("CreateClass = %+v", c)
+	}
+	r, err := c.Rubric()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if set, _ := r.Setting("aurora.failover"); set.Points != 20 {
+		t.Errorf("Rubric(): aurora.failover = %+v, want 20 points", set)
+	}
+
+	got, err := s.ClassByName(ctx, "AWS-2026.11_A")
+	if err != nil || got.ID != c.ID || got.RubricYAML != c.RubricYAML {
+		t.Errorf("ClassByName in another case = %+v, %v", got, err)
+	}
+	if got, err := s.Class(ctx, c.ID); err != nil || got.Name != c.Name {
+		t.Errorf("Class(%d) = %+v, %v", c.ID, got, err)
+	}
+
+	if _, err := s.CreateClass(ctx, "Aws-2026.11_A", ""); !errors.Is(err, ErrConflict) {
+		t.Errorf("duplicate name: err = %v, want ErrConflict", err)
+	}
+	if _, err := s.ClassByName(ctx, "nope"); !errors.Is(err, ErrNotFound) {
+		t.Errorf("ClassByName(nope): err = %v, want ErrNotFound", err)
+	}
+	if _, err := s.Class(ctx, -1); !errors.Is(err, ErrNotFound) {
+		t.Errorf("Class(-1): err = %v, want ErrNotFound", err)
+	}
+
+	if _, err := s.CreateClass(ctx, "b", ""); err != nil {
+		t.Fatal(err)
+	}
+	classes, err := s.Classes(ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(classes) != 2 || classes[0].Name != "aws-2026.11_a" || classes[1].Name != "b" {
+		t.Errorf("Classes = %+v", classes)
+	}
+}
+
+func TestCreateClassInvalid(t *testing.T) {
+	t.Parallel()
+	ctx, s := setup(t)
+	for _, name := range []string{"", "has space", "slash/", "日本", strings.Repeat("a", 65)} {
+		if _, err := s.CreateClass(ctx, name, ""); !errors.Is(err, ErrInvalid) {
+			t.Errorf("CreateClass(%q): err = %v, want ErrInvalid", name, err)
+		}
+	}
+	if _, err := s.CreateClass(ctx, strings.Repeat("a", 64), ""); err != nil {
+		t.Errorf("64-character name: %v", err)
+	}
+	for _, rubric := range []string{"no_such_key: 1\n", "checks:\n  aurora.nope: {points: 1}\n", "region: [\n"} {
+		_, err := s.CreateClass(ctx, "bad-rubric", rubric)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "rubric") {
+			t.Errorf("rubric %q: err = %v, want ErrInvalid naming the rubric", rubric, err)
+		}
+	}
+	if n := count(t, ctx, s, "SELECT count(*) FROM classes WHERE name = 'bad-rubric'"); n != 0 {
+		t.Errorf("%d classes stored with a bad rubric", n)
+	}
+}

@@ -1,0 +1,542 @@
+package store
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"labgrid/grader"
+)
+
+// Trigger is what started a scan.
+type Trigger string
+
+const (
+	TriggerSchedule Trigger = "schedule" // the class's periodic scan
+	TriggerManual   Trigger = "manual"   // someone pressed "check now"
+	TriggerCLI      Trigger = "cli"      // a command-line scan
+)
+
+// SaveSummary says what SaveScan wrote.
+type SaveSummary struct {
+	ScanRunID int64
+	// ChangedResults counts the (student, check) results written: those
+	// whose status, points, messages, hint, evidence or error changed.
+	ChangedResults int
+	// ChangedStudents are the students with a changed result, ascending:
+	// the ones announced on labgrid_results.
+	ChangedStudents []int64
+	// Unknown are logins of reports with no student in the class (removed
+	// while the scan ran); their reports were dropped.
+	Unknown []string
+}
+
+// maxErrorSummary bounds scan_runs.error_summary: a class-wide outage
+// repeats one reason per target.
+const maxErrorSummary = 4000
+
+// SaveScan stores one scan of students of the class, in one transaction:
+// a scan_runs row; the results that changed and nothing else (a scan that
+// changes nothing writes no result row); a timeline row per status change;
+// the grader's memory; every scanned student's last_scanned_at; and, when
+// something changed, a NOTIFY on labgrid_results naming the students.
+//
+// An error result (labgrid could not look) keeps the student's last judged
+// status and records the error beside it; the next judged result clears it.
+// A check's first pass (pass or warn) is remembered for good. What changed
+// is found from the fingerprints kept in student_memory, one row per
+// student, not by reading every result back. Scans of one class are
+// serialised on the class row, so concurrent saves cannot interleave their
+// reads and writes.
+func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, res *grader.ScanResult) (SaveSummary, error) {
+	var sum SaveSummary
+	switch trigger {
+	case TriggerSchedule, TriggerManual, TriggerCLI:
+	default:
+		return sum, fmt.Errorf("save scan: %w: trigger %q", ErrInvalid, trigger)
+	}
+	logins := make([]string, 0, len(res.Reports))
+	for _, rep := range res.Reports {
+		logins = append(logins, strings.ToLower(rep.Student.Login))
+	}
+
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		prev, err := readPrevious(ctx, tx, classID, logins)
+		if err != nil {
+			return err
+		}
+		w := planWrites(res, prev)
+		sum.ChangedResults, sum.ChangedStudents, sum.Unknown = w.changedResults, w.changedStudents, w.unknown
+
+		batch := &pgx.Batch{}
+		batch.Queue(`
+			INSERT INTO scan_runs (class_id, trigger, started_at, finished_at, targets, failed_targets, aws_calls, error_summary)
+			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+			classID, string(trigger), res.StartedAt, res.FinishedAt,
+			len(res.Targets), res.Failed(), res.AWSCalls, errorSummary(res),
+		).QueryRow(func(row pgx.Row) error { return row.Scan(&sum.ScanRunID) })
+		w.queue(batch, classID, res.FinishedAt)
+		return tx.SendBatch(ctx, batch).Close()
+	})
+	if err != nil {
+		return SaveSummary{}, fmt.Errorf("save scan: %w", err)
+	}
+	return sum, nil
+}
+
+// previous is what is kept of the scanned students.
+type previous struct {
+	students map[string]*storedStudent // by lower(login)
+}
+
+type storedStudent struct {
+	id        int64
+	hasMemory bool
+	memory    grader.Memory
+	index     []byte        // encoded fingerprints, as stored
+	results   []fingerprint // decoded
+}
+
+func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string) (previous, error) {
+	prev := previous{students: make(map[string]*storedStudent, len(logins))}
+	batch := &pgx.Batch{}
+	// Scans and imports of one class take turns on the class row; FOR NO
+	// KEY UPDATE leaves inserts of students (a foreign key share lock) free.
+	batch.Queue("SELECT id FROM classes WHERE id = $1 FOR NO KEY UPDATE", classID).
+		QueryRow(func(row pgx.Row) error {
+			var id int64
+			if err := row.Scan(&id); err != nil {
+				return notFound(err, "class %d", classID)
+			}
+			return nil
+		})
+	// The fingerprints stand for the stored results: 200 rows to read
+	// instead of 3,400.
+	batch.Queue(`
+		SELECT s.id, lower(s.login), m.student_id IS NOT NULL,
+			coalesce(m.writer, ''), coalesce(m.writer_changed, false), coalesce(m.result_index, ''::bytea)
+		FROM students s LEFT JOIN student_memory m ON m.student_id = s.id
+		WHERE s.class_id = $1 AND lower(s.login) = ANY($2)`, classID, logins).
+		Query(func(rows pgx.Rows) error {
+			for rows.Next() {
+				st := &storedStudent{}
+				var login string
+				if err := rows.Scan(&st.id, &login, &st.hasMemory, &st.memory.Writer, &st.memory.WriterChanged, &st.index); err != nil {
+					return err
+				}
+				// Unreadable fingerprints count as none: every result is
+				// then written again, which repairs them.
+				st.results, _ = decodeFingerprints(st.index)
+				prev.students[login] = st
+			}
+			return rows.Err()
+		})
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return prev, err // already says which class
+		}
+		return prev, fmt.Errorf("read previous results: %w", err)
+	}
+	return prev, nil
+}
+
+// writes holds the rows to write, column by column, as the unnest()
+// statements take them: one statement per kind of write, however many rows.
+type writes struct {
+	inserts resultRows // results never stored
+	updates resultRows // stored results whose content changed
+	// error only: judged results that labgrid could not look at this time
+	errStudent             []int64
+	errCheck, errJA, errEN []string
+	errAt                  []time.Time
+	// results of checks no longer in the rubric
+	delStudent []int64
+	delCheck   []string
+	// the timeline
+	chStudent              []int64
+	chCheck                []string
+	chFrom                 []*string
+	chTo, chMsgJA, chMsgEN []string
+	chAt                   []time.Time
+	// what is kept of a student between scans, where it changed
+	memory, newMemory memoryRows
+	// every scanned student, for last_scanned_at
+	scanned []int64
+
+	changedResults  int
+	changedStudents []int64
+	unknown         []string
+
+	buf  []byte        // scratch for digests and fingerprints
+	next []fingerprint // scratch for a student's new fingerprints
+}
+
+// memoryRows are student_memory rows.
+type memoryRows struct {
+	student       []int64
+	writer        []string
+	writerChanged []bool
+	index         [][]byte
+}
+
+// resultRows are whole result rows.
+type resultRows struct {
+	student               []int64
+	check, status         []string
+	points, maxPoints     []int32
+	required              []bool
+	msgJA, msgEN, hintJA  []string
+	hintEN                []string
+	observed, firstPassed []*time.Time
+	errJA, errEN          []*string
+	errAt                 []*time.Time
+	// Evidence of every row, end to end, and each row's slice of it
+	// (1-based, inclusive): unnest cannot take a ragged text[][].
+	evidence     []string
+	evFrom, evTo []int32
+}
+
+// planWrites compares the scan with what is kept and keeps only the
+// changes.
+func planWrites(res *grader.ScanResult, prev previous) *writes {
+	w := &writes{}
+	for _, rep := range res.Reports {
+		st := prev.students[strings.ToLower(rep.Student.Login)]
+		if st == nil {
+			if rep.Student.Login != "" {
+				w.unknown = append(w.unknown, rep.Student.Login)
+			}
+			continue
+		}
+		w.scanned = append(w.scanned, st.id)
+		changed := false
+		next := st.results
+		if len(rep.Results) > 0 {
+			next = w.next[:0]
+			for _, r := range rep.Results {
+				if r.ObservedAt.IsZero() {
+					r.ObservedAt = res.FinishedAt
+				}
+				old, had := findFingerprint(st.results, r.CheckID)
+				fp, wrote := w.planResult(st.id, r, old, had)
+				next = append(next, fp)
+				if wrote {
+					w.changedResults++
+					changed = true
+				}
+			}
+			// A check the rubric no longer has leaves the grid.
+			for _, old := range st.results {
+				if _, ok := findFingerprint(next, string(old.checkID)); !ok {
+					w.delStudent = append(w.delStudent, st.id)
+					w.delCheck = append(w.delCheck, string(old.checkID))
+					w.changedResults++
+					changed = true
+				}
+			}
+		}
+		if changed {
+			w.changedStudents = append(w.changedStudents, st.id)
+		}
+		if len(rep.Results) > 0 {
+			w.next = next // reuse its array for the next student
+		}
+		w.buf = encodeFingerprints(w.buf[:0], next)
+		if !st.hasMemory || st.memory != rep.Memory || !bytes.Equal(st.index, w.buf) {
+			m := &w.memory
+			if !st.hasMemory {
+				m = &w.newMemory
+			}
+			m.student = append(m.student, st.id)
+			m.writer = append(m.writer, rep.Memory.Writer)
+			m.writerChanged = append(m.writerChanged, rep.Memory.WriterChanged)
+			m.index = append(m.index, bytes.Clone(w.buf))
+		}
+	}
+	slices.Sort(w.changedStudents)
+	return w
+}
+
+// planResult queues what one result needs written, reports whether
+// anything was, and returns the result's fingerprint from now on.
+func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had bool) (fingerprint, bool) {
+	at := r.ObservedAt
+	if r.Status == grader.StatusError {
+		errFP := errorFingerprint(r.Message)
+		switch {
+		case had && old.status != grader.StatusError:
+			// Keep the judged status; record the error beside it.
+			if old.hasError && old.errFP == errFP {
+				return old, false
+			}
+			w.errStudent = append(w.errStudent, sid)
+			w.errCheck = append(w.errCheck, r.CheckID)
+			w.errJA = append(w.errJA, r.Message.JA)
+			w.errEN = append(w.errEN, r.Message.EN)
+			w.errAt = append(w.errAt, at)
+			old.hasError, old.errFP = true, errFP
+			return old, true
+		case had && old.hasError && old.errFP == errFP:
+			return old, false // still never judged, for the same reason
+		}
+		// Nothing judged yet: the error is all there is to show. (A new
+		// row's timeline entry comes with the insert: see queue.)
+		d := w.digest(&r)
+		w.upsert(sid, r, true, had)
+		return fingerprint{checkID: checkIDBytes(old, had, r), status: r.Status, digest: d, hasError: true, errFP: errFP}, true
+	}
+	d := w.digest(&r)
+	if had && old.status == r.Status && old.digest == d && !old.hasError {
+		return old, false
+	}
+	fp := fingerprint{checkID: checkIDBytes(old, had, r), status: r.Status, digest: d}
+	w.upsert(sid, r, false, had)
+	if had && old.status != r.Status {
+		w.change(sid, r, old.status)
+	}
+	return fp, true
+}
+
+// checkIDBytes is r's check id for its fingerprint, from the old one when
+// there is one: a scan of a class digests thousands of results.
+func checkIDBytes(old fingerprint, had bool, r grader.Result) []byte {
+	if had {
+		return old.checkID
+	}
+	return []byte(r.CheckID)
+}
+
+// upsert queues a whole result row; withError records its message as the
+// error too (an error result with nothing judged before it). r is taken by
+// value so that only the changed results reach the heap.
+func (w *writes) upsert(sid int64, r grader.Result, withError, had bool) {
+	rows := &w.inserts
+	if had {
+		rows = &w.updates
+	}
+	at := r.ObservedAt
+	var firstPassed *time.Time
+	if r.Status.Passed() {
+		firstPassed = &at
+	}
+	rows.student = append(rows.student, sid)
+	rows.check = append(rows.check, r.CheckID)
+	rows.status = append(rows.status, string(r.Status))
+	rows.points = append(rows.points, int32(r.Points))
+	rows.maxPoints = append(rows.maxPoints, int32(r.MaxPoints))
+	rows.required = append(rows.required, r.Required)
+	rows.msgJA = append(rows.msgJA, r.Message.JA)
+	rows.msgEN = append(rows.msgEN, r.Message.EN)
+	rows.hintJA = append(rows.hintJA, r.Hint.JA)
+	rows.hintEN = append(rows.hintEN, r.Hint.EN)
+	rows.evFrom = append(rows.evFrom, int32(len(rows.evidence)+1))
+	rows.evidence = append(rows.evidence, r.Evidence...)
+	rows.evTo = append(rows.evTo, int32(len(rows.evidence)))
+	rows.observed = append(rows.observed, &at)
+	rows.firstPassed = append(rows.firstPassed, firstPassed)
+	if withError {
+		rows.errJA = append(rows.errJA, &r.Message.JA)
+		rows.errEN = append(rows.errEN, &r.Message.EN)
+		rows.errAt = append(rows.errAt, &at)
+	} else {
+		rows.errJA = append(rows.errJA, nil)
+		rows.errEN = append(rows.errEN, nil)
+		rows.errAt = append(rows.errAt, nil)
+	}
+}
+
+// args are the rows as the parameters $1… of resultUnnest.
+func (rows *resultRows) args() []any {
+	return []any{rows.student, rows.check, rows.status, rows.points, rows.maxPoints, rows.required,
+		rows.msgJA, rows.msgEN, rows.hintJA, rows.hintEN,
+		rows.observed, rows.firstPassed, rows.errJA, rows.errEN, rows.errAt,
+		rows.evFrom, rows.evTo, append([]string{}, rows.evidence...)} // never NULL
+}
+
+// resultUnnest turns the parameters of resultRows.args into rows u.
+const resultUnnest = `unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bool[],
+		$7::text[], $8::text[], $9::text[], $10::text[],
+		$11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::timestamptz[],
+		$16::int[], $17::int[])
+	AS u(student_id, check_id, status, points, max_points, required,
+		message_ja, message_en, hint_ja, hint_en,
+		observed_at, first_passed_at, error_ja, error_en, error_at,
+		ev_from, ev_to)`
+
+func (w *writes) change(sid int64, r grader.Result, from grader.Status) {
+	var fromp *string
+	if from != "" {
+		s := string(from)
+		fromp = &s
+	}
+	w.chStudent = append(w.chStudent, sid)
+	w.chCheck = append(w.chCheck, r.CheckID)
+	w.chFrom = append(w.chFrom, fromp)
+	w.chTo = append(w.chTo, string(r.Status))
+	w.chMsgJA = append(w.chMsgJA, r.Message.JA)
+	w.chMsgEN = append(w.chMsgEN, r.Message.EN)
+	w.chAt = append(w.chAt, r.ObservedAt)
+}
+
+// queue adds the planned writes to batch: at most one statement per kind.
+func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) {
+	if len(w.inserts.student) > 0 {
+		// The timeline entries of the results the fingerprints do not
+		// know, before they are written: the status they replace is
+		// none, unless fingerprints were lost and the row is there.
+		ins := &w.inserts
+		batch.Queue(`
+			INSERT INTO result_changes (student_id, check_id, from_status, to_status, message_ja, message_en, at)
+			SELECT u.student_id, u.check_id, r.status, u.status, u.message_ja, u.message_en, u.at
+			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+				AS u(student_id, check_id, status, message_ja, message_en, at)
+			LEFT JOIN results r ON r.student_id = u.student_id AND r.check_id = u.check_id
+			WHERE r.status IS DISTINCT FROM u.status`,
+			ins.student, ins.check, ins.status, ins.msgJA, ins.msgEN, ins.observed)
+		// Results the fingerprints do not know. ON CONFLICT only matters
+		// when fingerprints were lost: the row is then rewritten.
+		batch.Queue(`
+			INSERT INTO results AS r (student_id, check_id, status, points, max_points, required,
+				message_ja, message_en, hint_ja, hint_en, evidence,
+				observed_at, first_passed_at, changed_at, error_ja, error_en, error_at)
+			SELECT u.student_id, u.check_id, u.status, u.points, u.max_points, u.required,
+				u.message_ja, u.message_en, u.hint_ja, u.hint_en, ($18::text[])[u.ev_from:u.ev_to],
+				u.observed_at, u.first_passed_at, u.observed_at, u.error_ja, u.error_en, u.error_at
+			FROM `+resultUnnest+`
+			ON CONFLICT (student_id, check_id) DO UPDATE SET
+				status = EXCLUDED.status, points = EXCLUDED.points, max_points = EXCLUDED.max_points,
+				required = EXCLUDED.required, message_ja = EXCLUDED.message_ja, message_en = EXCLUDED.message_en,
+				hint_ja = EXCLUDED.hint_ja, hint_en = EXCLUDED.hint_en, evidence = EXCLUDED.evidence,
+				observed_at = EXCLUDED.observed_at,
+				first_passed_at = coalesce(r.first_passed_at, EXCLUDED.first_passed_at),
+				changed_at = CASE WHEN r.status IS DISTINCT FROM EXCLUDED.status THEN EXCLUDED.changed_at ELSE r.changed_at END,
+				error_ja = EXCLUDED.error_ja, error_en = EXCLUDED.error_en,
+				error_at = CASE WHEN EXCLUDED.error_at IS NULL THEN NULL ELSE coalesce(r.error_at, EXCLUDED.error_at) END`,
+			w.inserts.args()...)
+	}
+	if len(w.updates.student) > 0 {
+		// In SET, r.* are the old values.
+		batch.Queue(`
+			UPDATE results AS r SET
+				status = u.status, points = u.points, max_points = u.max_points, required = u.required,
+				message_ja = u.message_ja, message_en = u.message_en, hint_ja = u.hint_ja, hint_en = u.hint_en,
+				evidence = ($18::text[])[u.ev_from:u.ev_to], observed_at = u.observed_at,
+				first_passed_at = coalesce(r.first_passed_at, u.first_passed_at),
+				changed_at = CASE WHEN r.status IS DISTINCT FROM u.status THEN u.observed_at ELSE r.changed_at END,
+				error_ja = u.error_ja, error_en = u.error_en,
+				error_at = CASE WHEN u.error_at IS NULL THEN NULL ELSE coalesce(r.error_at, u.error_at) END
+			FROM `+resultUnnest+`
+			WHERE r.student_id = u.student_id AND r.check_id = u.check_id`,
+			w.updates.args()...)
+	}
+	if len(w.errStudent) > 0 {
+		batch.Queue(`
+			UPDATE results AS r SET error_ja = u.error_ja, error_en = u.error_en, error_at = coalesce(r.error_at, u.at)
+			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+				AS u(student_id, check_id, error_ja, error_en, at)
+			WHERE r.student_id = u.student_id AND r.check_id = u.check_id`,
+			w.errStudent, w.errCheck, w.errJA, w.errEN, w.errAt)
+	}
+	if len(w.delStudent) > 0 {
+		batch.Queue(`
+			DELETE FROM results AS r USING unnest($1::bigint[], $2::text[]) AS u(student_id, check_id)
+			WHERE r.student_id = u.student_id AND r.check_id = u.check_id`,
+			w.delStudent, w.delCheck)
+	}
+	if len(w.chStudent) > 0 {
+		batch.Queue(`
+			INSERT INTO result_changes (student_id, check_id, from_status, to_status, message_ja, message_en, at)
+			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])`,
+			w.chStudent, w.chCheck, w.chFrom, w.chTo, w.chMsgJA, w.chMsgEN, w.chAt)
+	}
+	for _, m := range []*memoryRows{&w.newMemory, &w.memory} {
+		if len(m.student) == 0 {
+			continue
+		}
+		// A plain UPDATE of the rows known to exist is cheaper than an
+		// upsert; ON CONFLICT covers a row added since (never, under the
+		// class lock, but harmless).
+		sql := `UPDATE student_memory AS m SET writer = u.writer, writer_changed = u.writer_changed, result_index = u.result_index
+			FROM unnest($1::bigint[], $2::text[], $3::bool[], $4::bytea[]) AS u(student_id, writer, writer_changed, result_index)
+			WHERE m.student_id = u.student_id`
+		if m == &w.newMemory {
+			sql = `INSERT INTO student_memory (student_id, writer, writer_changed, result_index)
+				SELECT * FROM unnest($1::bigint[], $2::text[], $3::bool[], $4::bytea[])
+				ON CONFLICT (student_id) DO UPDATE SET
+					writer = EXCLUDED.writer, writer_changed = EXCLUDED.writer_changed, result_index = EXCLUDED.result_index`
+		}
+		batch.Queue(sql, m.student, m.writer, m.writerChanged, m.index)
+	}
+	if len(w.scanned) > 0 {
+		batch.Queue("UPDATE students SET last_scanned_at = $2 WHERE id = ANY($1)", w.scanned, scannedAt)
+	}
+	for _, payload := range notifyPayloads(classID, w.changedStudents) {
+		batch.Queue("SELECT pg_notify($1, $2)", NotifyChannel, payload)
+	}
+}
+
+// errorSummary names each target that could not be scanned, with why.
+func errorSummary(res *grader.ScanResult) string {
+	var b strings.Builder
+	for _, t := range res.Targets {
+		if t.Err == nil {
+			continue
+		}
+		if b.Len() > 0 {
+			b.WriteString("; ")
+		}
+		// Target.String never includes the external id.
+		fmt.Fprintf(&b, "%s: %v", t.Target, t.Err)
+		if b.Len() > maxErrorSummary {
+			break
+		}
+	}
+	s := b.String()
+	if len(s) > maxErrorSummary {
+		s = strings.ToValidUTF8(s[:maxErrorSummary], "") + "…"
+	}
+	return s
+}
+
+// ScanRun is one stored scan.
+type ScanRun struct {
+	ID            int64
+	ClassID       int64
+	Trigger       Trigger
+	StartedAt     time.Time
+	FinishedAt    time.Time
+	Targets       int
+	FailedTargets int
+	AWSCalls      int
+	ErrorSummary  string
+}
+
+// ScanRuns is the class's latest scans, newest first, at most limit.
+func (s *Store) ScanRuns(ctx context.Context, classID int64, limit int) ([]ScanRun, error) {
+	rows, err := s.db.Query(ctx, `
+		SELECT id, class_id, trigger, started_at, finished_at, targets, failed_targets, aws_calls, error_summary
+		FROM scan_runs WHERE class_id = $1 ORDER BY started_at DESC, id DESC LIMIT $2`, classID, limit)
+	if err != nil {
+		return nil, fmt.Errorf("scan runs: %w", err)
+	}
+	runs, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ScanRun, error) {
+		var (
+			r                         ScanRun
+			trigger                   string
+			targets, failed, awsCalls int32
+		)
+		err := row.Scan(&r.ID, &r.ClassID, &trigger, &r.StartedAt, &r.FinishedAt, &targets, &failed, &awsCalls, &r.ErrorSummary)
+		r.Trigger, r.Targets, r.FailedTargets, r.AWSCalls = Trigger(trigger), int(targets), int(failed), int(awsCalls)
+		return r, err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("scan runs: %w", err)
+	}
+	return runs, nil
+}

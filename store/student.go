@@ -1,0 +1,201 @@
+package store
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"labgrid/grader"
+)
+
+// Student is a roster row as stored. Dedicated is not stored (it depends
+// on the whole roster) and is false here: Roster sets it.
+type Student struct {
+	grader.Student
+	ID            int64
+	ClassID       int64
+	CreatedAt     time.Time
+	UpdatedAt     time.Time
+	LastScannedAt time.Time // zero: never scanned
+}
+
+const studentColumns = `id, class_id, login, display_name, account_id, role_arn, external_id,
+	region, email, sis_id, section, created_at, updated_at, last_scanned_at`
+
+func scanStudent(row rowScanner) (Student, error) {
+	var (
+		st      Student
+		scanned *time.Time
+	)
+	err := row.Scan(&st.ID, &st.ClassID, &st.Login, &st.DisplayName, &st.AccountID, &st.RoleARN, &st.ExternalID,
+		&st.Region, &st.Email, &st.SISID, &st.Section, &st.CreatedAt, &st.UpdatedAt, &scanned)
+	if err != nil {
+		return Student{}, err
+	}
+	if scanned != nil {
+		st.LastScannedAt = *scanned
+	}
+	return st, nil
+}
+
+// Student finds a student by id.
+func (s *Store) Student(ctx context.Context, id int64) (Student, error) {
+	st, err := scanStudent(s.db.QueryRow(ctx, "SELECT "+studentColumns+" FROM students WHERE id = $1", id))
+	if err != nil {
+		return Student{}, notFound(err, "student %d", id)
+	}
+	return st, nil
+}
+
+// Students lists a class's students by login.
+func (s *Store) Students(ctx context.Context, classID int64) ([]Student, error) {
+	rows, err := s.db.Query(ctx, "SELECT "+studentColumns+" FROM students WHERE class_id = $1 ORDER BY lower(login), id", classID)
+	if err != nil {
+		return nil, fmt.Errorf("list students: %w", err)
+	}
+	students, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Student, error) { return scanStudent(row) })
+	if err != nil {
+		return nil, fmt.Errorf("list students: %w", err)
+	}
+	return students, nil
+}
+
+// Roster is the class's students as the grader takes them, by login, with
+// Dedicated set as the roster parser sets it: for a student whose account
+// no other student of the class uses.
+func (s *Store) Roster(ctx context.Context, classID int64) ([]grader.Student, error) {
+	students, err := s.Students(ctx, classID)
+	if err != nil {
+		return nil, fmt.Errorf("roster: %w", err)
+	}
+	perAccount := map[string]int{}
+	for _, st := range students {
+		perAccount[st.AccountID]++
+	}
+	roster := make([]grader.Student, len(students))
+	for i, st := range students {
+		roster[i] = st.Student
+		roster[i].Dedicated = perAccount[st.AccountID] == 1
+	}
+	return roster, nil
+}
+
+// ImportSummary says what an import did, by login.
+type ImportSummary struct {
+	Added     []string
+	Updated   []string
+	Unchanged []string
+	Removed   []string // in the class, not in the file, and pruned
+	Kept      []string // in the class, not in the file, kept (no prune)
+}
+
+// ImportRoster makes the class's students those of the roster: new logins
+// are added, known ones (in any letter case) updated, and students missing
+// from the roster removed only when prune is set (with their results), else
+// kept. secret makes the new students' tokens; it must be the one the
+// class's existing tokens were made with (ErrSecretMismatch). It is one
+// transaction: on any error nothing changes.
+func (s *Store) ImportRoster(ctx context.Context, classID int64, students []grader.Student, prune bool, secret []byte) (ImportSummary, error) {
+	var sum ImportSummary
+	if err := checkSecret(secret); err != nil {
+		return sum, fmt.Errorf("import roster: %w", err)
+	}
+	seen := make(map[string]bool, len(students))
+	for _, st := range students {
+		key := strings.ToLower(st.Login)
+		if key == "" || seen[key] {
+			return sum, fmt.Errorf("import roster: %w: login %q empty or given twice", ErrInvalid, st.Login)
+		}
+		seen[key] = true
+	}
+
+	err := s.inTx(ctx, func(tx pgx.Tx) error {
+		// Imports and scans of one class take turns on the class row.
+		var id int64
+		if err := tx.QueryRow(ctx, "SELECT id FROM classes WHERE id = $1 FOR NO KEY UPDATE", classID).Scan(&id); err != nil {
+			return notFound(err, "class %d", classID)
+		}
+		rows, err := tx.Query(ctx, `
+			SELECT `+studentColumns+`, token_salt, token_hash
+			FROM students WHERE class_id = $1 ORDER BY lower(login), id`, classID)
+		if err != nil {
+			return err
+		}
+		type existing struct {
+			Student
+			salt, hash []byte
+		}
+		current, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (existing, error) {
+			var e existing
+			var scanned *time.Time
+			err := row.Scan(&e.ID, &e.ClassID, &e.Login, &e.DisplayName, &e.AccountID, &e.RoleARN, &e.ExternalID,
+				&e.Region, &e.Email, &e.SISID, &e.Section, &e.CreatedAt, &e.UpdatedAt, &scanned, &e.salt, &e.hash)
+			return e, err
+		})
+		if err != nil {
+			return err
+		}
+		byLogin := make(map[string]existing, len(current))
+		for _, e := range current {
+			if !tokenMatches(secret, e.salt, e.hash) {
+				return ErrSecretMismatch
+			}
+			byLogin[strings.ToLower(e.Login)] = e
+		}
+
+		batch := &pgx.Batch{}
+		for _, st := range students {
+			e, ok := byLogin[strings.ToLower(st.Login)]
+			switch {
+			case !ok:
+				salt, hash := newToken(secret)
+				batch.Queue(`
+					INSERT INTO students (class_id, login, display_name, account_id, role_arn, external_id,
+						region, email, sis_id, section, token_salt, token_hash)
+					VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12)`,
+					classID, st.Login, st.DisplayName, st.AccountID, st.RoleARN, st.ExternalID,
+					st.Region, st.Email, st.SISID, st.Section, salt, hash)
+				sum.Added = append(sum.Added, st.Login)
+			case sameRosterRow(e.Student.Student, st):
+				sum.Unchanged = append(sum.Unchanged, st.Login)
+			default:
+				batch.Queue(`
+					UPDATE students SET login = $2, display_name = $3, account_id = $4, role_arn = $5,
+						external_id = $6, region = $7, email = $8, sis_id = $9, section = $10, updated_at = now()
+					WHERE id = $1`,
+					e.ID, st.Login, st.DisplayName, st.AccountID, st.RoleARN, st.ExternalID,
+					st.Region, st.Email, st.SISID, st.Section)
+				sum.Updated = append(sum.Updated, st.Login)
+			}
+		}
+		var gone []int64
+		for _, e := range current {
+			if seen[strings.ToLower(e.Login)] {
+				continue
+			}
+			if prune {
+				gone = append(gone, e.ID)
+				sum.Removed = append(sum.Removed, e.Login)
+			} else {
+				sum.Kept = append(sum.Kept, e.Login)
+			}
+		}
+		if len(gone) > 0 {
+			batch.Queue("DELETE FROM students WHERE id = ANY($1)", gone)
+		}
+		return tx.SendBatch(ctx, batch).Close()
+	})
+	if err != nil {
+		return ImportSummary{}, fmt.Errorf("import roster: %w", err)
+	}
+	return sum, nil
+}
+
+// sameRosterRow reports whether a re-imported row changes nothing stored.
+func sameRosterRow(a, b grader.Student) bool {
+	a.Dedicated, b.Dedicated = false, false // derived, not stored
+	return a == b
+}
