@@ -42,3 +42,23 @@ func unindexedCopy(s *Snapshot) *Snapshot {
 		DBSubnetGroups: s.DBSubnetGroups, DBClusters: s.DBClusters, DBInstances: s.DBInstances, RDSEvents: s.RDSEvents,
 	}
 }
+
+// BenchmarkEvaluateEmptyAccount is the other end: 200 students with nothing
+// built, so every check fails and every hint is written.
+func BenchmarkEvaluateEmptyAccount(b *testing.B) {
+	r := DefaultRubric()
+	snap := &Snapshot{TakenAt: fixtureTime}
+	students := make([]Student, 200)
+	for i := range students {
+		students[i] = student(fmt.Sprintf("user%03d", i+1))
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		for _, st := range students {
+			if rep := Evaluate(r, snap, st, Memory{}); rep.Score != 0 {
+				b.Fatal("an empty account scored")
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(students)), "ns/student")
+}

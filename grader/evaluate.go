@@ -3,6 +3,7 @@ package grader
 import (
 	"cmp"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 )
@@ -85,6 +86,7 @@ func Catalog() []CheckInfo {
 func Evaluate(r *Rubric, snap *Snapshot, st Student, prev Memory) Report {
 	v := newView(r, snap, st, prev)
 	rep := Report{Student: st, MaxScore: r.MaxScore()}
+	var personal func(Text) Text // built on the first hint: a passing student needs none
 	for _, c := range catalog {
 		setting, _ := r.Setting(c.id)
 		if !setting.Enabled {
@@ -112,10 +114,14 @@ func Evaluate(r *Rubric, snap *Snapshot, st Student, prev Memory) Report {
 		}
 		if res.Status.Passed() {
 			res.Points = res.MaxPoints
-		} else if vd.hint != nil {
-			res.Hint = personalize(*vd.hint, st.Login)
 		} else {
-			res.Hint = personalize(c.hint, st.Login)
+			if personal == nil {
+				personal = personalizer(st.Login, r)
+			}
+			res.Hint = personal(c.hint)
+			if vd.hint != nil {
+				res.Hint = personal(*vd.hint)
+			}
 		}
 		v.results[c.id] = res
 		rep.Score += res.Points
@@ -143,14 +149,51 @@ func (v *view) writerChangedSincePrev() bool {
 	return v.prev.Writer != "" && w != "" && norm(v.prev.Writer) != norm(w)
 }
 
-// personalize puts the student's login where a hint, written once for the
-// whole class, says "ユーザ名" or "<user>", so the student reads the exact
-// names to type.
-func personalize(hint Text, login string) Text {
-	return Text{
-		JA: strings.ReplaceAll(hint.JA, "ユーザ名", login),
-		EN: strings.ReplaceAll(hint.EN, "<user>", login),
+// personalize puts the student's own names where a hint, written once for
+// the whole class with the handout's names, says "ユーザ名" or "<user>":
+// the student reads the exact names to type, and a rubric that renames
+// resources renames them in the hints too.
+func personalize(hint Text, login string, r *Rubric) Text {
+	return personalizer(login, r)(hint)
+}
+
+// personalizer builds personalize's replacements once, for every hint of
+// one student.
+func personalizer(login string, r *Rubric) func(Text) Text {
+	var ja, en []string
+	handout := defaultRubricNames()
+	for _, pair := range [][2]string{
+		{handout.VPC, r.Names.VPC}, {handout.WebServer1, r.Names.WebServer1}, {handout.WebServer2, r.Names.WebServer2},
+		{handout.AMI, r.Names.AMI}, {handout.WebSG, r.Names.WebSG}, {handout.ALBSG, r.Names.ALBSG},
+		{handout.LoadBalancer, r.Names.LoadBalancer}, {handout.TargetGroup, r.Names.TargetGroup},
+		{handout.DBCluster, r.Names.DBCluster}, {handout.DBWriter, r.Names.DBWriter}, {handout.DBReplica, r.Names.DBReplica},
+		{handout.KeyPair, r.Names.KeyPair},
+	} {
+		own := strings.ReplaceAll(pair[1], "{user}", login)
+		ja = append(ja, strings.ReplaceAll(pair[0], "{user}", "ユーザ名"), own)
+		en = append(en, strings.ReplaceAll(pair[0], "{user}", "<user>"), own)
 	}
+	// Longer names first: tg-elb-<user> must not be read as elb-<user>.
+	ja = append(byLongestOld(ja), "ユーザ名", login)
+	en = append(byLongestOld(en), "<user>", login)
+	jaR, enR := strings.NewReplacer(ja...), strings.NewReplacer(en...)
+	return func(hint Text) Text { return Text{JA: jaR.Replace(hint.JA), EN: enR.Replace(hint.EN)} }
+}
+
+// byLongestOld orders old/new pairs so that longer old strings come first,
+// which strings.Replacer prefers at a position where several match.
+func byLongestOld(pairs []string) []string {
+	type pair struct{ old, new string }
+	ps := make([]pair, 0, len(pairs)/2)
+	for i := 0; i < len(pairs); i += 2 {
+		ps = append(ps, pair{pairs[i], pairs[i+1]})
+	}
+	slices.SortStableFunc(ps, func(a, b pair) int { return len(b.old) - len(a.old) })
+	out := make([]string, 0, len(pairs))
+	for _, p := range ps {
+		out = append(out, p.old, p.new)
+	}
+	return out
 }
 
 // blockedBy returns a blocked verdict naming the first prerequisite that was

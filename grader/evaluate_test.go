@@ -148,3 +148,28 @@ func TestFailoverWithoutEventsJudgesByTheWriterOrErrors(t *testing.T) {
 	c.Members[0].IsWriter, c.Members[1].IsWriter = true, false
 	expectStatus(t, resultOf(t, still, student("user01"), Memory{}, "aurora.failover"), StatusError, "RDS events", "AccessDenied")
 }
+
+func TestHintsFollowARubricThatRenamesResources(t *testing.T) {
+	t.Parallel()
+	r, err := ParseRubric(strings.NewReader("names:\n  load_balancer: lab-{user}-alb\n  target_group: lab-{user}-tg\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := classSnapshot("user01")
+	s.LoadBalancers = nil
+	rep := Evaluate(r, s, student("user01"), Memory{})
+	var hint Text
+	for _, res := range rep.Results {
+		if res.CheckID == "alb.exists" {
+			hint = res.Hint
+		}
+	}
+	for _, h := range []string{hint.EN, hint.JA} {
+		if !strings.Contains(h, "lab-user01-alb") || strings.Contains(h, "elb-user01") {
+			t.Errorf("hint %q should name lab-user01-alb, not elb-user01", h)
+		}
+	}
+	if tg := personalize(Text{EN: "register in tg-elb-<user>", JA: "tg-elb-ユーザ名 に登録"}, "user01", r); tg.EN != "register in lab-user01-tg" || tg.JA != "lab-user01-tg に登録" {
+		t.Errorf("target group hint = %+v", tg)
+	}
+}

@@ -11,6 +11,7 @@ import (
 	"regexp"
 	"slices"
 	"strings"
+	"sync"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -98,6 +99,10 @@ type checkSettingInput struct {
 	Required *bool `yaml:"required"`
 	Points   *int  `yaml:"points"`
 }
+
+// defaultRubricNames are the handout's name templates, which the hints are
+// written with.
+var defaultRubricNames = sync.OnceValue(func() Names { return DefaultRubric().Names })
 
 // DefaultRubric is the handout's rubric.
 func DefaultRubric() *Rubric {
