@@ -9,17 +9,35 @@ LDFLAGS := -X main.version=$(VERSION)
 ROSTER  ?=
 FORMAT  ?= table
 
-.PHONY: build test lint bench fuzz run clean
+.PHONY: build test lint bench fuzz run clean generate vendor-js
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/labgrid
 
 lint:
 	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@out=$$($(GO) tool templ generate -check -path web 2>&1) || { echo "$$out"; echo "the generated *_templ.go files differ from the .templ files: run make generate"; exit 1; }
 	$(GO) vet ./...
 
 test: lint
 	$(GO) test -race -count=1 ./...
+
+# The Go code of the templ components (web/views/*_templ.go, committed).
+generate:
+	$(GO) tool templ generate -path web
+
+# htmx and its SSE extension, pinned, vendored as plain files under
+# web/static/vendor/ (see its README). Needs npm; nothing is fetched at run time.
+HTMX_VERSION     := 2.0.11
+HTMX_SSE_VERSION := 2.2.4
+vendor-js:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cd "$$tmp"; npm pack --silent htmx.org@$(HTMX_VERSION) htmx-ext-sse@$(HTMX_SSE_VERSION) >/dev/null; \
+	mkdir htmx sse; tar -xzf htmx.org-$(HTMX_VERSION).tgz -C htmx; tar -xzf htmx-ext-sse-$(HTMX_SSE_VERSION).tgz -C sse; \
+	cd "$(CURDIR)/web/static/vendor"; \
+	cp "$$tmp/htmx/package/dist/htmx.min.js" htmx.min.js; cp "$$tmp/htmx/package/LICENSE" htmx.LICENSE; \
+	cp "$$tmp/sse/package/dist/sse.min.js" sse.min.js; cp "$$tmp/sse/package/LICENSE" sse.LICENSE; \
+	sha256sum htmx.min.js sse.min.js
 
 # Benchmarks whose figures the README quotes.
 bench:

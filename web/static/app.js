@@ -1,0 +1,70 @@
+// labgrid: the little the pages need besides htmx and its SSE extension.
+// Loaded with defer from /static (no inline script: strict CSP).
+(function () {
+  "use strict";
+
+  // The live indicator: the element with sse-connect gets data-live="open"
+  // while its stream is connected, "retry" while it reconnects.
+  function live(state) {
+    return function (e) {
+      if (e.target && e.target.setAttribute) e.target.setAttribute("data-live", state);
+    };
+  }
+  document.addEventListener("htmx:sseOpen", live("open"));
+  document.addEventListener("htmx:sseError", live("retry"));
+
+  // "Check now": a button rendered disabled with data-wait="N" counts the
+  // seconds down in its .count and enables itself at zero.
+  function countdowns(root) {
+    var buttons = (root && root.querySelectorAll ? root : document).querySelectorAll("button[data-wait]");
+    Array.prototype.forEach.call(buttons, function (btn) {
+      if (btn.labgridTimer) return;
+      var left = parseInt(btn.getAttribute("data-wait"), 10) || 0;
+      var count = btn.querySelector(".count");
+      btn.labgridTimer = setInterval(function () {
+        left -= 1;
+        if (left > 0) {
+          if (count) count.textContent = String(left);
+          return;
+        }
+        clearInterval(btn.labgridTimer);
+        btn.removeAttribute("data-wait");
+        btn.disabled = false;
+        var ready = btn.querySelector(".ready");
+        var waiting = btn.querySelector(".waiting");
+        if (ready) ready.hidden = false;
+        if (waiting) waiting.hidden = true;
+      }, 1000);
+    });
+  }
+  document.addEventListener("htmx:load", function (e) { countdowns(e.target); });
+  document.addEventListener("DOMContentLoaded", function () { countdowns(document); });
+
+  // Relative times ("3 分前") age between two live updates: refresh them.
+  // The server says "just now" for the first seconds; leave that alone.
+  var rtf = null;
+  try {
+    rtf = new Intl.RelativeTimeFormat(document.documentElement.lang || "ja", { numeric: "always", style: "short" });
+  } catch (err) {
+    rtf = null;
+  }
+  function ago(seconds) {
+    if (seconds < 60) return rtf.format(-seconds, "second");
+    if (seconds < 3600) return rtf.format(-Math.floor(seconds / 60), "minute");
+    if (seconds < 48 * 3600) return rtf.format(-Math.floor(seconds / 3600), "hour");
+    return rtf.format(-Math.floor(seconds / 86400), "day");
+  }
+  function refreshTimes() {
+    if (!rtf) return;
+    var now = Date.now();
+    Array.prototype.forEach.call(document.querySelectorAll("time.ago[datetime]"), function (el) {
+      var t = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(t)) return;
+      var seconds = Math.round((now - t) / 1000);
+      if (seconds < 10) return;
+      var text = ago(seconds);
+      if (el.textContent !== text) el.textContent = text;
+    });
+  }
+  setInterval(refreshTimes, 15000);
+})();

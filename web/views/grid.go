@@ -1,0 +1,90 @@
+package views
+
+import (
+	"github.com/a-h/templ"
+
+	"strconv"
+	"strings"
+
+	"labgrid/grader"
+)
+
+// legendStatuses is the order of the legend.
+var legendStatuses = []grader.Status{
+	grader.StatusPass, grader.StatusWarn, grader.StatusFail,
+	grader.StatusBlocked, grader.StatusError, grader.StatusPending,
+}
+
+// area is the area of a check id ("aurora" of "aurora.replica").
+func area(checkID string) string {
+	a, _, _ := strings.Cut(checkID, ".")
+	return a
+}
+
+// cellClass is the status (for the colour and the icon of app.css), "g"
+// where an area begins (a divider) and "err" when the grader could not look.
+func cellClass(cells []Cell, i int) string {
+	c := cells[i]
+	s := statusClass(c.Status)
+	if i > 0 && area(cells[i-1].CheckID) != area(c.CheckID) {
+		s += " g"
+	}
+	if c.Error {
+		s += " err"
+	}
+	return s
+}
+
+// statusClass is the CSS class of a status; an unknown one is "pending".
+func statusClass(s grader.Status) string {
+	if s.Valid() {
+		return string(s)
+	}
+	return string(grader.StatusPending)
+}
+
+// rowClass is the row's class attribute, none when it has no class.
+func rowClass(c GridContext, r Row) templ.Attributes {
+	var cls []string
+	if r.StuckFor > 0 {
+		cls = append(cls, "stuck")
+	}
+	if r.Error != (grader.Text{}) {
+		cls = append(cls, "err")
+	}
+	if c.Fresh {
+		cls = append(cls, "fresh")
+	}
+	if len(cls) == 0 {
+		return nil
+	}
+	return templ.Attributes{"class": strings.Join(cls, " ")}
+}
+
+func passingAt(s Summary, i int) int {
+	if i < len(s.Passing) {
+		return s.Passing[i]
+	}
+	return 0
+}
+
+func summaryClass(passing, students int, groupStart bool) string {
+	s := "some"
+	switch {
+	case students > 0 && passing >= students:
+		s = "all"
+	case passing == 0:
+		s = "none"
+	}
+	if groupStart {
+		s += " g"
+	}
+	return s
+}
+
+func stuckValue(q GridQuery) string {
+	if q.StuckMinutes <= 0 {
+		return ""
+	}
+	return strconv.Itoa(q.StuckMinutes)
+}
