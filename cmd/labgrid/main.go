@@ -32,6 +32,7 @@ func main() {
 const usage = `labgrid grades hands-on AWS workshops live.
 
 Usage:
+  labgrid serve [--demo] [--addr HOST:PORT] [--interval 15s]
   labgrid scan --roster FILE [--rubric FILE] [--student LOGIN] [--format table|json|csv]
   labgrid migrate
   labgrid class create NAME [--rubric FILE]
@@ -53,6 +54,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return usageError(errors.New("no command given"))
 	}
 	switch args[0] {
+	case "serve":
+		return runServe(ctx, args[1:], stdout, stderr)
 	case "scan":
 		return runScan(ctx, args[1:], stdout, stderr)
 	case "migrate":

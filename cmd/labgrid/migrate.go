@@ -10,6 +10,7 @@ import (
 	"os"
 
 	"labgrid/migrations"
+	"labgrid/scheduler"
 )
 
 // migrateConfig is the whole configuration of `labgrid migrate`.
@@ -19,7 +20,7 @@ type migrateConfig struct {
 
 func parseMigrateFlags(args []string, stderr io.Writer, getenv func(string) string) (migrateConfig, error) {
 	var cfg migrateConfig
-	fs := newFlagSet("migrate", "Usage: labgrid migrate [--database-url URL]\n\nCreates or updates labgrid's tables in the database ($"+envDatabaseURL+").\nSafe to run again, and from several processes at once.", stderr)
+	fs := newFlagSet("migrate", "Usage: labgrid migrate [--database-url URL]\n\nCreates or updates labgrid's tables and its job queue's in the database ($"+envDatabaseURL+").\nSafe to run again, and from several processes at once.", stderr)
 	cfg.dbSettings.define(fs)
 	if err := fs.Parse(args); err != nil {
 		return cfg, flagError(err)
@@ -55,6 +56,15 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	for _, name := range applied {
 		fmt.Fprintln(stdout, "applied", name)
+	}
+	// The job queue's tables live in the same database; serve applies both
+	// too, but a database prepared ahead of time must be complete.
+	queue, err := scheduler.Migrate(ctx, pool, logger)
+	if err != nil {
+		return fmt.Errorf("migrate: job queue: %w", err)
+	}
+	for _, version := range queue {
+		fmt.Fprintln(stdout, "applied job queue migration", version)
 	}
 	_, latest, err := migrations.Version(ctx, pool, logger)
 	if err != nil {

@@ -48,9 +48,13 @@ const (
 func (c *Class) snapshotAt(t grader.Target, now time.Time) *grader.Snapshot {
 	s := &grader.Snapshot{Target: t, TakenAt: now}
 	d := c.offset(now)
-	c.addDefaultVPC(s)
+	ids := c.ids[t.AccountID]
+	c.addDefaultVPC(s, ids)
 	for _, st := range c.roster {
-		b := &builder{c: c, s: s, p: c.plans[st.Login], login: st.Login, d: d}
+		if st.AccountID != t.AccountID {
+			continue
+		}
+		b := &builder{c: c, s: s, p: c.plans[st.Login], login: st.Login, d: d, ids: ids}
 		b.build()
 	}
 	// DescribeEvents answers oldest first.
@@ -72,9 +76,9 @@ func (c *Class) snapshotAt(t grader.Target, now time.Time) *grader.Snapshot {
 
 // addDefaultVPC adds what every account has in the region: the default VPC
 // with a public subnet per AZ.
-func (c *Class) addDefaultVPC(s *grader.Snapshot) {
+func (c *Class) addDefaultVPC(s *grader.Snapshot, ids accountIDs) {
 	const owner = "(account)"
-	id := func(prefix, kind string) string { return c.ids.ec2ID(prefix, owner, kind) }
+	id := func(prefix, kind string) string { return ids.ec2ID(prefix, owner, kind) }
 	vpc, igw := id("vpc", "default-vpc"), id("igw", "default-igw")
 	s.VPCs = append(s.VPCs, grader.VPC{ID: vpc, CIDR: "172.31.0.0/16", IsDefault: true})
 	s.InternetGateways = append(s.InternetGateways, grader.InternetGateway{ID: igw, VPCIDs: []string{vpc}})
@@ -102,6 +106,7 @@ type builder struct {
 	p     *plan
 	login string
 	d     time.Duration
+	ids   accountIDs // of the student's account
 }
 
 func (b *builder) did(ev event) bool { return b.p.did(ev, b.d) }
@@ -109,7 +114,7 @@ func (b *builder) did(ev event) bool { return b.p.did(ev, b.d) }
 // when is the wall-clock time of ev.
 func (b *builder) when(ev event) time.Time { return b.c.opts.Start.Add(b.p.at[ev]) }
 
-func (b *builder) id(prefix, kind string) string { return b.c.ids.ec2ID(prefix, b.login, kind) }
+func (b *builder) id(prefix, kind string) string { return b.ids.ec2ID(prefix, b.login, kind) }
 
 // ids of the student's Step-1/2 resources.
 func (b *builder) vpcID() string    { return b.id("vpc", "vpc") }
@@ -208,7 +213,7 @@ func (b *builder) securityGroups() {
 }
 
 func (b *builder) instances() {
-	s, login, ids := b.s, b.login, b.c.ids
+	s, login, ids := b.s, b.login, b.ids
 	vpc := b.vpcID()
 	// Web server #1 was launched in Step 1, before the class.
 	s.Instances = append(s.Instances, grader.Instance{
@@ -259,7 +264,7 @@ func (b *builder) image() {
 	}
 	name := "sampleapp " + b.login
 	im := grader.Image{
-		ID: b.amiID(), Name: name, Description: name, State: "pending", OwnerID: b.c.opts.AccountID,
+		ID: b.amiID(), Name: name, Description: name, State: "pending", OwnerID: b.ids.account,
 		CreationDate: b.when(evAMICreate).UTC().Format("2006-01-02T15:04:05.000Z"),
 	}
 	if b.did(evAMIAvail) {
@@ -272,7 +277,7 @@ func (b *builder) loadBalancer() {
 	if !b.did(evALBCreate) {
 		return
 	}
-	s, p, login, ids := b.s, b.p, b.login, b.c.ids
+	s, p, login, ids := b.s, b.p, b.login, b.ids
 	lb := grader.LoadBalancer{
 		ARN: ids.lbARN(login), Name: "elb-" + login, DNSName: ids.lbDNS(login),
 		Type: "application", Scheme: "internet-facing", State: "provisioning", VPCID: b.vpcID(),
@@ -315,7 +320,7 @@ func (b *builder) loadBalancer() {
 }
 
 func (b *builder) aurora() {
-	s, p, ids := b.s, b.p, b.c.ids
+	s, p, ids := b.s, b.p, b.ids
 	suffix := ids.rdsSuffix()
 	region := b.c.opts.Region
 	s.DBSubnetGroups = append(s.DBSubnetGroups, grader.DBSubnetGroup{

@@ -1,5 +1,6 @@
 // Package sim is a simulated class: a grader.Source whose students work
-// through Step 3 of the handout over time, in one shared AWS account.
+// through Step 3 of the handout over time, in one shared AWS account (or
+// spread over several: Options.Accounts).
 //
 // Every student starts at the end of Step 2 and, at their own speed, creates
 // the Aurora replica, fails over, makes the AMI, launches web server #2,
@@ -36,6 +37,11 @@ type Options struct {
 	Seed int64
 	// AccountID is the shared account (default "111122223333").
 	AccountID string
+	// Accounts spreads the students round-robin over this many accounts
+	// (default 1): AccountID, then the next numbers (111122223334, …).
+	// Each account is a target of its own, as in a class whose students
+	// share a few team accounts.
+	Accounts int
 	// Region is where everything lives (default "ap-northeast-1").
 	Region string
 	// Now is the clock a Snapshot is taken by (default time.Now).
@@ -48,7 +54,7 @@ type Class struct {
 	opts   Options
 	roster []grader.Student
 	plans  map[string]*plan
-	ids    accountIDs
+	ids    map[string]accountIDs // by account id
 }
 
 const (
@@ -72,49 +78,88 @@ func New(opts Options) *Class {
 	if opts.Region == "" {
 		opts.Region = defaultRegion
 	}
+	if opts.Accounts <= 0 {
+		opts.Accounts = 1
+	}
 	if opts.Now == nil {
 		opts.Now = time.Now
 	}
 	if opts.Start.IsZero() {
 		opts.Start = opts.Now()
 	}
-	c := &Class{opts: opts, plans: make(map[string]*plan, opts.Students)}
-	c.ids = newAccountIDs(opts.AccountID, opts.Region)
+	c := &Class{opts: opts, plans: make(map[string]*plan, opts.Students), ids: map[string]accountIDs{}}
+	accounts := accountNumbers(opts.AccountID, opts.Accounts)
+	for _, a := range accounts {
+		c.ids[a] = newAccountIDs(a, opts.Region)
+	}
+	perAccount := map[string]int{}
 	width := max(2, len(strconv.Itoa(opts.Students)))
 	for i := range opts.Students {
 		login := fmt.Sprintf("user%0*d", width, i+1)
+		account := accounts[i%len(accounts)]
+		perAccount[account]++
 		c.roster = append(c.roster, grader.Student{
 			Login:       login,
 			DisplayName: displayName(opts.Seed, i),
-			AccountID:   opts.AccountID,
+			AccountID:   account,
 			Region:      opts.Region,
 			Email:       login + "@example.com",
 		})
 		c.plans[login] = newPlan(opts.Seed, login, opts.Duration)
 	}
+	// As the roster parser does: a student alone in an account is Dedicated.
+	for i := range c.roster {
+		c.roster[i].Dedicated = perAccount[c.roster[i].AccountID] == 1
+	}
 	return c
 }
 
-// Roster returns the class's students in login order. They share the
-// account, so none is Dedicated.
+// accountNumbers is first and the n-1 account ids after it. A first that
+// is not a number keeps the others distinct all the same.
+func accountNumbers(first string, n int) []string {
+	accounts := []string{first}
+	base, err := strconv.ParseUint(first, 10, 64)
+	for i := 1; i < n; i++ {
+		if err != nil {
+			accounts = append(accounts, fmt.Sprintf("%s-%d", first, i))
+			continue
+		}
+		accounts = append(accounts, fmt.Sprintf("%012d", (base+uint64(i))%1_000_000_000_000))
+	}
+	return accounts
+}
+
+// Roster returns the class's students in login order. In one shared
+// account none is Dedicated.
 func (c *Class) Roster() []grader.Student {
 	return slices.Clone(c.roster)
 }
 
-// Target is the one target every student of the class is reached through.
+// Target is the target of the first account: with the default single
+// account, the one every student of the class is reached through.
 func (c *Class) Target() grader.Target {
 	return grader.Target{AccountID: c.opts.AccountID, Region: c.opts.Region}
 }
 
-// Snapshot returns the state of every student reached through t at Now().
-// The class lives in one account and region (any role reaches it); any
-// other target gets an error that grader.ErrorCode reports as AccessDenied
-// (another account) or AuthFailure (another region).
+// Targets are the class's targets, one per account, in account order.
+func (c *Class) Targets() []grader.Target {
+	targets := make([]grader.Target, 0, c.opts.Accounts)
+	for _, a := range accountNumbers(c.opts.AccountID, c.opts.Accounts) {
+		targets = append(targets, grader.Target{AccountID: a, Region: c.opts.Region})
+	}
+	return targets
+}
+
+// Snapshot returns the state of every student reached through t at Now():
+// the students of t's account. The class lives in its accounts and one
+// region (any role reaches them); any other target gets an error that
+// grader.ErrorCode reports as AccessDenied (another account) or
+// AuthFailure (another region).
 func (c *Class) Snapshot(ctx context.Context, t grader.Target) (*grader.Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("sim %s: %w", t, err)
 	}
-	if t.AccountID != c.opts.AccountID {
+	if _, ok := c.ids[t.AccountID]; !ok {
 		op := "ec2:DescribeVpcs"
 		if t.RoleARN != "" {
 			op = "sts:AssumeRole " + t.RoleARN

@@ -1,0 +1,289 @@
+package main
+
+import (
+	"context"
+	"crypto/rand"
+	"encoding/base64"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"os"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/jackc/pgx/v5/pgxpool"
+
+	"labgrid/grader"
+	"labgrid/grader/awssource"
+	"labgrid/grader/sim"
+	"labgrid/internal/devpg"
+	"labgrid/migrations"
+	"labgrid/scheduler"
+	"labgrid/store"
+	"labgrid/web"
+)
+
+const demoClassName = "demo"
+
+// How long each part may take to stop on SIGTERM; together they stay
+// under the 30 s docker-compose.yml grants (stop_grace_period).
+const (
+	httpShutdownTimeout      = 5 * time.Second
+	schedulerShutdownTimeout = 15 * time.Second
+	clusterShutdownTimeout   = 5 * time.Second
+)
+
+func runServe(ctx context.Context, args []string, stdout, stderr io.Writer) error {
+	cfg, err := parseServeFlags(args, stderr, os.Getenv)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: cfg.LogLevel}))
+	return serve(ctx, cfg, stdout, logger)
+}
+
+// serve runs labgrid until ctx ends (SIGTERM, SIGINT), then stops in
+// order: the HTTP server (no new requests), the scheduler (running scans
+// finish or are handed back), the database pool, and the throwaway
+// PostgreSQL if it started one. The deferred calls below are that order,
+// read bottom up.
+func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.Logger) error {
+	// Listen first: a port already taken is reported before anything
+	// else starts.
+	ln, err := net.Listen("tcp", cfg.Addr)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer ln.Close()
+
+	databaseURL := cfg.DatabaseURL
+	if databaseURL == "" {
+		cluster, err := devpg.Start(ctx, logger)
+		if err != nil {
+			return fmt.Errorf("serve: throwaway PostgreSQL: %w", err)
+		}
+		defer func() {
+			stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), clusterShutdownTimeout)
+			defer cancel()
+			if err := cluster.Stop(stopCtx); err != nil {
+				logger.Warn("throwaway PostgreSQL: stop", "err", err)
+			}
+			logger.Info("shutdown: throwaway PostgreSQL stopped and removed")
+		}()
+		databaseURL = cluster.URL()
+		fmt.Fprintf(stdout, "throwaway PostgreSQL: %s (files in %s, removed at exit)\n", databaseURL, cluster.Dir())
+	}
+
+	pool, err := openServePool(ctx, databaseURL, cfg.Workers)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer func() {
+		pool.Close()
+		logger.Info("shutdown: database pool closed")
+	}()
+	if applied, err := migrations.Up(ctx, pool, logger); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	} else if len(applied) > 0 {
+		logger.Info("migrations applied", "migrations", applied)
+	}
+	if applied, err := scheduler.Migrate(ctx, pool, logger); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	} else if len(applied) > 0 {
+		logger.Info("river migrations applied", "versions", applied)
+	}
+
+	st := store.New(pool)
+	sources := &serveSources{logger: logger}
+	if cfg.Demo {
+		if err := setupDemo(ctx, st, cfg, sources, logger); err != nil {
+			return fmt.Errorf("serve: %w", storeError(err))
+		}
+	}
+	sched, err := scheduler.New(pool, st, sources.get, scheduler.Config{Interval: cfg.Interval, Workers: cfg.Workers}, logger)
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	if err := sched.Start(ctx); err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), schedulerShutdownTimeout)
+		defer cancel()
+		if err := sched.Stop(stopCtx); err != nil {
+			logger.Warn("scheduler: stop", "err", err)
+		}
+		logger.Info("shutdown: scheduler stopped")
+	}()
+
+	srv := &http.Server{
+		Handler:           web.Routes(web.Options{Ready: serveReady(pool), Logger: logger}),
+		ReadHeaderTimeout: 10 * time.Second,
+		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+	}
+	served := make(chan error, 1)
+	go func() { served <- srv.Serve(ln) }()
+	defer func() {
+		stopCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), httpShutdownTimeout)
+		defer cancel()
+		if err := srv.Shutdown(stopCtx); err != nil {
+			logger.Warn("http server: shutdown", "err", err)
+		}
+		logger.Info("shutdown: http server stopped")
+	}()
+
+	fmt.Fprintf(stdout, "labgrid is running: open %s\n", openURL(ln.Addr()))
+	if cfg.Demo {
+		fmt.Fprintf(stdout, "demo class: %s (%d simulated students in %d account(s), no AWS needed)\n", demoClassName, cfg.DemoStudents, cfg.DemoAccounts)
+	}
+	logger.Info("serving", "addr", ln.Addr().String(), "interval", intervalSetting(cfg.Interval), "demo", cfg.Demo)
+
+	select {
+	case <-ctx.Done():
+		logger.Info("shutdown: signal received")
+		return nil
+	case err := <-served:
+		return fmt.Errorf("serve: http: %w", err)
+	}
+}
+
+// openServePool connects with room for every scan worker's session (each
+// holds its target's lock), River's own and the web pages'. A
+// pool_max_conns in the URL wins.
+func openServePool(ctx context.Context, databaseURL string, workers int) (*pgxpool.Pool, error) {
+	cfg, err := pgxpool.ParseConfig(databaseURL)
+	if err != nil {
+		// pgx's parse errors may quote the URL, password included.
+		return nil, usageError(errors.New("the database URL cannot be read: want postgres://user:password@host:5432/dbname or host=… dbname=… settings"))
+	}
+	if !strings.Contains(databaseURL, "pool_max_conns") {
+		cfg.MaxConns = int32(workers + 12)
+	}
+	cfg.ConnConfig.RuntimeParams["application_name"] = "labgrid"
+	pool, err := pgxpool.NewWithConfig(ctx, cfg)
+	if err != nil {
+		return nil, fmt.Errorf("connect to the database: %w", err)
+	}
+	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	if err := pool.Ping(pingCtx); err != nil {
+		pool.Close()
+		return nil, fmt.Errorf("connect to the database: %w", err)
+	}
+	return pool, nil
+}
+
+// serveReady is the readiness check: the database answers and both
+// labgrid's schema and River's are the ones this build expects.
+func serveReady(pool *pgxpool.Pool) func(context.Context) error {
+	return func(ctx context.Context) error {
+		if err := pool.Ping(ctx); err != nil {
+			return fmt.Errorf("database: %w", err)
+		}
+		current, latest, err := migrations.Version(ctx, pool, nil)
+		if err != nil {
+			return err
+		}
+		if current != latest {
+			return fmt.Errorf("schema version %d, want %d: run labgrid migrate", current, latest)
+		}
+		return scheduler.CheckMigrations(ctx, pool)
+	}
+}
+
+// setupDemo creates the class "demo" (or takes the one there) and makes
+// its roster the simulated class's, starting now.
+func setupDemo(ctx context.Context, st *store.Store, cfg serveConfig, sources *serveSources, logger *slog.Logger) error {
+	class := sim.New(sim.Options{Students: cfg.DemoStudents, Accounts: cfg.DemoAccounts, Seed: 1})
+	c, err := st.ClassByName(ctx, demoClassName)
+	if errors.Is(err, store.ErrNotFound) {
+		c, err = st.CreateClass(ctx, demoClassName, "")
+		if errors.Is(err, store.ErrConflict) { // another replica made it first
+			c, err = st.ClassByName(ctx, demoClassName)
+		}
+	}
+	if err != nil {
+		return fmt.Errorf("demo class: %w", err)
+	}
+	secret, generated := cfg.Secret, false
+	if secret == "" {
+		b := make([]byte, demoSecretLen)
+		rand.Read(b)
+		secret, generated = base64.RawURLEncoding.EncodeToString(b), true
+	}
+	sum, err := st.ImportRoster(ctx, c.ID, class.Roster(), true, []byte(secret))
+	switch {
+	case errors.Is(err, store.ErrSecretMismatch):
+		// An earlier run made the class with another secret (a random one
+		// when none was set): keep its students and their links as they are.
+		hint := "set " + envSecret + " to keep one secret across runs"
+		if !generated {
+			hint = "its links were made with another secret than " + envSecret
+		}
+		logger.Warn("demo class: kept the roster of an earlier run; " + hint)
+	case err != nil:
+		return fmt.Errorf("demo class: %w", err)
+	default:
+		logger.Info("demo class ready", "class", demoClassName, "added", len(sum.Added), "updated", len(sum.Updated), "removed", len(sum.Removed))
+	}
+	sources.demoID, sources.demo = c.ID, class
+	return nil
+}
+
+// serveSources gives each class its grader.Source: the simulated class
+// for the demo, AWS for the others (its configuration loaded once, when
+// a real class is first scanned).
+type serveSources struct {
+	demoID int64
+	demo   grader.Source
+	logger *slog.Logger
+
+	mu  sync.Mutex
+	aws grader.Source
+}
+
+func (s *serveSources) get(c store.Class) (grader.Source, error) {
+	if s.demo != nil && c.ID == s.demoID {
+		return s.demo, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if s.aws == nil {
+		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+		defer cancel()
+		src, err := awssource.New(ctx, awssource.Options{Logger: s.logger})
+		if err != nil {
+			return nil, err
+		}
+		s.aws = src
+	}
+	return s.aws, nil
+}
+
+// openURL is the address to open in a browser: a wildcard listen address
+// is reached through localhost.
+func openURL(addr net.Addr) string {
+	tcp, ok := addr.(*net.TCPAddr)
+	if !ok {
+		return "http://" + addr.String() + "/"
+	}
+	if tcp.IP.IsUnspecified() {
+		return fmt.Sprintf("http://localhost:%d/", tcp.Port)
+	}
+	return "http://" + tcp.String() + "/"
+}
+
+func intervalSetting(d time.Duration) string {
+	if d == 0 {
+		return "per class"
+	}
+	return d.String()
+}

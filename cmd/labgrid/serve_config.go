@@ -1,0 +1,187 @@
+package main
+
+import (
+	"cmp"
+	"flag"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"strconv"
+	"strings"
+	"time"
+
+	"labgrid/store"
+)
+
+// Environment variables of `labgrid serve` beside DATABASE_URL and
+// LABGRID_SECRET. A flag wins over its variable.
+const (
+	envAddr         = "LABGRID_ADDR"
+	envScanInterval = "LABGRID_SCAN_INTERVAL"
+	envDemo         = "LABGRID_DEMO"
+	envLogLevel     = "LABGRID_LOG_LEVEL"
+)
+
+const defaultServeAddr = "127.0.0.1:8080"
+
+// serveConfig is the whole configuration of `labgrid serve`, validated
+// before anything starts.
+type serveConfig struct {
+	DatabaseURL string // empty with Demo: a throwaway PostgreSQL
+	Addr        string
+	Secret      string // empty with Demo: a random one is made
+	// Interval overrides every class's scan interval; 0 keeps them.
+	Interval time.Duration
+	Demo     bool
+	LogLevel slog.Level
+
+	// The demo class's size, for trying labgrid at scale (and the
+	// performance measurement).
+	DemoStudents int
+	DemoAccounts int
+	// Workers is how many targets this process scans at once.
+	Workers int
+}
+
+const serveUsage = `Usage: labgrid serve [flags]
+
+Runs labgrid: keeps every student's results fresh in PostgreSQL (a scan
+per target every interval, and on demand) and serves the web pages.
+
+  labgrid serve --demo          a simulated class of 30 students, no AWS
+                                (and with no DATABASE_URL, a throwaway PostgreSQL)
+
+Settings come from flags or, when a flag is not given, from the
+environment: DATABASE_URL, LABGRID_ADDR, LABGRID_SECRET,
+LABGRID_SCAN_INTERVAL, LABGRID_DEMO, LABGRID_LOG_LEVEL. AWS settings are
+the usual ones (AWS_PROFILE, AWS_REGION, ~/.aws/config, instance roles).`
+
+func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
+	var (
+		cfg      serveConfig
+		db       dbSettings
+		secret   secretSetting
+		interval string
+		logLevel string
+	)
+	fs := newFlagSet("serve", serveUsage, stderr)
+	db.define(fs)
+	secret.define(fs)
+	fs.StringVar(&cfg.Addr, "addr", "", "`host:port` to listen on (default $"+envAddr+", else "+defaultServeAddr+")")
+	fs.StringVar(&interval, "interval", "", "scan `interval` of every class, e.g. 15s, overriding each class's own (default $"+envScanInterval+")")
+	fs.BoolVar(&cfg.Demo, "demo", false, "run the simulated class \"demo\" (no AWS needed); without a database, start a throwaway one (default $"+envDemo+")")
+	fs.StringVar(&logLevel, "log-level", "", "`level` of the log on stderr: debug, info, warn or error (default $"+envLogLevel+", else info)")
+	fs.IntVar(&cfg.DemoStudents, "demo-students", 30, "with --demo: how many simulated students")
+	fs.IntVar(&cfg.DemoAccounts, "demo-accounts", 1, "with --demo: how many AWS accounts they are spread over (one target each)")
+	fs.IntVar(&cfg.Workers, "workers", 8, "targets this process scans at once")
+	if err := fs.Parse(args); err != nil {
+		return cfg, flagError(err)
+	}
+	set := map[string]bool{}
+	fs.Visit(func(f *flag.Flag) { set[f.Name] = true })
+
+	var problems []string
+	if fs.NArg() > 0 {
+		problems = append(problems, fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
+	}
+	if !set["demo"] {
+		if v := getenv(envDemo); v != "" {
+			demo, err := strconv.ParseBool(v)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s=%q: want true or false", envDemo, v))
+			}
+			cfg.Demo = demo
+		}
+	}
+
+	if db.DatabaseURL == "" {
+		db.DatabaseURL = getenv(envDatabaseURL)
+	}
+	cfg.DatabaseURL = db.DatabaseURL
+	if cfg.DatabaseURL == "" && !cfg.Demo {
+		problems = append(problems, "no database: set "+envDatabaseURL+" or --database-url (or use --demo, which starts a throwaway one)")
+	}
+
+	if secret.Secret == "" {
+		secret.Secret = getenv(envSecret)
+	}
+	if secret.Secret != "" || !cfg.Demo {
+		problems = append(problems, secret.resolve(getenv)...)
+	}
+	cfg.Secret = secret.Secret
+
+	if cfg.Addr == "" {
+		cfg.Addr = cmp.Or(getenv(envAddr), defaultServeAddr)
+	}
+	if p := checkAddr(cfg.Addr); p != "" {
+		problems = append(problems, p)
+	}
+
+	if interval == "" {
+		interval = getenv(envScanInterval)
+	}
+	if interval != "" {
+		d, p := parseInterval(interval)
+		if p != "" {
+			problems = append(problems, p)
+		}
+		cfg.Interval = d
+	}
+
+	if logLevel == "" {
+		logLevel = cmp.Or(getenv(envLogLevel), "info")
+	}
+	if err := cfg.LogLevel.UnmarshalText([]byte(logLevel)); err != nil {
+		problems = append(problems, fmt.Sprintf("--log-level %q: want debug, info, warn or error", logLevel))
+	}
+
+	if cfg.DemoStudents < 1 || cfg.DemoStudents > 2000 {
+		problems = append(problems, fmt.Sprintf("--demo-students %d: want 1..2000", cfg.DemoStudents))
+	}
+	if cfg.DemoAccounts < 1 || cfg.DemoAccounts > cfg.DemoStudents {
+		problems = append(problems, fmt.Sprintf("--demo-accounts %d: want 1..%d (one student at least per account)", cfg.DemoAccounts, cfg.DemoStudents))
+	}
+	if cfg.Workers < 1 || cfg.Workers > 256 {
+		problems = append(problems, fmt.Sprintf("--workers %d: want 1..256", cfg.Workers))
+	}
+	if len(problems) > 0 {
+		return cfg, joinProblems("serve", problems)
+	}
+	return cfg, nil
+}
+
+// checkAddr reports why addr cannot be listened on, or "".
+func checkAddr(addr string) string {
+	host, port, err := net.SplitHostPort(addr)
+	if err != nil {
+		return fmt.Sprintf("--addr %q: want host:port, e.g. %s or :8080", addr, defaultServeAddr)
+	}
+	if n, err := strconv.Atoi(port); err != nil || n < 0 || n > 65535 {
+		return fmt.Sprintf("--addr %q: the port must be a number 0..65535", addr)
+	}
+	if strings.ContainsAny(host, " /") {
+		return fmt.Sprintf("--addr %q: %q is not a host name or address", addr, host)
+	}
+	return ""
+}
+
+// parseInterval reads a scan interval: a Go duration ("15s", "1m") or a
+// number of seconds ("15").
+func parseInterval(s string) (time.Duration, string) {
+	d, err := time.ParseDuration(s)
+	if err != nil {
+		n, nerr := strconv.Atoi(s)
+		if nerr != nil {
+			return 0, fmt.Sprintf("--interval %q: want a duration such as 15s", s)
+		}
+		d = time.Duration(n) * time.Second
+	}
+	if d < time.Second || d > time.Hour {
+		return 0, fmt.Sprintf("--interval %s: want 1s to 1h", d)
+	}
+	return d, ""
+}
+
+// demoSecretLen is the length of the secret made for a demo run.
+const demoSecretLen = store.MinSecretLen + 8

@@ -1,0 +1,274 @@
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"time"
+
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/rivertype"
+
+	"labgrid/grader"
+	"labgrid/store"
+)
+
+// scanArgs name one target of one class. No secret goes in: the worker
+// reads the students, external id included, from the roster. Every field
+// counts in the job's uniqueness.
+type scanArgs struct {
+	ClassID   int64  `json:"class_id" river:"unique"`
+	AccountID string `json:"account_id" river:"unique"`
+	Region    string `json:"region" river:"unique"`
+	RoleARN   string `json:"role_arn,omitempty" river:"unique"`
+	// Trigger is store.TriggerSchedule or store.TriggerManual.
+	Trigger string `json:"trigger" river:"unique"`
+}
+
+func (scanArgs) Kind() string { return "labgrid_scan_target" }
+
+func argsFor(classID int64, t grader.Target, trigger store.Trigger) scanArgs {
+	return scanArgs{ClassID: classID, AccountID: t.AccountID, Region: t.Region, RoleARN: t.RoleARN, Trigger: string(trigger)}
+}
+
+// reaches reports whether the job's target is where st is looked at.
+func (a scanArgs) reaches(st grader.Student, region string) bool {
+	t := st.TargetOf(region)
+	return t.AccountID == a.AccountID && t.Region == a.Region && t.RoleARN == a.RoleARN
+}
+
+// targetName names the target in logs (no external id).
+func (a scanArgs) targetName() string {
+	return grader.Target{AccountID: a.AccountID, Region: a.Region, RoleARN: a.RoleARN}.String()
+}
+
+// unfinished are the states of a job not yet done: a scheduled scan of a
+// target is not inserted while another is in one of them, so scans never
+// pile up behind a slow or failing target.
+func unfinished() []rivertype.JobState {
+	return []rivertype.JobState{
+		rivertype.JobStateAvailable,
+		rivertype.JobStatePending,
+		rivertype.JobStateRetryable,
+		rivertype.JobStateRunning,
+		rivertype.JobStateScheduled,
+	}
+}
+
+func (s *Scheduler) scheduleOpts() *river.InsertOpts {
+	return &river.InsertOpts{
+		Queue:      queue,
+		Priority:   prioritySchedule,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByState: unfinished()},
+	}
+}
+
+// checkNowOpts deduplicate by period: within one window of CheckNowDedup
+// (windows are aligned on multiples of it), a target gets one manual scan
+// whatever its state, finished ones included.
+func (s *Scheduler) checkNowOpts() *river.InsertOpts {
+	return &river.InsertOpts{
+		Queue:      queue,
+		Priority:   priorityCheckNow,
+		UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: s.cfg.CheckNowDedup},
+	}
+}
+
+// tickArgs is the periodic job that enqueues the scans that are due.
+type tickArgs struct{}
+
+func (tickArgs) Kind() string { return "labgrid_tick" }
+
+func (s *Scheduler) tickOpts() *river.InsertOpts {
+	return &river.InsertOpts{
+		Queue:       queue,
+		Priority:    priorityTick,
+		MaxAttempts: 1, // the next tick is the retry
+		UniqueOpts:  river.UniqueOpts{ByState: unfinished()},
+	}
+}
+
+type tickWorker struct {
+	river.WorkerDefaults[tickArgs]
+	s *Scheduler
+}
+
+func (w *tickWorker) Timeout(*river.Job[tickArgs]) time.Duration { return 30 * time.Second }
+
+func (w *tickWorker) Work(ctx context.Context, _ *river.Job[tickArgs]) error {
+	n, err := w.s.enqueueDue(ctx, time.Now())
+	if err != nil {
+		return err
+	}
+	if n > 0 {
+		w.s.logger.Debug("tick: scans enqueued", "jobs", n)
+	}
+	return nil
+}
+
+// enqueueDue inserts a scheduled scan of every target due one at now: one
+// whose interval elapses before the next tick, or with a student never
+// scanned. It returns how many jobs it inserted; targets with a scan still
+// unfinished are skipped by River's uniqueness.
+func (s *Scheduler) enqueueDue(ctx context.Context, now time.Time) (int, error) {
+	classes, err := s.store.Classes(ctx)
+	if err != nil {
+		return 0, fmt.Errorf("tick: %w", err)
+	}
+	var params []river.InsertManyParams
+	for _, c := range classes {
+		rubric, err := s.rubric(c)
+		if err != nil {
+			s.logger.Warn("tick: class skipped", "class", c.Name, "err", err)
+			continue
+		}
+		students, err := s.store.Students(ctx, c.ID)
+		if err != nil {
+			return 0, fmt.Errorf("tick: class %s: %w", c.Name, err)
+		}
+		due := now.Add(-(s.interval(c) - s.cfg.Tick))
+		for _, a := range dueTargets(c.ID, students, rubric.Region, due) {
+			params = append(params, river.InsertManyParams{Args: a, InsertOpts: s.scheduleOpts()})
+		}
+	}
+	if len(params) == 0 {
+		return 0, nil
+	}
+	results, err := s.client.InsertMany(ctx, params)
+	if err != nil {
+		return 0, fmt.Errorf("tick: enqueue %d scans: %w", len(params), err)
+	}
+	n := 0
+	for _, r := range results {
+		if !r.UniqueSkippedAsDuplicate {
+			n++
+		}
+	}
+	return n, nil
+}
+
+// dueTargets are the targets of a class (grader.Groups, less the external
+// id, which is not part of a job's key) with a student never scanned or
+// last scanned before due.
+func dueTargets(classID int64, students []store.Student, region string, due time.Time) []scanArgs {
+	roster := make([]grader.Student, len(students))
+	lastScanned := make(map[string]time.Time, len(students))
+	for i, st := range students {
+		roster[i] = st.Student
+		lastScanned[st.Login] = st.LastScannedAt
+	}
+	var out []scanArgs
+	seen := map[scanArgs]bool{}
+	for _, g := range grader.Groups(roster, region) {
+		a := argsFor(classID, g.Target, store.TriggerSchedule)
+		if seen[a] {
+			continue
+		}
+		for _, st := range g.Students {
+			if last := lastScanned[st.Login]; last.IsZero() || !last.After(due) {
+				seen[a] = true
+				out = append(out, a)
+				break
+			}
+		}
+	}
+	return out
+}
+
+type scanWorker struct {
+	river.WorkerDefaults[scanArgs]
+	s *Scheduler
+}
+
+func (w *scanWorker) Timeout(*river.Job[scanArgs]) time.Duration { return w.s.cfg.JobTimeout }
+
+func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
+	s, a := w.s, job.Args
+	logger := s.logger.With("class_id", a.ClassID, "target", a.targetName(), "trigger", a.Trigger, "job", job.ID, "attempt", job.Attempt)
+	fail := func(err error) error {
+		return s.jobError(ctx, logger, fmt.Errorf("scan %s of class %d: %w", a.targetName(), a.ClassID, err))
+	}
+
+	lock, err := s.lockTarget(ctx, a)
+	if err != nil {
+		return fail(err)
+	}
+	if lock == nil {
+		if a.Trigger == string(store.TriggerManual) {
+			// Another scan of the target is under way, perhaps from before
+			// the student's change: look again once it is done.
+			return river.JobSnooze(busySnooze)
+		}
+		logger.Debug("scan skipped: the target is being scanned by another job")
+		return nil
+	}
+	defer lock.release(logger)
+	// Everything runs on the locked connection: one connection per job.
+	st := store.New(lock.conn)
+
+	class, err := st.Class(ctx, a.ClassID)
+	if errors.Is(err, store.ErrNotFound) {
+		return river.JobCancel(fmt.Errorf("scan of class %d: %w", a.ClassID, err))
+	}
+	if err != nil {
+		return fail(err)
+	}
+	rubric, err := s.rubric(class)
+	if err != nil {
+		return river.JobCancel(err) // no retry mends a rubric
+	}
+	roster, err := st.Roster(ctx, a.ClassID)
+	if err != nil {
+		return fail(err)
+	}
+	var students []grader.Student
+	for _, stu := range roster {
+		if a.reaches(stu, rubric.Region) {
+			students = append(students, stu)
+		}
+	}
+	if len(students) == 0 {
+		logger.Debug("scan skipped: no student left on the target")
+		return nil
+	}
+	memory, err := st.Memory(ctx, a.ClassID)
+	if err != nil {
+		return fail(err)
+	}
+	source, err := s.sources(class)
+	if err != nil {
+		return fail(fmt.Errorf("source: %w", err))
+	}
+
+	scanner := &grader.Scanner{Source: source, Rubric: rubric, Concurrency: 1, Logger: logger}
+	res := scanner.Scan(ctx, students, memory)
+	// A scan cut short by the job's end is not a result: the students'
+	// AWS did not fail, labgrid did.
+	if err := ctx.Err(); err != nil {
+		return fail(err)
+	}
+	sum, err := st.SaveScan(ctx, a.ClassID, store.Trigger(a.Trigger), res)
+	if err != nil {
+		return fail(err)
+	}
+	logger.Debug("target scanned", "students", len(students), "changed", sum.ChangedResults,
+		"aws_calls", res.AWSCalls, "failed_targets", res.Failed(), "duration", res.FinishedAt.Sub(res.StartedAt))
+	return nil
+}
+
+// jobError is what a job returns for err. A job cancelled by Stop is
+// handed back as it was, to run again at once elsewhere or after a
+// restart, without spending an attempt; anything else is retried with
+// backoff by River.
+func (s *Scheduler) jobError(ctx context.Context, logger *slog.Logger, err error) error {
+	if ctx.Err() != nil && s.stopping.Load() {
+		logger.Info("scan handed back: shutting down")
+		return river.JobSnooze(0)
+	}
+	logger.Warn("scan failed; River retries it", "err", oneLine(err))
+	return err
+}
+
+func oneLine(err error) string { return strings.ReplaceAll(err.Error(), "\n", " ") }

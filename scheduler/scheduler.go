@@ -1,0 +1,324 @@
+// Package scheduler keeps every student's results fresh: it runs the
+// grader on a schedule and on demand, as River jobs on labgrid's own
+// PostgreSQL, so that several labgrid processes share the work.
+//
+// A periodic job (the tick, run by River's elected leader) looks at every
+// class every few seconds and inserts one scan job per target (account,
+// region, role) whose interval has elapsed. A scan job loads the target's
+// students, takes one Snapshot of the target, judges them and saves the
+// results with store.SaveScan. Job args name the target by class id,
+// account, region and role ARN only: the external id, a secret, is read
+// from the roster by the worker and never stored in a job row.
+//
+// Two processes never scan one target at once: see lockTarget.
+package scheduler
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"log/slog"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/jackc/pgx/v5"
+	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
+	"github.com/riverqueue/river/rivertype"
+
+	"labgrid/grader"
+	"labgrid/store"
+)
+
+// Config tunes a Scheduler. Zero fields take the defaults noted.
+type Config struct {
+	// Interval, when set, is the scan interval of every class, overriding
+	// each class's own (classes.scan_interval_seconds, 15 s by default).
+	Interval time.Duration
+	// Tick is how often the leader looks for targets due a scan (default
+	// 2 s). A target is due Tick before its interval has elapsed, so that
+	// results are never older than the interval plus one scan.
+	Tick time.Duration
+	// Workers is how many scan jobs this process runs at once (default 8).
+	// Each holds one pool connection for its whole scan (the target's
+	// lock lives on it), so the pool needs more than Workers connections.
+	Workers int
+	// JobTimeout bounds one job: loading, the AWS calls and saving
+	// (default 2 min).
+	JobTimeout time.Duration
+	// RescueAfter is how long a job may stay running before River takes
+	// it for the job of a dead process and runs it again (default
+	// JobTimeout + 15 s; must exceed JobTimeout). Until then the dead
+	// job's target gets no scheduled scan, so it is kept short: rescuing a
+	// job that in fact still runs costs nothing, the target's lock makes
+	// the second run skip (see lock.go).
+	RescueAfter time.Duration
+	// MaxAttempts is how often a job that fails (the database, not AWS:
+	// an AWS error is a result) is tried in all (default 3).
+	MaxAttempts int
+	// RetryBackoff is the wait before the first retry, doubled at each
+	// further one (default 2 s, at most 30 s).
+	RetryBackoff time.Duration
+	// CheckNowDedup is the window in which repeated "check now" requests
+	// of one target make a single scan (default 5 s, at least 1 s).
+	CheckNowDedup time.Duration
+	// StopGrace is how long Stop waits for cancelled jobs to return once
+	// its own context has ended (default 5 s).
+	StopGrace time.Duration
+
+	// testOnly makes River skip its start-up jitter, for quick tests.
+	testOnly bool
+}
+
+const (
+	defaultTick         = 2 * time.Second
+	defaultWorkers      = 8
+	defaultJobTimeout   = 2 * time.Minute
+	defaultMaxAttempts  = 3
+	defaultRetryBackoff = 2 * time.Second
+	maxRetryBackoff     = 30 * time.Second
+	defaultDedup        = 5 * time.Second
+	defaultStopGrace    = 5 * time.Second
+	// busySnooze is how long a "check now" waits when its target is being
+	// scanned by another job: it must look after that scan, not in it.
+	busySnooze = time.Second
+	// poolSpare are the connections River needs beside the workers' own:
+	// its LISTEN session, fetches, completions, leader election.
+	poolSpare = 4
+)
+
+func (c *Config) setDefaults() error {
+	if c.Tick <= 0 {
+		c.Tick = defaultTick
+	}
+	if c.Workers <= 0 {
+		c.Workers = defaultWorkers
+	}
+	if c.JobTimeout <= 0 {
+		c.JobTimeout = defaultJobTimeout
+	}
+	if c.RescueAfter <= 0 {
+		c.RescueAfter = c.JobTimeout + 15*time.Second
+	}
+	if c.MaxAttempts <= 0 {
+		c.MaxAttempts = defaultMaxAttempts
+	}
+	if c.RetryBackoff <= 0 {
+		c.RetryBackoff = defaultRetryBackoff
+	}
+	if c.CheckNowDedup <= 0 {
+		c.CheckNowDedup = defaultDedup
+	}
+	if c.StopGrace <= 0 {
+		c.StopGrace = defaultStopGrace
+	}
+	var problems []string
+	if c.Interval < 0 {
+		problems = append(problems, fmt.Sprintf("interval %s is negative", c.Interval))
+	}
+	if c.RescueAfter <= c.JobTimeout {
+		problems = append(problems, fmt.Sprintf("rescue after %s must exceed the job timeout %s", c.RescueAfter, c.JobTimeout))
+	}
+	if c.CheckNowDedup < time.Second {
+		problems = append(problems, fmt.Sprintf("check-now window %s is under 1s", c.CheckNowDedup))
+	}
+	if len(problems) > 0 {
+		return errors.New(strings.Join(problems, "; "))
+	}
+	return nil
+}
+
+// Scheduler runs labgrid's scans as River jobs.
+type Scheduler struct {
+	pool    *pgxpool.Pool
+	store   *store.Store
+	sources func(store.Class) (grader.Source, error)
+	cfg     Config
+	logger  *slog.Logger
+	client  *river.Client[pgx.Tx]
+
+	// stopping tells the workers that a cancellation is a shutdown, not a
+	// timeout: the job is handed back rather than counted as failed.
+	stopping atomic.Bool
+
+	rubricsMu sync.Mutex
+	rubrics   map[string]*grader.Rubric // by the class's rubric YAML
+}
+
+const queue = "labgrid"
+
+// Job priorities: 1 runs first. "Check now" goes before the schedule, and
+// the tick before the scans it would otherwise wait behind.
+const (
+	priorityCheckNow = 1
+	priorityTick     = 2
+	prioritySchedule = 3
+)
+
+// New prepares a Scheduler on pool; st is a store over the same pool.
+// sources gives the grader.Source that reaches a class's students (the
+// simulated class for the demo, AWS otherwise). River's tables must exist
+// (Migrate). Nothing runs before Start; CheckNow and RescanClass work
+// without Start, for a process that only enqueues.
+func New(pool *pgxpool.Pool, st *store.Store, sources func(store.Class) (grader.Source, error), cfg Config, logger *slog.Logger) (*Scheduler, error) {
+	if err := cfg.setDefaults(); err != nil {
+		return nil, fmt.Errorf("new scheduler: %w", err)
+	}
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
+	}
+	if conns := pool.Config().MaxConns; int(conns) < cfg.Workers+poolSpare {
+		return nil, fmt.Errorf("new scheduler: the database pool has %d connections, want at least %d for %d workers (pool_max_conns)", conns, cfg.Workers+poolSpare, cfg.Workers)
+	}
+	s := &Scheduler{
+		pool:    pool,
+		store:   st,
+		sources: sources,
+		cfg:     cfg,
+		logger:  logger,
+		rubrics: map[string]*grader.Rubric{},
+	}
+
+	workers := river.NewWorkers()
+	river.AddWorker(workers, &tickWorker{s: s})
+	river.AddWorker(workers, &scanWorker{s: s})
+	tick := river.NewPeriodicJob(river.PeriodicInterval(cfg.Tick), func() (river.JobArgs, *river.InsertOpts) {
+		return tickArgs{}, s.tickOpts()
+	}, &river.PeriodicJobOpts{ID: "labgrid_tick", RunOnStart: true})
+
+	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
+		Queues:               map[string]river.QueueConfig{queue: {MaxWorkers: cfg.Workers}},
+		Workers:              workers,
+		PeriodicJobs:         []*river.PeriodicJob{tick},
+		JobTimeout:           cfg.JobTimeout,
+		RescueStuckJobsAfter: cfg.RescueAfter,
+		MaxAttempts:          cfg.MaxAttempts,
+		RetryPolicy:          retryPolicy{base: cfg.RetryBackoff, max: maxRetryBackoff},
+		// A tick every 2 s and a scan per target every 15 s make many rows;
+		// an hour of history is plenty to look into a problem.
+		CompletedJobRetentionPeriod: time.Hour,
+		Logger:                      riverLogger(logger),
+		TestOnly:                    cfg.testOnly,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("new scheduler: %w", err)
+	}
+	s.client = client
+	return s, nil
+}
+
+// Start starts working jobs and, when elected leader, ticking. It returns
+// once River runs; Stop ends it (ctx only bounds the start).
+func (s *Scheduler) Start(ctx context.Context) error {
+	s.stopping.Store(false)
+	// River ties its life to the context given to Start: a detached one
+	// leaves the end to Stop, which knows how to drain.
+	if err := s.client.Start(context.WithoutCancel(ctx)); err != nil {
+		return fmt.Errorf("start scheduler: %w", err)
+	}
+	s.logger.Info("scheduler started", "workers", s.cfg.Workers, "tick", s.cfg.Tick, "interval", s.intervalName())
+	return nil
+}
+
+// Stop stops taking jobs and waits for the running ones to finish until
+// ctx ends; then it cancels them and waits StopGrace more. A cancelled job
+// is handed back to the queue untouched (nothing half-saved), to be run
+// by another process or after a restart. A job that ignores cancellation
+// is left running in the database and rescued after RescueAfter.
+func (s *Scheduler) Stop(ctx context.Context) error {
+	s.stopping.Store(true)
+	err := s.client.Stop(ctx)
+	if err == nil {
+		s.logger.Info("scheduler stopped")
+		return nil
+	}
+	if ctx.Err() == nil {
+		return fmt.Errorf("stop scheduler: %w", err)
+	}
+	s.logger.Warn("scheduler: jobs still running at the stop deadline; cancelling them")
+	graceCtx, cancel := context.WithTimeout(context.WithoutCancel(ctx), s.cfg.StopGrace)
+	defer cancel()
+	if err := s.client.StopAndCancel(graceCtx); err != nil {
+		return fmt.Errorf("stop scheduler: jobs did not return once cancelled (River rescues them after %s): %w", s.cfg.RescueAfter, err)
+	}
+	s.logger.Info("scheduler stopped; unfinished jobs handed back")
+	return nil
+}
+
+func (s *Scheduler) intervalName() string {
+	if s.cfg.Interval > 0 {
+		return s.cfg.Interval.String()
+	}
+	return "per class"
+}
+
+// interval is the scan interval of class c.
+func (s *Scheduler) interval(c store.Class) time.Duration {
+	if s.cfg.Interval > 0 {
+		return s.cfg.Interval
+	}
+	if c.ScanInterval > 0 {
+		return c.ScanInterval
+	}
+	return 15 * time.Second
+}
+
+// rubric is class c's rubric, parsed once per distinct YAML: the tick
+// needs every class's region every few seconds.
+func (s *Scheduler) rubric(c store.Class) (*grader.Rubric, error) {
+	s.rubricsMu.Lock()
+	defer s.rubricsMu.Unlock()
+	if r, ok := s.rubrics[c.RubricYAML]; ok {
+		return r, nil
+	}
+	r, err := c.Rubric()
+	if err != nil {
+		return nil, err
+	}
+	if len(s.rubrics) > 256 {
+		clear(s.rubrics) // rubrics edited over and over: start afresh
+	}
+	s.rubrics[c.RubricYAML] = r
+	return r, nil
+}
+
+// retryPolicy backs off exponentially from base, capped at max.
+type retryPolicy struct{ base, max time.Duration }
+
+func (p retryPolicy) NextRetry(job *rivertype.JobRow) time.Time {
+	d := p.base
+	for i := 1; i < job.Attempt && d < p.max; i++ {
+		d *= 2
+	}
+	return time.Now().Add(min(d, p.max))
+}
+
+// riverLogger is logger for River, one step quieter: River reports its
+// routine at Info, which is labgrid's Debug.
+func riverLogger(logger *slog.Logger) *slog.Logger {
+	return slog.New(quieter{logger.Handler()})
+}
+
+type quieter struct{ h slog.Handler }
+
+func (q quieter) Enabled(ctx context.Context, l slog.Level) bool {
+	return q.h.Enabled(ctx, q.level(l))
+}
+
+func (q quieter) Handle(ctx context.Context, r slog.Record) error {
+	r.Level = q.level(r.Level)
+	return q.h.Handle(ctx, r)
+}
+
+func (q quieter) level(l slog.Level) slog.Level {
+	if l == slog.LevelInfo {
+		return slog.LevelDebug
+	}
+	return l
+}
+
+func (q quieter) WithAttrs(attrs []slog.Attr) slog.Handler { return quieter{q.h.WithAttrs(attrs)} }
+func (q quieter) WithGroup(name string) slog.Handler       { return quieter{q.h.WithGroup(name)} }
