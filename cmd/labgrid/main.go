@@ -39,6 +39,7 @@ Usage:
   labgrid class list
   labgrid roster import --class NAME FILE [--prune]
   labgrid roster links --class NAME [--base-url URL]
+  labgrid rescan --class NAME [--student LOGIN]
   labgrid version
 
 The database commands read DATABASE_URL (or --database-url); roster import
@@ -62,6 +63,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runMigrate(ctx, args[1:], stdout, stderr)
 	case "class":
 		return runClass(ctx, args[1:], stdout, stderr)
+	case "rescan":
+		return runRescan(ctx, args[1:], stdout, stderr)
 	case "roster":
 		return runRoster(ctx, args[1:], stdout, stderr)
 	case "version":
