@@ -19,21 +19,19 @@ const readyzTimeout = 2 * time.Second
 // readyz answers 200 when the database answers and its schema is current,
 // else 503: for a readiness probe or a load balancer. The reason goes to
 // the log only: the endpoint is public and the error may name hosts.
-func readyz(opts Options) http.HandlerFunc {
-	return func(w http.ResponseWriter, r *http.Request) {
-		if opts.Ready == nil {
-			plain(w, http.StatusOK, "ok\n")
-			return
-		}
-		ctx, cancel := context.WithTimeout(r.Context(), readyzTimeout)
-		defer cancel()
-		if err := opts.Ready(ctx); err != nil {
-			opts.Logger.Warn("not ready", "err", err)
-			plain(w, http.StatusServiceUnavailable, "not ready\n")
-			return
-		}
+func (s *Server) readyz(w http.ResponseWriter, r *http.Request) {
+	if s.ready == nil {
 		plain(w, http.StatusOK, "ok\n")
+		return
 	}
+	ctx, cancel := context.WithTimeout(r.Context(), readyzTimeout)
+	defer cancel()
+	if err := s.ready(ctx); err != nil {
+		s.logger.Warn("not ready", "err", err)
+		plain(w, http.StatusServiceUnavailable, "not ready\n")
+		return
+	}
+	plain(w, http.StatusOK, "ok\n")
 }
 
 func plain(w http.ResponseWriter, status int, body string) {

@@ -1,34 +1,51 @@
 // Package web is labgrid's HTTP side: the router and its handlers. It
-// reads through the functions it is given and knows no SQL or AWS.
+// reads through the store, asks the scheduler for scans and knows no SQL
+// or AWS.
 package web
 
 import (
-	"context"
-	"log/slog"
 	"net/http"
 
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
+
+	"labgrid/web/static"
 )
 
-// Options are what the handlers need.
-type Options struct {
-	// Ready reports why labgrid cannot serve yet (the database does not
-	// answer, or its schema is not the one this build expects), or nil.
-	Ready  func(ctx context.Context) error
-	Logger *slog.Logger
-}
-
-// Routes is labgrid's HTTP handler: every route is listed here. Nothing
-// here shows student data; the pages that do come with authentication.
-func Routes(opts Options) http.Handler {
-	if opts.Logger == nil {
-		opts.Logger = slog.New(slog.DiscardHandler)
-	}
+// Routes is labgrid's HTTP handler: every route is listed here.
+func (s *Server) Routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(middleware.Recoverer, middleware.GetHead)
+	r.Use(s.recoverer, s.logRequests, securityHeaders, s.crossOrigin, middleware.GetHead)
+	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.errorPage(w, r, http.StatusNotFound) })
+	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { s.errorPage(w, r, http.StatusMethodNotAllowed) })
 
+	// Public: probes and the embedded files.
 	r.Get("/healthz", healthz)
-	r.Get("/readyz", readyz(opts))
+	r.Get("/readyz", s.readyz)
+	r.Handle(static.Prefix+"*", http.StripPrefix("/static", static.Handler()))
+
+	// A student's own page, by the secret of their link: no session.
+	r.Get("/s/{token}", s.selfCheck)
+	r.Post("/s/{token}/check", s.selfCheckNow)
+	r.Get("/s/{token}/events", s.selfEvents)
+
+	r.Group(func(r chi.Router) {
+		r.Use(s.loadSession)
+		r.Get("/login", s.loginPage)
+		r.Post("/login", s.login)
+		r.Post("/logout", s.logout)
+
+		// The instructor's pages: a session is required.
+		r.Group(func(r chi.Router) {
+			r.Use(s.requireSession)
+			r.Get("/", s.home)
+			r.Get("/classes/{name}", s.grid)
+			r.Get("/classes/{name}/events", s.classEvents)
+			r.Get("/classes/{name}/students/{login}", s.studentDetail)
+			r.Post("/classes/{name}/rescan", s.rescanClass)
+			r.Post("/classes/{name}/students/{login}/rescan", s.rescanStudent)
+			r.Get("/classes/{name}/export.csv", s.export)
+		})
+	})
 	return r
 }

@@ -13,12 +13,16 @@ import (
 func TestHealthAndReadiness(t *testing.T) {
 	t.Parallel()
 	var readyErr error
-	srv := httptest.NewServer(Routes(Options{Ready: func(ctx context.Context) error {
+	server, err := New(Options{Ready: func(ctx context.Context) error {
 		if _, ok := ctx.Deadline(); !ok {
 			t.Error("Ready called without a deadline")
 		}
 		return readyErr
-	}}))
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(server.Routes())
 	defer srv.Close()
 
 	get := func(method, path string) (int, string) {

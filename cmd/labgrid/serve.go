@@ -124,11 +124,47 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 		logger.Info("shutdown: scheduler stopped")
 	}()
 
+	hub := web.NewHub(logger)
+	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
+	hubDone := make(chan struct{})
+	go func() {
+		defer close(hubDone)
+		err := hub.Run(hubCtx, func(ctx context.Context, fn func(store.Notification), onListen func()) error {
+			return store.Listen(ctx, databaseURL, fn, store.ListenOptions{Logger: logger, OnListen: onListen})
+		})
+		if err != nil && hubCtx.Err() == nil {
+			logger.Error("live updates stopped", "err", err)
+		}
+	}()
+	defer func() {
+		stopHub()
+		<-hubDone
+	}()
+
+	webServer, err := web.New(web.Options{
+		Store:             st,
+		Pool:              pool,
+		Scheduler:         sched,
+		Hub:               hub,
+		AdminPasswordHash: cfg.AdminPasswordHash,
+		Ready:             serveReady(pool),
+		Logger:            logger,
+		BaseURL:           strings.TrimSuffix(openURL(ln.Addr()), "/"),
+		SessionCleanup:    30 * time.Minute,
+	})
+	if err != nil {
+		return fmt.Errorf("serve: %w", err)
+	}
+	defer webServer.Close()
+
 	srv := &http.Server{
-		Handler:           web.Routes(web.Options{Ready: serveReady(pool), Logger: logger}),
+		Handler:           webServer.Routes(),
 		ReadHeaderTimeout: 10 * time.Second,
 		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
+	// Stopping the hub closes the live streams, which Shutdown would
+	// otherwise wait for.
+	srv.RegisterOnShutdown(stopHub)
 	served := make(chan error, 1)
 	go func() { served <- srv.Serve(ln) }()
 	defer func() {
@@ -141,6 +177,10 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 	}()
 
 	fmt.Fprintf(stdout, "labgrid is running: open %s\n", openURL(ln.Addr()))
+	if cfg.GeneratedPassword != "" {
+		// Printed once for the person at the terminal; never logged.
+		fmt.Fprintf(stdout, "instructor password (this run only; set %s to choose one): %s\n", envAdminPassword, cfg.GeneratedPassword)
+	}
 	if cfg.Demo {
 		fmt.Fprintf(stdout, "demo class: %s (%d simulated students in %d account(s), no AWS needed)\n", demoClassName, cfg.DemoStudents, cfg.DemoAccounts)
 	}

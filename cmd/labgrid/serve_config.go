@@ -2,6 +2,8 @@ package main
 
 import (
 	"cmp"
+	"crypto/rand"
+	"encoding/base64"
 	"flag"
 	"fmt"
 	"io"
@@ -10,6 +12,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"golang.org/x/crypto/bcrypt"
 
 	"labgrid/store"
 )
@@ -21,7 +25,14 @@ const (
 	envScanInterval = "LABGRID_SCAN_INTERVAL"
 	envDemo         = "LABGRID_DEMO"
 	envLogLevel     = "LABGRID_LOG_LEVEL"
+	// The instructor's password, or its bcrypt hash: only from the
+	// environment (a flag would show in ps).
+	envAdminPassword     = "LABGRID_ADMIN_PASSWORD"
+	envAdminPasswordHash = "LABGRID_ADMIN_PASSWORD_HASH"
 )
+
+// minAdminPasswordLen is the shortest instructor password accepted.
+const minAdminPasswordLen = 8
 
 const defaultServeAddr = "127.0.0.1:8080"
 
@@ -42,6 +53,12 @@ type serveConfig struct {
 	DemoAccounts int
 	// Workers is how many targets this process scans at once.
 	Workers int
+
+	// AdminPasswordHash is the bcrypt hash of the instructor's password.
+	AdminPasswordHash []byte
+	// GeneratedPassword is the password made for a --demo run with none
+	// set: printed once at start, never logged.
+	GeneratedPassword string
 }
 
 const serveUsage = `Usage: labgrid serve [flags]
@@ -54,7 +71,10 @@ per target every interval, and on demand) and serves the web pages.
 
 Settings come from flags or, when a flag is not given, from the
 environment: DATABASE_URL, LABGRID_ADDR, LABGRID_SECRET,
-LABGRID_SCAN_INTERVAL, LABGRID_DEMO, LABGRID_LOG_LEVEL. AWS settings are
+LABGRID_SCAN_INTERVAL, LABGRID_DEMO, LABGRID_LOG_LEVEL. The instructor's
+password comes from LABGRID_ADMIN_PASSWORD (8 characters or more) or, as a
+bcrypt hash, LABGRID_ADMIN_PASSWORD_HASH; with --demo and neither, one is
+made and printed. AWS settings are
 the usual ones (AWS_PROFILE, AWS_REGION, ~/.aws/config, instance roles).`
 
 func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
@@ -136,6 +156,8 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 		problems = append(problems, fmt.Sprintf("--log-level %q: want debug, info, warn or error", logLevel))
 	}
 
+	problems = append(problems, cfg.resolvePassword(getenv)...)
+
 	if cfg.DemoStudents < 1 || cfg.DemoStudents > 2000 {
 		problems = append(problems, fmt.Sprintf("--demo-students %d: want 1..2000", cfg.DemoStudents))
 	}
@@ -185,3 +207,39 @@ func parseInterval(s string) (time.Duration, string) {
 
 // demoSecretLen is the length of the secret made for a demo run.
 const demoSecretLen = store.MinSecretLen + 8
+
+// resolvePassword sets AdminPasswordHash from the environment, or makes a
+// password for a demo run.
+func (cfg *serveConfig) resolvePassword(getenv func(string) string) []string {
+	password, hash := getenv(envAdminPassword), getenv(envAdminPasswordHash)
+	switch {
+	case password != "" && hash != "":
+		return []string{"set " + envAdminPassword + " or " + envAdminPasswordHash + ", not both"}
+	case hash != "":
+		if _, err := bcrypt.Cost([]byte(hash)); err != nil {
+			return []string{envAdminPasswordHash + " is not a bcrypt hash (make one with htpasswd -nbB x PASSWORD, or set " + envAdminPassword + ")"}
+		}
+		cfg.AdminPasswordHash = []byte(hash)
+	case password != "":
+		if n := len([]rune(password)); n < minAdminPasswordLen || len(password) > 72 {
+			return []string{fmt.Sprintf("%s is %d characters long: want %d to 72 bytes", envAdminPassword, n, minAdminPasswordLen)}
+		}
+		h, err := bcrypt.GenerateFromPassword([]byte(password), bcrypt.DefaultCost)
+		if err != nil {
+			return []string{envAdminPassword + ": " + err.Error()}
+		}
+		cfg.AdminPasswordHash = h
+	case cfg.Demo:
+		b := make([]byte, 12)
+		rand.Read(b)
+		cfg.GeneratedPassword = base64.RawURLEncoding.EncodeToString(b)
+		h, err := bcrypt.GenerateFromPassword([]byte(cfg.GeneratedPassword), bcrypt.DefaultCost)
+		if err != nil {
+			return []string{"admin password: " + err.Error()}
+		}
+		cfg.AdminPasswordHash = h
+	default:
+		return []string{"no instructor password: set " + envAdminPassword + " or " + envAdminPasswordHash + " (or use --demo, which makes one)"}
+	}
+	return nil
+}

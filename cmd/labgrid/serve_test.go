@@ -149,6 +149,12 @@ func TestServeDemo(t *testing.T) {
 		t.Fatalf("serve returned %v after the signal", err)
 	}
 	logs := s.stderr.String()
+	// The made-up instructor password is printed once, never logged.
+	if m := regexp.MustCompile(`instructor password \(.*\): (\S+)`).FindStringSubmatch(s.stdout.String()); m == nil {
+		t.Errorf("stdout does not give the instructor password:\n%s", s.stdout)
+	} else if strings.Contains(logs, m[1]) {
+		t.Errorf("the instructor password is in the log:\n%s", logs)
+	}
 	order := []string{"shutdown: signal received", "shutdown: http server stopped", "shutdown: scheduler stopped", "shutdown: database pool closed"}
 	last := -1
 	for _, line := range order {
@@ -246,12 +252,13 @@ func TestParseServeEnv(t *testing.T) {
 	t.Parallel()
 	secret := strings.Repeat("e", 40)
 	env := map[string]string{
-		envDatabaseURL:  "postgres://env/db",
-		envSecret:       secret,
-		envAddr:         ":9999",
-		envScanInterval: "20",
-		envDemo:         "true",
-		envLogLevel:     "debug",
+		envDatabaseURL:   "postgres://env/db",
+		envSecret:        secret,
+		envAddr:          ":9999",
+		envScanInterval:  "20",
+		envDemo:          "true",
+		envLogLevel:      "debug",
+		envAdminPassword: "correct horse",
 	}
 	getenv := func(k string) string { return env[k] }
 	cfg, err := parseServeFlags(nil, io.Discard, getenv)

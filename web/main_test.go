@@ -1,0 +1,9 @@
+package web
+
+import (
+	"testing"
+
+	"labgrid/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
