@@ -33,6 +33,13 @@ const resultColumns = `student_id, check_id, status, points, max_points, require
 	message_ja, message_en, hint_ja, hint_en, evidence, observed_at, first_passed_at, changed_at,
 	error_ja, error_en, error_at`
 
+// gridResultColumns read like resultColumns but leave out the messages,
+// hints and evidence, which the grid, its live rows and the export never
+// show: they are most of the bytes of a class's results.
+const gridResultColumns = `student_id, check_id, status, points, max_points, required,
+	'', '', '', '', '{}'::text[], observed_at, first_passed_at, changed_at,
+	error_ja, error_en, error_at`
+
 func scanResult(row rowScanner) (Result, error) {
 	var (
 		r                  Result
@@ -86,26 +93,42 @@ type GridRow struct {
 }
 
 // ClassStudents is every student of a class, by login, with their
-// current results.
+// current results: statuses, points, times and errors, without messages,
+// hints or evidence (see StudentResults for those).
 func (s *Store) ClassStudents(ctx context.Context, classID int64) ([]GridRow, error) {
 	students, err := s.Students(ctx, classID)
 	if err != nil {
 		return nil, fmt.Errorf("class students: %w", err)
 	}
 	rows, err := s.db.Query(ctx, `
-		SELECT `+resultColumns+` FROM results
+		SELECT `+gridResultColumns+` FROM results
 		WHERE student_id IN (SELECT id FROM students WHERE class_id = $1)
 		ORDER BY student_id, check_id`, classID)
 	if err != nil {
 		return nil, fmt.Errorf("class students: %w", err)
 	}
-	results, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (Result, error) { return scanResult(row) })
-	if err != nil {
+	// One slice for the whole class, cut per student: rows come ordered by
+	// student, and a class's grid is thousands of results.
+	results := make([]Result, 0, len(students)*len(grader.Catalog()))
+	for rows.Next() {
+		r, err := scanResult(rows)
+		if err != nil {
+			rows.Close()
+			return nil, fmt.Errorf("class students: %w", err)
+		}
+		results = append(results, r)
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("class students: %w", err)
 	}
-	byStudent := map[int64][]Result{}
-	for _, r := range results {
-		byStudent[r.StudentID] = append(byStudent[r.StudentID], r)
+	byStudent := make(map[int64][]Result, len(students))
+	for start := 0; start < len(results); {
+		end := start + 1
+		for end < len(results) && results[end].StudentID == results[start].StudentID {
+			end++
+		}
+		byStudent[results[start].StudentID] = results[start:end:end]
+		start = end
 	}
 	grid := make([]GridRow, len(students))
 	for i, st := range students {

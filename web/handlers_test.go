@@ -10,6 +10,8 @@ import (
 	"testing"
 	"time"
 
+	"labgrid/internal/pgtest"
+	"labgrid/store"
 	"labgrid/web/views"
 )
 
@@ -145,6 +147,23 @@ func TestLogin(t *testing.T) {
 	}
 	if resp, _ := e.get(views.ClassURL(e.class.Name, nil)); resp.StatusCode != http.StatusSeeOther {
 		t.Errorf("grid after sign-out: %d", resp.StatusCode)
+	}
+}
+
+// Served over HTTPS (serve's --base-url https://…), the session cookie
+// never travels in clear.
+func TestLoginSecureCookie(t *testing.T) {
+	t.Parallel()
+	e := setup(t, func(o *Options) { o.Secure = true })
+	resp, _ := e.do(e.client, "POST", "/login", url.Values{"password": {testPassword}})
+	var secure bool
+	for _, c := range resp.Cookies() {
+		if c.Name == "labgrid_session" {
+			secure = c.Secure
+		}
+	}
+	if resp.StatusCode != http.StatusSeeOther || !secure {
+		t.Errorf("sign in: %d, Secure cookie %v", resp.StatusCode, secure)
 	}
 }
 
@@ -458,4 +477,81 @@ func keys(m map[string]string) []string {
 		out = append(out, k)
 	}
 	return out
+}
+
+// GET / is the only class's grid, the list of classes, or with none, how
+// to make one; without a session, the sign-in page.
+func TestHome(t *testing.T) {
+	t.Parallel()
+	anon := func(e *testEnv) {
+		t.Helper()
+		resp, _ := e.get("/")
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || !strings.HasPrefix(loc, "/login") {
+			t.Errorf("GET / without a session: %d to %q, want 303 to the sign-in page", resp.StatusCode, loc)
+		}
+	}
+	t.Run("none", func(t *testing.T) {
+		t.Parallel()
+		// A store of its own, with no class at all.
+		e := setup(t, func(o *Options) { o.Store = store.New(pgtest.Tx(t)) })
+		anon(e)
+		e.signIn()
+		for lang, want := range map[string][]string{
+			"ja": {"まだクラスがありません", "labgrid class create クラス名", "labgrid roster import --class クラス名 名簿.csv"},
+			"en": {"There is no class yet", "labgrid class create NAME", "labgrid roster import --class NAME roster.csv"},
+		} {
+			resp, body := e.get("/?lang=" + lang)
+			if resp.StatusCode != http.StatusOK {
+				t.Fatalf("GET / (%s): %d\n%s", lang, resp.StatusCode, body)
+			}
+			for _, s := range want {
+				if !strings.Contains(body, s) {
+					t.Errorf("GET / (%s): no %q in\n%s", lang, s, body)
+				}
+			}
+			if strings.Contains(body, "<table") {
+				t.Errorf("GET / (%s): a table with no class", lang)
+			}
+		}
+	})
+	t.Run("one", func(t *testing.T) {
+		t.Parallel()
+		e := setup(t)
+		anon(e)
+		e.signIn()
+		resp, _ := e.get("/")
+		if loc := resp.Header.Get("Location"); resp.StatusCode != http.StatusSeeOther || loc != views.ClassURL(e.class.Name, nil) {
+			t.Errorf("GET / with one class: %d to %q, want 303 to its grid", resp.StatusCode, loc)
+		}
+	})
+	t.Run("two", func(t *testing.T) {
+		t.Parallel()
+		e := setup(t)
+		other, err := e.store.CreateClass(context.Background(), randomName("zz-"), "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		anon(e)
+		e.signIn()
+		resp, body := e.get("/?lang=en")
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("GET / with two classes: %d\n%s", resp.StatusCode, body)
+		}
+		first := strings.Index(body, `<a href="`+views.ClassURL(e.class.Name, nil)+`">`+e.class.Name+`</a>`)
+		second := strings.Index(body, `<a href="`+views.ClassURL(other.Name, nil)+`">`+other.Name+`</a>`)
+		if first < 0 || second < first {
+			t.Errorf("the classes should be linked, by name: %d %d\n%s", first, second, body)
+		}
+		for _, s := range []string{"<h1>Classes</h1>", "2 classes", `<td class="when">3</td>`, `<td class="when">0</td>`, `<span class="never">never</span>`} {
+			if !strings.Contains(body, s) {
+				t.Errorf("GET /: no %q in\n%s", s, body)
+			}
+		}
+		if n := strings.Count(body, `<time class="ago"`); n != 1 {
+			t.Errorf("GET /: %d last scan times, want 1 (the other class was never scanned)", n)
+		}
+		if resp.Header.Get("Cache-Control") != "no-store" {
+			t.Errorf("Cache-Control %q", resp.Header.Get("Cache-Control"))
+		}
+	})
 }

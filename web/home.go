@@ -1,19 +1,21 @@
 package web
 
 import (
-	"context"
-	"io"
 	"net/http"
 
-	"github.com/a-h/templ"
-
-	"labgrid/web/i18n"
 	"labgrid/web/views"
 )
 
-// home is GET /: the only class's grid, or the list of classes.
+// home is GET /: the only class's grid, or the list of classes (with none,
+// how to make one).
+//
+// The list reads each class's students (one query a class) for their
+// number and latest scan. How many have finished is left out: it would
+// take every result of every class and its rubric, a grid's worth of work
+// per class.
 func (s *Server) home(w http.ResponseWriter, r *http.Request) {
-	classes, err := s.store.Classes(r.Context())
+	ctx := r.Context()
+	classes, err := s.store.Classes(ctx)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -22,26 +24,21 @@ func (s *Server) home(w http.ResponseWriter, r *http.Request) {
 		seeOther(w, r, views.ClassURL(classes[0].Name, nil))
 		return
 	}
-	names := make([]string, len(classes))
+	items := make([]views.ClassItem, len(classes))
 	for i, c := range classes {
-		names[i] = c.Name
+		students, err := s.store.Students(ctx, c.ID)
+		if err != nil {
+			s.fail(w, r, err)
+			return
+		}
+		items[i] = views.ClassItem{Name: c.Name, Students: len(students)}
+		for _, st := range students {
+			if st.LastScannedAt.After(items[i].LastScanned) {
+				items[i].LastScanned = st.LastScannedAt
+			}
+		}
 	}
 	p := s.page(w, r)
 	p.SignedIn = true
-	m := i18n.For(p.Lang)
-	// TODO(views): a ClassList component of its own, with its own strings.
-	list := templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		if _, err := io.WriteString(w, `<div class="card narrow"><ul class="classes">`); err != nil {
-			return err
-		}
-		for _, n := range names {
-			io.WriteString(w, `<li><a href="`+templ.EscapeString(views.ClassURL(n, nil))+`">`+templ.EscapeString(m.ClassTitle(n))+`</a></li>`)
-		}
-		_, err := io.WriteString(w, `</ul></div>`)
-		return err
-	})
-	page := templ.ComponentFunc(func(ctx context.Context, w io.Writer) error {
-		return views.Layout(p, m.Product).Render(templ.WithChildren(ctx, list), w)
-	})
-	s.render(w, r, http.StatusOK, page)
+	s.render(w, r, http.StatusOK, views.ClassList(&views.Classes{Page: p, Classes: items}))
 }

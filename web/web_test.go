@@ -124,7 +124,7 @@ func randomName(prefix string) string {
 	return prefix + hex.EncodeToString(b)
 }
 
-func setup(t *testing.T) *testEnv {
+func setup(t *testing.T, tweak ...func(*Options)) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	st := store.New(pgtest.Tx(t))
@@ -156,11 +156,15 @@ func setup(t *testing.T) *testEnv {
 	if err != nil {
 		t.Fatal(err)
 	}
-	server, err := New(Options{
+	opts := Options{
 		Store: st, Pool: pgtest.Pool(t), Scheduler: e.sched, Hub: e.hub, AdminPasswordHash: hash,
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:    e.clock.Now,
-	})
+	}
+	for _, f := range tweak {
+		f(&opts)
+	}
+	server, err := New(opts)
 	if err != nil {
 		t.Fatal(err)
 	}

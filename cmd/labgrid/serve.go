@@ -1,6 +1,7 @@
 package main
 
 import (
+	"cmp"
 	"context"
 	"crypto/rand"
 	"encoding/base64"
@@ -149,7 +150,8 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 		AdminPasswordHash: cfg.AdminPasswordHash,
 		Ready:             serveReady(pool),
 		Logger:            logger,
-		BaseURL:           strings.TrimSuffix(openURL(ln.Addr()), "/"),
+		BaseURL:           cmp.Or(cfg.BaseURL, strings.TrimSuffix(openURL(ln.Addr()), "/")),
+		Secure:            strings.HasPrefix(cfg.BaseURL, "https://"),
 		SessionCleanup:    30 * time.Minute,
 	})
 	if err != nil {

@@ -25,6 +25,7 @@ const (
 	envScanInterval = "LABGRID_SCAN_INTERVAL"
 	envDemo         = "LABGRID_DEMO"
 	envLogLevel     = "LABGRID_LOG_LEVEL"
+	envBaseURL      = "LABGRID_BASE_URL"
 	// The instructor's password, or its bcrypt hash: only from the
 	// environment (a flag would show in ps).
 	envAdminPassword     = "LABGRID_ADMIN_PASSWORD"
@@ -46,6 +47,9 @@ type serveConfig struct {
 	Interval time.Duration
 	Demo     bool
 	LogLevel slog.Level
+	// BaseURL is where people reach labgrid (behind a proxy, say); empty:
+	// the listen address. An https URL makes the session cookie Secure.
+	BaseURL string
 
 	// The demo class's size, for trying labgrid at scale (and the
 	// performance measurement).
@@ -71,7 +75,7 @@ per target every interval, and on demand) and serves the web pages.
 
 Settings come from flags or, when a flag is not given, from the
 environment: DATABASE_URL, LABGRID_ADDR, LABGRID_SECRET,
-LABGRID_SCAN_INTERVAL, LABGRID_DEMO, LABGRID_LOG_LEVEL. The instructor's
+LABGRID_SCAN_INTERVAL, LABGRID_DEMO, LABGRID_LOG_LEVEL, LABGRID_BASE_URL. The instructor's
 password comes from LABGRID_ADMIN_PASSWORD (8 characters or more) or, as a
 bcrypt hash, LABGRID_ADMIN_PASSWORD_HASH; with --demo and neither, one is
 made and printed. AWS settings are
@@ -91,6 +95,7 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	fs.StringVar(&cfg.Addr, "addr", "", "`host:port` to listen on (default $"+envAddr+", else "+defaultServeAddr+")")
 	fs.StringVar(&interval, "interval", "", "scan `interval` of every class, e.g. 15s, overriding each class's own (default $"+envScanInterval+")")
 	fs.BoolVar(&cfg.Demo, "demo", false, "run the simulated class \"demo\" (no AWS needed); without a database, start a throwaway one (default $"+envDemo+")")
+	fs.StringVar(&cfg.BaseURL, "base-url", "", "`URL` where people reach labgrid, e.g. https://labgrid.example.com; https makes cookies Secure (default $"+envBaseURL+", else the listen address)")
 	fs.StringVar(&logLevel, "log-level", "", "`level` of the log on stderr: debug, info, warn or error (default $"+envLogLevel+", else info)")
 	fs.IntVar(&cfg.DemoStudents, "demo-students", 30, "with --demo: how many simulated students")
 	fs.IntVar(&cfg.DemoAccounts, "demo-accounts", 1, "with --demo: how many AWS accounts they are spread over (one target each)")
@@ -136,6 +141,16 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	}
 	if p := checkAddr(cfg.Addr); p != "" {
 		problems = append(problems, p)
+	}
+
+	if cfg.BaseURL == "" {
+		cfg.BaseURL = getenv(envBaseURL)
+	}
+	if cfg.BaseURL != "" {
+		if p := checkBaseURL(cfg.BaseURL); p != "" {
+			problems = append(problems, p)
+		}
+		cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	}
 
 	if interval == "" {

@@ -231,6 +231,7 @@ func TestServeBadConfig(t *testing.T) {
 		"bad log level":  {[]string{"--demo", "--database-url", url, "--log-level", "loud"}, []string{`--log-level "loud"`}},
 		"several":        {[]string{"--demo", "--database-url", url, "--interval", "0", "--addr", "x"}, []string{"--interval", "--addr"}},
 		"argument":       {[]string{"--demo", "extra"}, []string{`unexpected argument "extra"`}},
+		"bad base url":   {[]string{"--demo", "--base-url", "labgrid.example.com"}, []string{`--base-url "labgrid.example.com"`}},
 	} {
 		stdout, stderr, code := runCLI(t, append([]string{"serve"}, tc.args...)...)
 		if code != 2 {
@@ -259,6 +260,7 @@ func TestParseServeEnv(t *testing.T) {
 		envDemo:          "true",
 		envLogLevel:      "debug",
 		envAdminPassword: "correct horse",
+		envBaseURL:       "https://grid.example.com/",
 	}
 	getenv := func(k string) string { return env[k] }
 	cfg, err := parseServeFlags(nil, io.Discard, getenv)
@@ -266,7 +268,7 @@ func TestParseServeEnv(t *testing.T) {
 		t.Fatal(err)
 	}
 	if cfg.DatabaseURL != "postgres://env/db" || cfg.Secret != secret || cfg.Addr != ":9999" ||
-		cfg.Interval != 20*time.Second || !cfg.Demo || cfg.LogLevel.String() != "DEBUG" {
+		cfg.Interval != 20*time.Second || !cfg.Demo || cfg.LogLevel.String() != "DEBUG" || cfg.BaseURL != "https://grid.example.com" {
 		t.Errorf("from the environment: %+v", cfg)
 	}
 	cfg, err = parseServeFlags([]string{"--addr", "127.0.0.1:1234", "--interval", "5s", "--demo=false", "--database-url", "postgres://flag/db"}, io.Discard, getenv)

@@ -48,6 +48,18 @@ type Messages struct {
 	// id; a check missing here shows the part of its id after the dot.
 	CheckShort map[string]string
 
+	// The list of classes (the instructor's home page).
+	ClassesTitle    string
+	ClassesCountF   string // %d classes
+	ClassName       string // column header
+	StudentsHeader  string // column header: number of students
+	NoClassesLead   string
+	NoClassesCreate string
+	NoClassesImport string
+	NoClassesThen   string
+	CmdClassCreate  string // the command, with a placeholder for the name
+	CmdRosterImport string // the command, with placeholders
+
 	// The class grid.
 	ClassTitleF     string // %s: class name
 	StudentsCountF  string // %d students
@@ -223,6 +235,7 @@ func (m *Messages) TooManyAttempts(wait time.Duration) string {
 }
 func (m *Messages) ClassTitle(class string) string { return fmt.Sprintf(m.ClassTitleF, class) }
 func (m *Messages) StudentsCount(n int) string     { return fmt.Sprintf(m.StudentsCountF, n) }
+func (m *Messages) ClassesCount(n int) string      { return fmt.Sprintf(m.ClassesCountF, n) }
 func (m *Messages) Showing(shown, total int) string {
 	return fmt.Sprintf(m.ShowingF, shown, total)
 }

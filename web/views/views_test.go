@@ -971,3 +971,148 @@ func TestStatusIconsInCSS(t *testing.T) {
 		}
 	}
 }
+
+// --- the list of classes ---
+
+func sampleClasses(lang i18n.Lang) *Classes {
+	now := time.Date(2026, 11, 5, 10, 0, 0, 0, time.UTC)
+	return &Classes{
+		Page: Page{Lang: lang, URL: "/", Now: now, SignedIn: true},
+		Classes: []ClassItem{
+			{Name: "2026-11-aws-1day", Students: 24, LastScanned: now.Add(-3 * time.Minute)},
+			{Name: "c<b>&\"x y", Students: 2, LastScanned: now.Add(-2 * time.Hour)},
+			{Name: "empty.class", Students: 0},
+		},
+	}
+}
+
+func TestClassList(t *testing.T) {
+	t.Parallel()
+	for _, lang := range i18n.Langs {
+		m := i18n.For(lang)
+		c := sampleClasses(lang)
+		out := render(t, ClassList(c))
+		if strings.Contains(out, `c<b>`) || !strings.Contains(out, `c&lt;b&gt;&amp;&#34;x y`) {
+			t.Errorf("%s: the class name is not escaped:\n%s", lang, out)
+		}
+		doc := parseDoc(t, out)
+		if h1 := all(doc, tag("h1")); len(h1) != 1 || text(h1[0]) != m.ClassesTitle {
+			t.Errorf("%s: h1 %v, want %q", lang, h1, m.ClassesTitle)
+		}
+		if title := all(doc, tag("title")); len(title) != 1 || !strings.HasPrefix(text(title[0]), m.ClassesTitle+" ") {
+			t.Errorf("%s: <title> %q", lang, text(title[0]))
+		}
+		var heads []string
+		for _, th := range all(doc, func(n *html.Node) bool { return n.Data == "th" && attrOr(n, "scope") == "col" }) {
+			heads = append(heads, text(th))
+		}
+		if want := []string{m.ClassName, m.StudentsHeader, m.LastScanned}; !reflect.DeepEqual(heads, want) {
+			t.Errorf("%s: headers %q, want %q", lang, heads, want)
+		}
+		tbody := all(doc, tag("tbody"))
+		if len(tbody) != 1 {
+			t.Fatalf("%s: %d tbody", lang, len(tbody))
+		}
+		rows := children(tbody[0], "tr")
+		if len(rows) != len(c.Classes) {
+			t.Fatalf("%s: %d rows, want %d", lang, len(rows), len(c.Classes))
+		}
+		for i, cl := range c.Classes {
+			tr := rows[i]
+			links := all(tr, tag("a"))
+			if len(links) != 1 || text(links[0]) != cl.Name || attrOr(links[0], "href") != ClassURL(cl.Name, nil) {
+				t.Errorf("%s: row %d link %v, want %q to %q", lang, i, links, cl.Name, ClassURL(cl.Name, nil))
+			}
+			tds := children(tr, "td")
+			if len(tds) != 2 || text(tds[0]) != strconv.Itoa(cl.Students) {
+				t.Errorf("%s: row %d: students cell", lang, i)
+				continue
+			}
+			times := all(tds[1], tag("time"))
+			if cl.LastScanned.IsZero() {
+				if len(times) != 0 || text(tds[1]) != m.NeverScanned {
+					t.Errorf("%s: row %d: last scan %q, want %q", lang, i, text(tds[1]), m.NeverScanned)
+				}
+				continue
+			}
+			if len(times) != 1 || text(times[0]) != m.Ago(cl.LastScanned, c.Now) ||
+				attrOr(times[0], "datetime") != cl.LastScanned.Format(time.RFC3339) {
+				t.Errorf("%s: row %d: last scan %v", lang, i, times)
+			}
+		}
+		// The escaped name links to one path segment.
+		if got := attrOr(all(rows[1], tag("a"))[0], "href"); got != "/classes/c%3Cb%3E&%22x%20y" {
+			t.Errorf("%s: href %q", lang, got)
+		}
+		if n := all(doc, func(n *html.Node) bool { return n.Data == "form" && attrOr(n, "action") == "/logout" }); len(n) != 1 {
+			t.Errorf("%s: no sign-out form", lang)
+		}
+	}
+	if !strings.Contains(render(t, ClassList(sampleClasses(i18n.JA))), "3 クラス") {
+		t.Errorf("ja: no count of classes")
+	}
+}
+
+func TestClassListEmpty(t *testing.T) {
+	t.Parallel()
+	for _, lang := range i18n.Langs {
+		m := i18n.For(lang)
+		c := &Classes{Page: Page{Lang: lang, URL: "/", Now: time.Now(), SignedIn: true}}
+		doc := parseDoc(t, render(t, ClassList(c)))
+		if n := all(doc, tag("table")); len(n) != 0 {
+			t.Errorf("%s: a table with no class", lang)
+		}
+		var codes []string
+		for _, n := range all(doc, tag("code")) {
+			codes = append(codes, text(n))
+		}
+		if want := []string{m.CmdClassCreate, m.CmdRosterImport}; !reflect.DeepEqual(codes, want) {
+			t.Errorf("%s: commands %q, want %q", lang, codes, want)
+		}
+		body := visibleText(doc)
+		for _, s := range []string{m.ClassesTitle, m.NoClassesLead, m.NoClassesCreate, m.NoClassesImport, m.NoClassesThen,
+			"labgrid class create", "labgrid roster import --class"} {
+			if !strings.Contains(body, s) {
+				t.Errorf("%s: the empty state lacks %q", lang, s)
+			}
+		}
+	}
+}
+
+// TestClassListLanguageAndCSP runs the checks of every page on the list of
+// classes, full and empty: one language only, no inline script or style.
+func TestClassListLanguageAndCSP(t *testing.T) {
+	t.Parallel()
+	englishUI := englishStrings(sampleDataWords())
+	for _, lang := range i18n.Langs {
+		full := sampleClasses(lang)
+		empty := &Classes{Page: full.Page}
+		for name, c := range map[string]*Classes{"classes": full, "classes-empty": empty} {
+			out := render(t, ClassList(c))
+			doc := parseDoc(t, out)
+			eachString(doc, string(lang), func(where, s, inLang string) {
+				switch {
+				case lang == i18n.EN && inLang != "ja" && hasJapanese(s):
+					t.Errorf("en/%s: Japanese in %s: %q", name, where, s)
+				case lang == i18n.JA && inLang != "en":
+					for _, w := range strings.FieldsFunc(s, func(r rune) bool { return !unicode.IsLetter(r) }) {
+						if englishUI[w] {
+							t.Errorf("ja/%s: English %q in %s: %q", name, w, where, s)
+						}
+					}
+				}
+			})
+			all(doc, func(n *html.Node) bool {
+				for _, a := range n.Attr {
+					if a.Key == "style" || strings.HasPrefix(a.Key, "on") || strings.HasPrefix(a.Key, "hx-on") {
+						t.Errorf("%s/%s: <%s %s>: inline handler or style", lang, name, n.Data, a.Key)
+					}
+				}
+				if n.Data == "style" || (n.Data == "script" && (n.FirstChild != nil || !strings.HasPrefix(attrOr(n, "src"), "/static/"))) {
+					t.Errorf("%s/%s: inline <%s>", lang, name, n.Data)
+				}
+				return false
+			})
+		}
+	}
+}
