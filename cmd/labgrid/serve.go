@@ -104,8 +104,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 
 	st := store.New(pool)
 	sources := &serveSources{logger: logger}
+	var demoStudentPath string // a student's page, for trying the demo as a student
 	if cfg.Demo {
-		if err := setupDemo(ctx, st, cfg, sources, logger); err != nil {
+		if demoStudentPath, err = setupDemo(ctx, st, cfg, sources, logger); err != nil {
 			return fmt.Errorf("serve: %w", storeError(err))
 		}
 	}
@@ -185,6 +186,10 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 	}
 	if cfg.Demo {
 		fmt.Fprintf(stdout, "demo class: %s (%d simulated students in %d account(s), no AWS needed)\n", demoClassName, cfg.DemoStudents, cfg.DemoAccounts)
+		if demoStudentPath != "" {
+			// Printed for the person at the terminal, like the password.
+			fmt.Fprintf(stdout, "a student's own page: %s%s\n", strings.TrimSuffix(openURL(ln.Addr()), "/"), demoStudentPath)
+		}
 	}
 	logger.Info("serving", "addr", ln.Addr().String(), "interval", intervalSetting(cfg.Interval), "demo", cfg.Demo)
 
@@ -242,8 +247,9 @@ func serveReady(pool *pgxpool.Pool) func(context.Context) error {
 }
 
 // setupDemo creates the class "demo" (or takes the one there) and makes
-// its roster the simulated class's, starting now.
-func setupDemo(ctx context.Context, st *store.Store, cfg serveConfig, sources *serveSources, logger *slog.Logger) error {
+// its roster the simulated class's, starting now. It returns the path of
+// the first student's own page, or "" when the links are not this run's.
+func setupDemo(ctx context.Context, st *store.Store, cfg serveConfig, sources *serveSources, logger *slog.Logger) (string, error) {
 	class := sim.New(sim.Options{Students: cfg.DemoStudents, Accounts: cfg.DemoAccounts, Seed: 1})
 	c, err := st.ClassByName(ctx, demoClassName)
 	if errors.Is(err, store.ErrNotFound) {
@@ -253,7 +259,7 @@ func setupDemo(ctx context.Context, st *store.Store, cfg serveConfig, sources *s
 		}
 	}
 	if err != nil {
-		return fmt.Errorf("demo class: %w", err)
+		return "", fmt.Errorf("demo class: %w", err)
 	}
 	secret, generated := cfg.Secret, false
 	if secret == "" {
@@ -271,13 +277,19 @@ func setupDemo(ctx context.Context, st *store.Store, cfg serveConfig, sources *s
 			hint = "its links were made with another secret than " + envSecret
 		}
 		logger.Warn("demo class: kept the roster of an earlier run; " + hint)
+		sources.demoID, sources.demo = c.ID, class
+		return "", nil
 	case err != nil:
-		return fmt.Errorf("demo class: %w", err)
+		return "", fmt.Errorf("demo class: %w", err)
 	default:
 		logger.Info("demo class ready", "class", demoClassName, "added", len(sum.Added), "updated", len(sum.Updated), "removed", len(sum.Removed))
 	}
 	sources.demoID, sources.demo = c.ID, class
-	return nil
+	links, err := st.StudentLinks(ctx, c.ID, []byte(secret))
+	if err != nil || len(links) == 0 {
+		return "", err
+	}
+	return "/s/" + links[0].Token, nil
 }
 
 // serveSources gives each class its grader.Source: the simulated class

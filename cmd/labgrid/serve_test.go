@@ -116,6 +116,12 @@ func TestServeDemo(t *testing.T) {
 	if code, body := get(t, s.url+"/healthz"); code != 200 || body != "ok\n" {
 		t.Errorf("/healthz: %d %q", code, body)
 	}
+	// The printed student link opens that student's own page.
+	_, link, found := strings.Cut(s.stdout.String(), "a student's own page: ")
+	link, _, _ = strings.Cut(link, "\n")
+	if code, body := get(t, link); !found || code != 200 || !strings.Contains(body, "user01") || strings.Contains(body, "user02") {
+		t.Errorf("student link %q: %d, found %v", link, code, found)
+	}
 	if code, body := get(t, s.url+"/readyz"); code != 200 || body != "ok\n" {
 		t.Errorf("/readyz: %d %q", code, body)
 	}
