@@ -54,7 +54,7 @@ func (vd verdict) withHint(h Text) verdict {
 
 // catalog is every check in handout order: the order of the student's
 // checklist and of the grid's columns.
-var catalog = concatChecks(networkChecks, auroraChecks, webChecks, albChecks, ingressChecks)
+var catalog = concatChecks(networkChecks, auroraChecks, webChecks, albChecks, ingressChecks, probeChecks)
 
 func concatChecks(groups ...[]check) []check {
 	var all []check

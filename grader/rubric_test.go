@@ -22,9 +22,19 @@ func TestDefaultRubricIsTheHandouts(t *testing.T) {
 		t.Errorf("%d settings for %d checks", len(r.Checks), len(catalog))
 	}
 	for i, c := range r.Checks {
-		if c.ID != catalog[i].id || !c.Enabled {
-			t.Errorf("setting %d = %+v, want enabled %s", i, c, catalog[i].id)
+		// The active probes are off unless a class turns them on.
+		wantEnabled := catalog[i].area != "probe"
+		if c.ID != catalog[i].id || c.Enabled != wantEnabled {
+			t.Errorf("setting %d = %+v, want %s enabled=%v", i, c, catalog[i].id, wantEnabled)
 		}
+	}
+	for _, id := range []string{CheckALBHTTP, CheckDirectBlocked} {
+		if s, _ := r.Setting(id); s.Enabled || s.Required || s.Points != 0 {
+			t.Errorf("%s is advisory and off by default: %+v", id, s)
+		}
+	}
+	if r.ProbesEnabled() {
+		t.Error("the default rubric enables probes")
 	}
 	if s, _ := r.Setting("network.vpc"); s.Required || s.Points != 0 {
 		t.Errorf("network.vpc is advisory: %+v", s)

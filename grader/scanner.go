@@ -35,10 +35,21 @@ func Groups(students []Student, region string) []Group {
 	return groups
 }
 
+// Prober sends the active probes of the probe.* checks (package prober):
+// it fills snap.Probes for the URLs ProbeTargets names for the students.
+// It must return once ctx is done.
+type Prober interface {
+	Probe(ctx context.Context, snap *Snapshot, r *Rubric, students []Student)
+}
+
 // Scanner takes one Snapshot per target and evaluates its students.
 type Scanner struct {
 	Source Source
 	Rubric *Rubric
+	// Prober, when set, is called between the snapshot and the evaluation
+	// of a target, only when the rubric enables a probe check. Without it
+	// the probe checks stay pending.
+	Prober Prober
 	// Concurrency is how many targets are scanned at once.
 	Concurrency int
 	Logger      *slog.Logger
@@ -152,6 +163,11 @@ func (s *Scanner) scanGroup(ctx context.Context, g Group, memory map[string]Memo
 		logger.Warn("scan target: data unavailable", "target", g.Target.String(), "data", string(d), "err", err)
 	}
 	logger.Debug("scan target", "target", g.Target.String(), "students", len(g.Students), "aws_calls", snap.AWSCalls, "duration", ts.Duration)
+	if s.Prober != nil && s.Rubric.ProbesEnabled() {
+		probeStart := now()
+		s.Prober.Probe(ctx, snap, s.Rubric, g.Students)
+		logger.Debug("probe target", "target", g.Target.String(), "probes", len(snap.Probes), "duration", now().Sub(probeStart))
+	}
 	for _, st := range g.Students {
 		reports = append(reports, Evaluate(s.Rubric, snap, st, memory[st.Login]))
 	}

@@ -61,6 +61,11 @@ type Snapshot struct {
 	DBInstances    []DBInstance
 	RDSEvents      []RDSEvent
 
+	// Probes are the answers of active HTTP probes (see probe.go), keyed by
+	// the probed URL. Sources leave it empty; a Prober fills it after the
+	// snapshot is taken, only for classes whose rubric enables a probe.
+	Probes map[string]ProbeResult
+
 	// Unavailable holds the data the source could not read, with why (an
 	// AccessDenied on RDS alone, say). The checks that read it report error;
 	// the others are judged as usual.
@@ -90,6 +95,7 @@ const (
 	DataDBInstances      Data = "DB instances"
 	DataDBSubnetGroups   Data = "DB subnet groups"
 	DataRDSEvents        Data = "RDS events"
+	DataProbes           Data = "HTTP probes"
 )
 
 // MarkUnavailable records that data could not be read.
@@ -98,6 +104,30 @@ func (s *Snapshot) MarkUnavailable(d Data, err error) {
 		s.Unavailable = map[Data]error{}
 	}
 	s.Unavailable[d] = err
+}
+
+// ProbeResult is what one HTTP GET of an active probe got.
+type ProbeResult struct {
+	URL string
+	// Status is the HTTP status code of the answer; 0 when nothing
+	// answered (timeout, refused or reset connection, unreachable host).
+	Status int
+	// Err says why there was no answer ("" when Status is set).
+	Err      string
+	Duration time.Duration
+	At       time.Time // when the request was sent
+}
+
+// Answered reports whether an HTTP answer came back.
+func (p ProbeResult) Answered() bool { return p.Status != 0 }
+
+// RecordProbe stores a probe result under its URL. It is not safe for
+// concurrent use: a prober serializes its calls.
+func (s *Snapshot) RecordProbe(p ProbeResult) {
+	if s.Probes == nil {
+		s.Probes = map[string]ProbeResult{}
+	}
+	s.Probes[p.URL] = p
 }
 
 type VPC struct {

@@ -12,6 +12,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"labgrid/grader"
+	"labgrid/metrics"
 	"labgrid/store"
 )
 
@@ -242,7 +243,7 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 		return fail(fmt.Errorf("source: %w", err))
 	}
 
-	scanner := &grader.Scanner{Source: source, Rubric: rubric, Concurrency: 1, Logger: logger}
+	scanner := &grader.Scanner{Source: source, Rubric: rubric, Concurrency: 1, Logger: logger, Prober: proberFor(source)}
 	res := scanner.Scan(ctx, students, memory)
 	// A scan cut short by the job's end is not a result: the students'
 	// AWS did not fail, labgrid did.
@@ -253,6 +254,8 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	if err != nil {
 		return fail(err)
 	}
+	s.cfg.Metrics.ObserveScan(class.Name, metrics.TargetLabel(a.AccountID, a.Region), res.FinishedAt.Sub(res.StartedAt))
+	s.cfg.Metrics.ScanSaved(class.Name, res.Reports)
 	logger.Debug("target scanned", "students", len(students), "changed", sum.ChangedResults,
 		"aws_calls", res.AWSCalls, "failed_targets", res.Failed(), "duration", res.FinishedAt.Sub(res.StartedAt))
 	return nil

@@ -30,6 +30,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"labgrid/grader"
+	"labgrid/metrics"
 	"labgrid/store"
 )
 
@@ -71,6 +72,9 @@ type Config struct {
 
 	// testOnly makes River skip its start-up jitter, for quick tests.
 	testOnly bool
+	// Metrics records each target's scan duration and the results (nil:
+	// none).
+	Metrics *metrics.Metrics
 }
 
 const (

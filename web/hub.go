@@ -183,3 +183,15 @@ func (h *Hub) stop() {
 		delete(h.classes, id)
 	}
 }
+
+// Subscribers is how many streams are subscribed now, every class
+// together (labgrid_sse_clients).
+func (h *Hub) Subscribers() int {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	n := 0
+	for _, subs := range h.classes {
+		n += len(subs)
+	}
+	return n
+}

@@ -22,6 +22,8 @@ func (s *Server) Routes() http.Handler {
 	// Public: probes and the embedded files.
 	r.Get("/healthz", healthz)
 	r.Get("/readyz", s.readyz)
+	// Operators scrape it without a session: no label names a student.
+	r.Method(http.MethodGet, "/metrics", s.metrics.Handler())
 	r.Handle(static.Prefix+"*", http.StripPrefix("/static", static.Handler()))
 
 	// A student's own page, by the secret of their link: no session.

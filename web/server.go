@@ -11,6 +11,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"labgrid/metrics"
 	"labgrid/scheduler"
 	"labgrid/store"
 )
@@ -44,6 +45,8 @@ type Options struct {
 	Secure bool
 	// SessionCleanup is how often expired sessions are deleted; 0 never.
 	SessionCleanup time.Duration
+	// Metrics is served at GET /metrics; nil answers 404 there.
+	Metrics *metrics.Metrics
 }
 
 // Limits of the server, fixed: they are part of what the pages say.
@@ -75,6 +78,7 @@ type Server struct {
 	now       func() time.Time
 	baseURL   string
 	secure    bool
+	metrics   *metrics.Metrics
 
 	sessions    *scs.SessionManager
 	stopCleanup func()
@@ -102,6 +106,7 @@ func New(opts Options) (*Server, error) {
 		now:       opts.Now,
 		baseURL:   opts.BaseURL,
 		secure:    opts.Secure,
+		metrics:   opts.Metrics,
 		heartbeat: heartbeatEvery,
 	}
 	if s.store == nil && opts.Pool != nil {

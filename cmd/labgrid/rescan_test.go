@@ -4,6 +4,7 @@ import (
 	"context"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/jackc/pgx/v5"
 
@@ -24,6 +25,7 @@ func TestRescanQueuesJobs(t *testing.T) {
 		}
 	}
 
+	first := time.Now()
 	out, errOut, code := runCLI(t, append([]string{"rescan", "--class", "cli-rescan", "--student", "user03"}, common...)...)
 	if code != 0 || !strings.Contains(out, "user03: scan of 444455556666/ap-northeast-1") || !strings.Contains(out, "queued") {
 		t.Fatalf("rescan student: code %d\n%s%s", code, out, errOut)
@@ -32,7 +34,11 @@ func TestRescanQueuesJobs(t *testing.T) {
 		t.Error("rescan printed the external id")
 	}
 	out, _, _ = runCLI(t, append([]string{"rescan", "--class", "cli-rescan", "--student", "user03"}, common...)...)
-	if !strings.Contains(out, "already_queued") {
+	// River's dedup windows are aligned to multiples of the window: two
+	// calls astride a boundary make two scans, by design.
+	const window = 5 * time.Second
+	sameWindow := first.Truncate(window).Equal(time.Now().Truncate(window))
+	if sameWindow && !strings.Contains(out, "already_queued") {
 		t.Errorf("second rescan within the window: %q, want already_queued", out)
 	}
 	if out, errOut, code := runCLI(t, append([]string{"rescan", "--class", "cli-rescan"}, common...)...); code != 0 || !strings.Contains(out, "every target") {

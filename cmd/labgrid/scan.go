@@ -15,6 +15,7 @@ import (
 	"labgrid/grader"
 	"labgrid/grader/awssource"
 	"labgrid/grader/sim"
+	"labgrid/prober"
 	"labgrid/report"
 )
 
@@ -164,6 +165,11 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 
 	scanner := &grader.Scanner{Source: source, Rubric: rubric, Concurrency: cfg.Concurrency, Logger: logger}
+	if class == nil {
+		// Active probes, when the rubric enables them. Never for the
+		// simulated class: its addresses are made up.
+		scanner.Prober = prober.New(prober.Options{Logger: logger})
+	}
 	res := scanner.Scan(ctx, students, nil)
 
 	if err := report.Write(stdout, cfg.Format, res, rubric, cfg.Lang); err != nil {

@@ -23,6 +23,7 @@ import (
 	"labgrid/grader/awssource"
 	"labgrid/grader/sim"
 	"labgrid/internal/devpg"
+	"labgrid/metrics"
 	"labgrid/migrations"
 	"labgrid/scheduler"
 	"labgrid/store"
@@ -103,14 +104,15 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 	}
 
 	st := store.New(pool)
-	sources := &serveSources{logger: logger}
+	m := metrics.New() // served at /metrics
+	sources := &serveSources{logger: logger, metrics: m}
 	var demoStudentPath string // a student's page, for trying the demo as a student
 	if cfg.Demo {
 		if demoStudentPath, err = setupDemo(ctx, st, cfg, sources, logger); err != nil {
 			return fmt.Errorf("serve: %w", storeError(err))
 		}
 	}
-	sched, err := scheduler.New(pool, st, sources.get, scheduler.Config{Interval: cfg.Interval, Workers: cfg.Workers}, logger)
+	sched, err := scheduler.New(pool, st, sources.get, scheduler.Config{Interval: cfg.Interval, Workers: cfg.Workers, Metrics: m}, logger)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -127,6 +129,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 	}()
 
 	hub := web.NewHub(logger)
+	m.WatchSSEClients(hub.Subscribers)
 	hubCtx, stopHub := context.WithCancel(context.WithoutCancel(ctx))
 	hubDone := make(chan struct{})
 	go func() {
@@ -154,6 +157,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 		BaseURL:           cmp.Or(cfg.BaseURL, strings.TrimSuffix(openURL(ln.Addr()), "/")),
 		Secure:            strings.HasPrefix(cfg.BaseURL, "https://"),
 		SessionCleanup:    30 * time.Minute,
+		Metrics:           m,
 	})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
@@ -296,9 +300,10 @@ func setupDemo(ctx context.Context, st *store.Store, cfg serveConfig, sources *s
 // for the demo, AWS for the others (its configuration loaded once, when
 // a real class is first scanned).
 type serveSources struct {
-	demoID int64
-	demo   grader.Source
-	logger *slog.Logger
+	demoID  int64
+	demo    grader.Source
+	logger  *slog.Logger
+	metrics *metrics.Metrics // nil: none
 
 	mu  sync.Mutex
 	aws grader.Source
@@ -313,7 +318,11 @@ func (s *serveSources) get(c store.Class) (grader.Source, error) {
 	if s.aws == nil {
 		ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 		defer cancel()
-		src, err := awssource.New(ctx, awssource.Options{Logger: s.logger})
+		opts := awssource.Options{Logger: s.logger}
+		if s.metrics != nil {
+			opts.Metrics = s.metrics
+		}
+		src, err := awssource.New(ctx, opts)
 		if err != nil {
 			return nil, err
 		}

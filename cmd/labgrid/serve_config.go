@@ -26,6 +26,9 @@ const (
 	envDemo         = "LABGRID_DEMO"
 	envLogLevel     = "LABGRID_LOG_LEVEL"
 	envBaseURL      = "LABGRID_BASE_URL"
+	envWorkers      = "LABGRID_WORKERS"
+	envDemoStudents = "LABGRID_DEMO_STUDENTS"
+	envDemoAccounts = "LABGRID_DEMO_ACCOUNTS"
 	// The instructor's password, or its bcrypt hash: only from the
 	// environment (a flag would show in ps).
 	envAdminPassword     = "LABGRID_ADMIN_PASSWORD"
@@ -75,11 +78,15 @@ per target every interval, and on demand) and serves the web pages.
 
 Settings come from flags or, when a flag is not given, from the
 environment: DATABASE_URL, LABGRID_ADDR, LABGRID_SECRET,
-LABGRID_SCAN_INTERVAL, LABGRID_DEMO, LABGRID_LOG_LEVEL, LABGRID_BASE_URL. The instructor's
+LABGRID_SCAN_INTERVAL, LABGRID_DEMO, LABGRID_LOG_LEVEL, LABGRID_BASE_URL,
+LABGRID_WORKERS, LABGRID_DEMO_STUDENTS, LABGRID_DEMO_ACCOUNTS. The instructor's
 password comes from LABGRID_ADMIN_PASSWORD (8 characters or more) or, as a
 bcrypt hash, LABGRID_ADMIN_PASSWORD_HASH; with --demo and neither, one is
 made and printed. AWS settings are
-the usual ones (AWS_PROFILE, AWS_REGION, ~/.aws/config, instance roles).`
+the usual ones (AWS_PROFILE, AWS_REGION, ~/.aws/config, instance roles).
+
+Operators: GET /healthz, GET /readyz and GET /metrics (Prometheus) need no
+sign-in.`
 
 func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string) (serveConfig, error) {
 	var (
@@ -97,9 +104,9 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	fs.BoolVar(&cfg.Demo, "demo", false, "run the simulated class \"demo\" (no AWS needed); without a database, start a throwaway one (default $"+envDemo+")")
 	fs.StringVar(&cfg.BaseURL, "base-url", "", "`URL` where people reach labgrid, e.g. https://labgrid.example.com; https makes cookies Secure (default $"+envBaseURL+", else the listen address)")
 	fs.StringVar(&logLevel, "log-level", "", "`level` of the log on stderr: debug, info, warn or error (default $"+envLogLevel+", else info)")
-	fs.IntVar(&cfg.DemoStudents, "demo-students", 30, "with --demo: how many simulated students")
-	fs.IntVar(&cfg.DemoAccounts, "demo-accounts", 1, "with --demo: how many AWS accounts they are spread over (one target each)")
-	fs.IntVar(&cfg.Workers, "workers", 8, "targets this process scans at once")
+	fs.IntVar(&cfg.DemoStudents, "demo-students", 30, "with --demo: how many simulated students ($"+envDemoStudents+")")
+	fs.IntVar(&cfg.DemoAccounts, "demo-accounts", 1, "with --demo: how many AWS accounts they are spread over, one target each ($"+envDemoAccounts+")")
+	fs.IntVar(&cfg.Workers, "workers", 8, "targets this process scans at once ($"+envWorkers+")")
 	if err := fs.Parse(args); err != nil {
 		return cfg, flagError(err)
 	}
@@ -109,6 +116,19 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	var problems []string
 	if fs.NArg() > 0 {
 		problems = append(problems, fmt.Sprintf("unexpected argument %q", fs.Arg(0)))
+	}
+	for _, v := range []struct {
+		flag, env string
+		dst       *int
+	}{{"demo-students", envDemoStudents, &cfg.DemoStudents}, {"demo-accounts", envDemoAccounts, &cfg.DemoAccounts}, {"workers", envWorkers, &cfg.Workers}} {
+		if s := getenv(v.env); s != "" && !set[v.flag] {
+			n, err := strconv.Atoi(s)
+			if err != nil {
+				problems = append(problems, fmt.Sprintf("%s=%q: want a whole number", v.env, s))
+				continue
+			}
+			*v.dst = n
+		}
 	}
 	if !set["demo"] {
 		if v := getenv(envDemo); v != "" {

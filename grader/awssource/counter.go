@@ -67,16 +67,33 @@ func (c *callCounter) totals() (calls, retries int, byOp map[string]int) {
 // Initialize step sets it once per logical call.
 type attemptsKey struct{}
 
-// addCallCounter is an APIOptions function. The Initialize step runs once
-// per logical call; the Finalize step after "Retry" runs once per attempt.
-func addCallCounter(stack *middleware.Stack) error {
+// callCounterFor is an APIOptions function that counts calls in the
+// context's callCounter and tells obs, when not nil, of every call and
+// retry. The Initialize step runs once per logical call; the Finalize step
+// after "Retry" runs once per attempt.
+func callCounterFor(obs CallObserver) func(*middleware.Stack) error {
+	return func(stack *middleware.Stack) error { return addCallCounter(stack, obs) }
+}
+
+func addCallCounter(stack *middleware.Stack, obs CallObserver) error {
 	err := stack.Initialize.Add(middleware.InitializeMiddlewareFunc("labgridCountCall",
 		func(ctx context.Context, in middleware.InitializeInput, next middleware.InitializeHandler) (middleware.InitializeOutput, middleware.Metadata, error) {
-			if c := counterFrom(ctx); c != nil {
+			c := counterFrom(ctx)
+			if c != nil {
 				c.call(awsmiddleware.GetServiceID(ctx) + "." + middleware.GetOperationName(ctx))
+			}
+			if c != nil || obs != nil {
 				ctx = middleware.WithStackValue(ctx, attemptsKey{}, new(atomic.Int32))
 			}
-			return next.HandleInitialize(ctx, in)
+			out, md, err := next.HandleInitialize(ctx, in)
+			if obs != nil {
+				code := ErrorCode(err)
+				if err != nil && code == "" {
+					code = "error"
+				}
+				obs.AWSCall(awsmiddleware.GetServiceID(ctx), middleware.GetOperationName(ctx), code)
+			}
+			return out, md, err
 		}), middleware.Before)
 	if err != nil {
 		return err
@@ -86,6 +103,9 @@ func addCallCounter(stack *middleware.Stack) error {
 			if n, ok := middleware.GetStackValue(ctx, attemptsKey{}).(*atomic.Int32); ok && n.Add(1) > 1 {
 				if c := counterFrom(ctx); c != nil {
 					c.retry()
+				}
+				if obs != nil {
+					obs.AWSRetry(awsmiddleware.GetServiceID(ctx), middleware.GetOperationName(ctx))
 				}
 			}
 			return next.HandleFinalize(ctx, in)

@@ -18,6 +18,7 @@ import (
 // (Unavailable is compared apart: it must stay empty on both sides.)
 var snapshotMetadata = map[string]bool{
 	"Target": true, "TakenAt": true, "AWSCalls": true, "Retries": true, "CallsByOperation": true, "Unavailable": true,
+	"Probes": true, // filled by the prober, never by a source
 }
 
 // TestRoundTripSim serves simulated classes as AWS responses and reads them

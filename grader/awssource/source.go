@@ -69,6 +69,8 @@ type Options struct {
 	// SessionName is the RoleSessionName of AssumeRole; it shows in the
 	// student account's CloudTrail (default "labgrid-grader").
 	SessionName string
+	// Metrics, when set, is told of every call and retry.
+	Metrics CallObserver
 }
 
 func (o *Options) setDefaults() {
@@ -175,7 +177,7 @@ func (s *Source) clientsFor(t grader.Target) (*clients, error) {
 		c.creds = s.roleCredsLocked(cfg, key.role)
 		cfg.Credentials = c.creds
 	}
-	count := func(o *[]func(*middleware.Stack) error) { *o = append(*o, addCallCounter) }
+	count := func(o *[]func(*middleware.Stack) error) { *o = append(*o, callCounterFor(s.opts.Metrics)) }
 	c.ec2 = ec2.NewFromConfig(cfg, func(o *ec2.Options) { count(&o.APIOptions); s.overrideEndpoint(&o.BaseEndpoint) })
 	c.elbv2 = elbv2.NewFromConfig(cfg, func(o *elbv2.Options) { count(&o.APIOptions); s.overrideEndpoint(&o.BaseEndpoint) })
 	c.rds = rds.NewFromConfig(cfg, func(o *rds.Options) { count(&o.APIOptions); s.overrideEndpoint(&o.BaseEndpoint) })

@@ -1,0 +1,187 @@
+// Package metrics is labgrid's Prometheus instrumentation: one Metrics per
+// process, on its own registry (never the global default one), served at
+// GET /metrics.
+//
+// Every method is safe on a nil *Metrics and then does nothing, so tests
+// and `labgrid scan` pass nil.
+//
+// No label ever names a student: no login, no name, no token, no external
+// id. Targets are named by AWS account and region only.
+package metrics
+
+import (
+	"net/http"
+	"sync"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"labgrid/grader"
+)
+
+// Metric family names.
+const (
+	NameScanDuration = "labgrid_scan_duration_seconds"
+	NameAWSCalls     = "labgrid_aws_calls_total"
+	NameAWSRetries   = "labgrid_aws_retries_total"
+	NameResults      = "labgrid_results"
+	NameSSEClients   = "labgrid_sse_clients"
+)
+
+// Metrics records what labgrid does. Make one with New.
+type Metrics struct {
+	reg          *prometheus.Registry
+	scanDuration *prometheus.HistogramVec
+	awsCalls     *prometheus.CounterVec
+	awsRetries   *prometheus.CounterVec
+	results      *prometheus.GaugeVec
+
+	sseOnce sync.Once
+
+	mu sync.Mutex
+	// statuses is each class's latest status per student and check, as
+	// this process saw it in its scans; the results gauge is counted from
+	// it. Keyed by login internally: logins never become labels.
+	statuses map[string]map[string]map[string]grader.Status // class → login → check → status
+}
+
+// New makes a Metrics on a registry of its own, with the Go runtime and
+// process collectors beside labgrid's families.
+func New() *Metrics {
+	m := &Metrics{
+		reg: prometheus.NewRegistry(),
+		scanDuration: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name:    NameScanDuration,
+			Help:    "Duration of one scan of a target (AWS account/region): its AWS calls and the grading.",
+			Buckets: []float64{0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120},
+		}, []string{"class", "target"}),
+		awsCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: NameAWSCalls,
+			Help: "AWS API calls by service, operation and error code (\"ok\" for success); retries are not calls.",
+		}, []string{"service", "operation", "code"}),
+		awsRetries: prometheus.NewCounterVec(prometheus.CounterOpts{
+			Name: NameAWSRetries,
+			Help: "AWS API attempts after the first (throttling and transient errors) by service and operation.",
+		}, []string{"service", "operation"}),
+		results: prometheus.NewGaugeVec(prometheus.GaugeOpts{
+			Name: NameResults,
+			Help: "Students per class, check and status, as of the latest scans this process made.",
+		}, []string{"class", "check", "status"}),
+		statuses: make(map[string]map[string]map[string]grader.Status),
+	}
+	m.reg.MustRegister(m.scanDuration, m.awsCalls, m.awsRetries, m.results,
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
+	return m
+}
+
+// Registry is the registry the metrics are on.
+func (m *Metrics) Registry() *prometheus.Registry {
+	if m == nil {
+		return nil
+	}
+	return m.reg
+}
+
+// Handler serves the registry in Prometheus' exposition formats. On a nil
+// Metrics it answers 404.
+func (m *Metrics) Handler() http.Handler {
+	if m == nil {
+		return http.NotFoundHandler()
+	}
+	return promhttp.HandlerFor(m.reg, promhttp.HandlerOpts{ErrorHandling: promhttp.ContinueOnError})
+}
+
+// TargetLabel names a target by account and region only: never the role's
+// external id.
+func TargetLabel(accountID, region string) string {
+	return accountID + "/" + region
+}
+
+// ObserveScan records the duration of one target's scan.
+func (m *Metrics) ObserveScan(class, target string, d time.Duration) {
+	if m == nil {
+		return
+	}
+	m.scanDuration.WithLabelValues(class, target).Observe(d.Seconds())
+}
+
+// AWSCall counts one AWS API call; code is the AWS error code, "" for a
+// success.
+func (m *Metrics) AWSCall(service, operation, code string) {
+	if m == nil {
+		return
+	}
+	if code == "" {
+		code = "ok"
+	}
+	m.awsCalls.WithLabelValues(service, operation, code).Inc()
+}
+
+// AWSRetry counts one attempt after the first of an AWS API call.
+func (m *Metrics) AWSRetry(service, operation string) {
+	if m == nil {
+		return
+	}
+	m.awsRetries.WithLabelValues(service, operation).Inc()
+}
+
+// ScanSaved takes the reports of a saved scan of class: each reported
+// student's statuses replace their earlier ones, and the class's results
+// gauge is counted again.
+func (m *Metrics) ScanSaved(class string, reports []grader.Report) {
+	if m == nil || len(reports) == 0 {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	byLogin := m.statuses[class]
+	if byLogin == nil {
+		byLogin = make(map[string]map[string]grader.Status)
+		m.statuses[class] = byLogin
+	}
+	for _, r := range reports {
+		checks := make(map[string]grader.Status, len(r.Results))
+		for _, res := range r.Results {
+			checks[res.CheckID] = res.Status
+		}
+		byLogin[r.Student.Login] = checks
+	}
+	counts := map[[2]string]int{}
+	for _, checks := range byLogin {
+		for check, status := range checks {
+			counts[[2]string{check, string(status)}]++
+		}
+	}
+	m.results.DeletePartialMatch(prometheus.Labels{"class": class})
+	for k, n := range counts {
+		m.results.WithLabelValues(class, k[0], k[1]).Set(float64(n))
+	}
+}
+
+// ForgetClass drops a class's results (the class was deleted).
+func (m *Metrics) ForgetClass(class string) {
+	if m == nil {
+		return
+	}
+	m.mu.Lock()
+	defer m.mu.Unlock()
+	delete(m.statuses, class)
+	m.results.DeletePartialMatch(prometheus.Labels{"class": class})
+}
+
+// WatchSSEClients exports labgrid_sse_clients, read from count at each
+// scrape (Hub.Subscribers). Only the first call counts.
+func (m *Metrics) WatchSSEClients(count func() int) {
+	if m == nil || count == nil {
+		return
+	}
+	m.sseOnce.Do(func() {
+		m.reg.MustRegister(prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name: NameSSEClients,
+			Help: "Open live streams (server-sent events) of the grid and the students' pages.",
+		}, func() float64 { return float64(count()) }))
+	})
+}

@@ -1,0 +1,392 @@
+package prober
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/http"
+	"net/http/httptest"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"labgrid/grader"
+)
+
+// Every server of these tests listens on 127.0.0.1; the probed hosts of the
+// snapshots are mapped to them by Options.Addr, and an unmapped host fails
+// the test, so nothing leaves the machine.
+
+var user01 = grader.Student{Login: "user01", AccountID: "111122223333"}
+
+// snapshot is user01's VPC with a load balancer named lbDNS (none when
+// empty) and one running web server per public IP.
+func snapshot(lbDNS string, ips ...string) *grader.Snapshot {
+	s := &grader.Snapshot{
+		TakenAt: time.Now(),
+		VPCs:    []grader.VPC{{ID: "vpc-1", Name: "vpc-user01", CIDR: "10.0.0.0/16"}},
+	}
+	for i, ip := range ips {
+		s.Instances = append(s.Instances, grader.Instance{
+			ID: fmt.Sprintf("i-%d", i+1), Name: fmt.Sprintf("web-%d", i+1), State: "running", VPCID: "vpc-1", PublicIP: ip,
+		})
+	}
+	if lbDNS != "" {
+		s.LoadBalancers = []grader.LoadBalancer{{ARN: "arn:lb", Name: "elb-user01", DNSName: lbDNS, Type: "application",
+			Scheme: "internet-facing", State: "active", VPCID: "vpc-1"}}
+	}
+	return s
+}
+
+func rubric(t *testing.T, yaml string) *grader.Rubric {
+	t.Helper()
+	r, err := grader.ParseRubric(strings.NewReader(yaml))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+const bothProbes = "checks:\n  probe.alb_http: {enabled: true}\n  probe.direct_blocked: {enabled: true}\n"
+
+// addrs maps probed hosts to loopback addresses.
+func addrs(t *testing.T, m map[string]string) func(string) string {
+	return func(host string) string {
+		if a, ok := m[host]; ok {
+			return a
+		}
+		t.Errorf("probe of unexpected host %q", host)
+		return refusingAddr(t)
+	}
+}
+
+// counter is an HTTP server on 127.0.0.1 answering status and counting
+// requests.
+type counter struct {
+	srv  *httptest.Server
+	hits atomic.Int64
+}
+
+func newCounter(t *testing.T, h func(w http.ResponseWriter, r *http.Request)) *counter {
+	c := &counter{}
+	c.srv = httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		c.hits.Add(1)
+		h(w, r)
+	}))
+	t.Cleanup(c.srv.Close)
+	return c
+}
+
+func (c *counter) addr() string { return c.srv.Listener.Addr().String() }
+
+func answering(status int) func(http.ResponseWriter, *http.Request) {
+	return func(w http.ResponseWriter, r *http.Request) {
+		w.WriteHeader(status)
+		fmt.Fprintln(w, "hello")
+	}
+}
+
+// silentAddr is a listener that accepts TCP connections and never answers.
+// It holds at most 16 connections (closing the others) until the test ends.
+func silentAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		mu    sync.Mutex
+		conns []net.Conn
+	)
+	go func() {
+		for {
+			c, err := ln.Accept()
+			if err != nil {
+				return
+			}
+			mu.Lock()
+			if len(conns) < 16 {
+				conns = append(conns, c)
+			} else {
+				c.Close()
+			}
+			mu.Unlock()
+		}
+	}()
+	t.Cleanup(func() {
+		ln.Close()
+		mu.Lock()
+		defer mu.Unlock()
+		for _, c := range conns {
+			c.Close()
+		}
+	})
+	return ln.Addr().String()
+}
+
+// refusingAddr is a closed port of 127.0.0.1.
+func refusingAddr(t *testing.T) string {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	addr := ln.Addr().String()
+	ln.Close()
+	return addr
+}
+
+func TestProbeAnsweringSilentRefusingRedirecting(t *testing.T) {
+	t.Parallel()
+	ok := newCounter(t, answering(http.StatusOK))
+	elsewhere := newCounter(t, answering(http.StatusOK))
+	redirect := newCounter(t, func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, "http://"+elsewhere.addr()+"/moved", http.StatusFound)
+	})
+	p := New(Options{ALBTimeout: time.Second, DirectTimeout: 300 * time.Millisecond, Addr: addrs(t, map[string]string{
+		"elb-user01-1.example.com": ok.addr(),
+		"192.0.2.1":                silentAddr(t),
+		"192.0.2.2":                refusingAddr(t),
+		"192.0.2.3":                redirect.addr(),
+		"192.0.2.4":                ok.addr(),
+	})})
+	r := rubric(t, bothProbes)
+	snap := snapshot("ELB-user01-1.example.com", "192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4")
+
+	start := time.Now()
+	p.Probe(context.Background(), snap, r, []grader.Student{user01})
+	if took := time.Since(start); took > 2*time.Second {
+		t.Errorf("Probe took %s: the probes do not run at once or ignore their timeout", took)
+	}
+
+	if len(snap.Probes) != 5 {
+		t.Fatalf("%d results, want 5: %+v", len(snap.Probes), snap.Probes)
+	}
+	get := func(url string) grader.ProbeResult {
+		t.Helper()
+		res, found := snap.Probes[url]
+		if !found || res.URL != url || res.At.IsZero() {
+			t.Fatalf("no result for %s: %+v", url, snap.Probes)
+		}
+		return res
+	}
+	if res := get("http://elb-user01-1.example.com/"); res.Status != 200 || res.Err != "" {
+		t.Errorf("ALB: %+v", res)
+	}
+	if res := get("http://192.0.2.1/"); res.Status != 0 || !strings.Contains(res.Err, "no answer within 300ms") ||
+		res.Duration < 250*time.Millisecond || res.Duration > time.Second { // the clock that started the timeout ran a moment before Duration's
+		t.Errorf("silent: %+v", res)
+	}
+	if res := get("http://192.0.2.2/"); res.Status != 0 || res.Err != "connection refused" {
+		t.Errorf("refusing: %+v", res)
+	}
+	if res := get("http://192.0.2.3/"); res.Status != http.StatusFound {
+		t.Errorf("redirecting: %+v", res)
+	}
+	if n := elsewhere.hits.Load(); n != 0 {
+		t.Errorf("the redirect to another host was followed (%d requests)", n)
+	}
+	if res := get("http://192.0.2.4/"); res.Status != 200 {
+		t.Errorf("answering web server: %+v", res)
+	}
+
+	// The grader judges what the prober found.
+	rep := grader.Evaluate(r, snap, user01, grader.Memory{})
+	for _, res := range rep.Results {
+		switch res.CheckID {
+		case grader.CheckALBHTTP:
+			if res.Status != grader.StatusPass {
+				t.Errorf("%s: %s %s", res.CheckID, res.Status, res.Message.EN)
+			}
+		case grader.CheckDirectBlocked:
+			if res.Status != grader.StatusFail || !strings.Contains(res.Message.EN, "web-3 (i-3) 192.0.2.3 HTTP 302") ||
+				!strings.Contains(res.Message.EN, "web-4 (i-4) 192.0.2.4 HTTP 200") || strings.Contains(res.Message.EN, "web-1") {
+				t.Errorf("%s: %s %s", res.CheckID, res.Status, res.Message.EN)
+			}
+		}
+	}
+}
+
+func TestProbeSilentAndRefusingAreBlocked(t *testing.T) {
+	t.Parallel()
+	p := New(Options{DirectTimeout: 200 * time.Millisecond, Addr: addrs(t, map[string]string{
+		"192.0.2.1": silentAddr(t),
+		"192.0.2.2": refusingAddr(t),
+	})})
+	r := rubric(t, "checks:\n  probe.direct_blocked: {enabled: true}\n")
+	snap := snapshot("elb-user01-1.example.com", "192.0.2.1", "192.0.2.2")
+	p.Probe(context.Background(), snap, r, []grader.Student{user01})
+	if _, probed := snap.Probes["http://elb-user01-1.example.com/"]; probed {
+		t.Error("the ALB was probed while only probe.direct_blocked is enabled")
+	}
+	for _, res := range grader.Evaluate(r, snap, user01, grader.Memory{}).Results {
+		if res.CheckID == grader.CheckDirectBlocked && res.Status != grader.StatusPass {
+			t.Errorf("%s: %s %s", res.CheckID, res.Status, res.Message.EN)
+		}
+	}
+}
+
+func TestProbeRateLimitPerURL(t *testing.T) {
+	t.Parallel()
+	ok := newCounter(t, func(w http.ResponseWriter, r *http.Request) {
+		time.Sleep(50 * time.Millisecond)
+		w.WriteHeader(http.StatusOK)
+	})
+	var (
+		mu  sync.Mutex
+		now = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
+	)
+	clock := func() time.Time { mu.Lock(); defer mu.Unlock(); return now }
+	advance := func(d time.Duration) { mu.Lock(); now = now.Add(d); mu.Unlock() }
+	p := New(Options{MinInterval: 15 * time.Second, Now: clock, Addr: addrs(t, map[string]string{
+		"elb-user01-1.example.com": ok.addr(), "192.0.2.1": ok.addr(),
+	})})
+	r := rubric(t, bothProbes)
+	probe := func() *grader.Snapshot {
+		snap := snapshot("elb-user01-1.example.com", "192.0.2.1")
+		p.Probe(context.Background(), snap, r, []grader.Student{user01})
+		if len(snap.Probes) != 2 {
+			t.Fatalf("results %+v", snap.Probes)
+		}
+		return snap
+	}
+
+	// Two scans at once share the probes under way.
+	var wg sync.WaitGroup
+	for range 2 {
+		wg.Go(func() { probe() })
+	}
+	wg.Wait()
+	if n := ok.hits.Load(); n != 2 {
+		t.Fatalf("%d requests for 2 URLs probed by two scans at once, want 2", n)
+	}
+
+	first := probe()
+	advance(14 * time.Second)
+	second := probe()
+	if n := ok.hits.Load(); n != 2 {
+		t.Errorf("%d requests after scans within MinInterval, want still 2", n)
+	}
+	for url, res := range second.Probes {
+		if !res.At.Equal(first.Probes[url].At) {
+			t.Errorf("%s: a new result within MinInterval: %+v", url, res)
+		}
+	}
+
+	advance(time.Second)
+	third := probe()
+	if n := ok.hits.Load(); n != 4 {
+		t.Errorf("%d requests after MinInterval, want 4", n)
+	}
+	for url, res := range third.Probes {
+		if !res.At.Equal(clock()) {
+			t.Errorf("%s: the old result was reused after MinInterval: %+v", url, res)
+		}
+	}
+}
+
+func TestProbeConcurrencyIsBounded(t *testing.T) {
+	t.Parallel()
+	var cur, peak atomic.Int64
+	slow := newCounter(t, func(w http.ResponseWriter, r *http.Request) {
+		n := cur.Add(1)
+		for {
+			p := peak.Load()
+			if n <= p || peak.CompareAndSwap(p, n) {
+				break
+			}
+		}
+		time.Sleep(60 * time.Millisecond)
+		cur.Add(-1)
+		w.WriteHeader(http.StatusOK)
+	})
+	p := New(Options{Concurrency: 3, Addr: func(string) string { return slow.addr() }})
+	var ips []string
+	for i := 1; i <= 12; i++ {
+		ips = append(ips, fmt.Sprintf("192.0.2.%d", i))
+	}
+	snap := snapshot("", ips...)
+	p.Probe(context.Background(), snap, rubric(t, bothProbes), []grader.Student{user01})
+	if len(snap.Probes) != 12 || slow.hits.Load() != 12 {
+		t.Fatalf("%d results, %d requests, want 12", len(snap.Probes), slow.hits.Load())
+	}
+	if got := peak.Load(); got > 3 || got < 2 {
+		t.Errorf("at most %d requests at once, want 3 (bounded, yet concurrent)", got)
+	}
+}
+
+func TestProbeReadsLittleOfTheBody(t *testing.T) {
+	t.Parallel()
+	endless := newCounter(t, func(w http.ResponseWriter, r *http.Request) {
+		chunk := []byte(strings.Repeat("x", 4096))
+		for r.Context().Err() == nil {
+			if _, err := w.Write(chunk); err != nil {
+				return
+			}
+			w.(http.Flusher).Flush()
+		}
+	})
+	p := New(Options{ALBTimeout: 2 * time.Second, Addr: addrs(t, map[string]string{"elb-user01-1.example.com": endless.addr()})})
+	snap := snapshot("elb-user01-1.example.com")
+	start := time.Now()
+	p.Probe(context.Background(), snap, rubric(t, bothProbes), []grader.Student{user01})
+	res := snap.Probes["http://elb-user01-1.example.com/"]
+	if res.Status != 200 || time.Since(start) > time.Second {
+		t.Errorf("endless body: %+v after %s", res, time.Since(start))
+	}
+}
+
+func TestProbeCutShortRecordsNothing(t *testing.T) {
+	t.Parallel()
+	silent := silentAddr(t)
+	p := New(Options{DirectTimeout: 2 * time.Second, Addr: addrs(t, map[string]string{"192.0.2.1": silent})})
+	r := rubric(t, bothProbes)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	defer cancel()
+	snap := snapshot("", "192.0.2.1")
+	p.Probe(ctx, snap, r, []grader.Student{user01})
+	if len(snap.Probes) != 0 {
+		t.Fatalf("a probe cut short by the caller was recorded: %+v", snap.Probes)
+	}
+	// The check stays pending, not passed: the silence was ours.
+	for _, res := range grader.Evaluate(r, snap, user01, grader.Memory{}).Results {
+		if res.CheckID == grader.CheckDirectBlocked && res.Status != grader.StatusPending {
+			t.Errorf("%s: %s", res.CheckID, res.Status)
+		}
+	}
+	// Nothing was cached either: the next scan probes again.
+	p.mu.Lock()
+	n := len(p.cache)
+	p.mu.Unlock()
+	if n != 0 {
+		t.Errorf("%d cached entries after an abandoned probe", n)
+	}
+}
+
+func TestProbeOffSendsNothing(t *testing.T) {
+	t.Parallel()
+	p := New(Options{Addr: func(host string) string {
+		t.Errorf("probe of %q with probes off", host)
+		return refusingAddr(t)
+	}})
+	snap := snapshot("elb-user01-1.example.com", "192.0.2.1")
+	p.Probe(context.Background(), snap, grader.DefaultRubric(), []grader.Student{user01})
+	if len(snap.Probes) != 0 {
+		t.Errorf("results with probes off: %+v", snap.Probes)
+	}
+}
+
+func TestCheckURL(t *testing.T) {
+	t.Parallel()
+	for _, u := range []string{"http://192.0.2.1/", "http://elb-x.example.com/", "http://[2001:db8::1]/"} {
+		if err := checkURL(u); err != nil {
+			t.Errorf("%s: %v", u, err)
+		}
+	}
+	for _, u := range []string{"https://192.0.2.1/", "http://192.0.2.1:8080/", "http://u@192.0.2.1/", "http://192.0.2.1/x",
+		"http://192.0.2.1/?q", "http://192.0.2.1", "http://ELB.example.com/", "file:///etc/passwd", "http://a b/"} {
+		if err := checkURL(u); err == nil {
+			t.Errorf("%s accepted", u)
+		}
+	}
+}
