@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"labgrid/internal/devpg"
 	"labgrid/internal/pgtest"
 	"labgrid/store"
 )
@@ -299,4 +300,42 @@ func TestParseServeEnv(t *testing.T) {
 	}); err == nil || !strings.Contains(err.Error(), envDemo) {
 		t.Errorf("%s=maybe: %v", envDemo, err)
 	}
+}
+
+// /readyz follows the database: 503 while PostgreSQL is stopped, 200 again
+// once it is back; /healthz stays 200, the process being up all along.
+func TestServeReadinessFollowsTheDatabase(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	cluster, err := devpg.Start(ctx, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cluster.Stop(context.Background()) })
+	s := startServe(t, "--demo", "--database-url", cluster.URL(), "--addr", "127.0.0.1:0", "--demo-students", "3")
+
+	waitFor := func(path string, want int) {
+		t.Helper()
+		deadline := time.Now().Add(30 * time.Second)
+		for {
+			code, _ := get(t, s.url+path)
+			if code == want {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%s: %d, want %d within 30s", path, code, want)
+			}
+			time.Sleep(100 * time.Millisecond)
+		}
+	}
+	waitFor("/readyz", http.StatusOK)
+	if err := cluster.Halt(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("/readyz", http.StatusServiceUnavailable)
+	waitFor("/healthz", http.StatusOK)
+	if err := cluster.Resume(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor("/readyz", http.StatusOK)
 }
