@@ -390,3 +390,55 @@ func TestCheckURL(t *testing.T) {
 		}
 	}
 }
+
+// The whole path of a probe-enabled class: a Scanner with the real prober
+// between the snapshot and the checks. The ALB answers and one web server
+// still answers directly: probe.alb_http passes, probe.direct_blocked
+// fails naming that server; once it stops answering, the check passes.
+func TestScannerWithProbes(t *testing.T) {
+	t.Parallel()
+	alb := newCounter(t, answering(http.StatusOK))
+	open := newCounter(t, answering(http.StatusOK))
+	hosts := map[string]string{
+		"elb-user01-1.example.com": alb.addr(),
+		"192.0.2.10":               open.addr(),
+		"192.0.2.11":               silentAddr(t),
+	}
+	p := New(Options{ALBTimeout: time.Second, DirectTimeout: 300 * time.Millisecond, MinInterval: time.Nanosecond, Addr: addrs(t, hosts)})
+	snap := snapshot("elb-user01-1.example.com", "192.0.2.10", "192.0.2.11")
+	scanner := &grader.Scanner{Source: staticSource{snap}, Rubric: rubric(t, bothProbes), Prober: p}
+
+	status := func(res *grader.ScanResult, id string) grader.Result {
+		t.Helper()
+		for _, r := range res.Reports[0].Results {
+			if r.CheckID == id {
+				return r
+			}
+		}
+		t.Fatalf("no %s result", id)
+		return grader.Result{}
+	}
+	res := scanner.Scan(context.Background(), []grader.Student{user01}, nil)
+	if r := status(res, "probe.alb_http"); r.Status != grader.StatusPass {
+		t.Errorf("probe.alb_http: %s %q", r.Status, r.Message.EN)
+	}
+	if r := status(res, "probe.direct_blocked"); r.Status != grader.StatusFail || !strings.Contains(r.Message.EN, "i-1") || strings.Contains(r.Message.EN, "i-2") {
+		t.Errorf("probe.direct_blocked: %s %q, want fail naming i-1 only", r.Status, r.Message.EN)
+	}
+
+	hosts["192.0.2.10"] = refusingAddr(t) // the student fixed the security group
+	snap = snapshot("elb-user01-1.example.com", "192.0.2.10", "192.0.2.11")
+	scanner.Source = staticSource{snap}
+	res = scanner.Scan(context.Background(), []grader.Student{user01}, nil)
+	if r := status(res, "probe.direct_blocked"); r.Status != grader.StatusPass {
+		t.Errorf("probe.direct_blocked after the fix: %s %q", r.Status, r.Message.EN)
+	}
+}
+
+// staticSource serves one prepared snapshot, a fresh copy each time so
+// probe results never carry over between scans.
+type staticSource struct{ snap *grader.Snapshot }
+
+func (s staticSource) Snapshot(context.Context, grader.Target) (*grader.Snapshot, error) {
+	return snapshot(s.snap.LoadBalancers[0].DNSName, s.snap.Instances[0].PublicIP, s.snap.Instances[1].PublicIP), nil
+}
