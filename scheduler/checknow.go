@@ -84,6 +84,7 @@ func (s *Scheduler) CheckNow(ctx context.Context, classID int64, login string) (
 	if res.UniqueSkippedAsDuplicate {
 		out.State = stateOf(res.Job.State)
 	}
+	s.logger.Info("check now", "class", class.Name, "student", login, "target", out.Target, "state", string(out.State), "job", out.JobID)
 	return out, nil
 }
 
