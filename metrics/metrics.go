@@ -10,6 +10,8 @@
 package metrics
 
 import (
+	"context"
+	"log/slog"
 	"net/http"
 	"sync"
 	"time"
@@ -18,7 +20,7 @@ import (
 	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
-	"labgrid/grader"
+	"labgrid/store"
 )
 
 // Metric family names.
@@ -36,15 +38,9 @@ type Metrics struct {
 	scanDuration *prometheus.HistogramVec
 	awsCalls     *prometheus.CounterVec
 	awsRetries   *prometheus.CounterVec
-	results      *prometheus.GaugeVec
 
-	sseOnce sync.Once
-
-	mu sync.Mutex
-	// statuses is each class's latest status per student and check, as
-	// this process saw it in its scans; the results gauge is counted from
-	// it. Keyed by login internally: logins never become labels.
-	statuses map[string]map[string]map[string]grader.Status // class → login → check → status
+	sseOnce     sync.Once
+	resultsOnce sync.Once
 }
 
 // New makes a Metrics on a registry of its own, with the Go runtime and
@@ -65,13 +61,8 @@ func New() *Metrics {
 			Name: NameAWSRetries,
 			Help: "AWS API attempts after the first (throttling and transient errors) by service and operation.",
 		}, []string{"service", "operation"}),
-		results: prometheus.NewGaugeVec(prometheus.GaugeOpts{
-			Name: NameResults,
-			Help: "Students per class, check and status, as of the latest scans this process made.",
-		}, []string{"class", "check", "status"}),
-		statuses: make(map[string]map[string]map[string]grader.Status),
 	}
-	m.reg.MustRegister(m.scanDuration, m.awsCalls, m.awsRetries, m.results,
+	m.reg.MustRegister(m.scanDuration, m.awsCalls, m.awsRetries,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -128,48 +119,43 @@ func (m *Metrics) AWSRetry(service, operation string) {
 	m.awsRetries.WithLabelValues(service, operation).Inc()
 }
 
-// ScanSaved takes the reports of a saved scan of class: each reported
-// student's statuses replace their earlier ones, and the class's results
-// gauge is counted again.
-func (m *Metrics) ScanSaved(class string, reports []grader.Report) {
-	if m == nil || len(reports) == 0 {
+// WatchResults exports labgrid_results, counted by the database at each
+// scrape: right whichever replica scanned, and after a restart. Only the
+// first call counts.
+func (m *Metrics) WatchResults(count func(context.Context) ([]store.ResultCount, error), logger *slog.Logger) {
+	if m == nil || count == nil {
 		return
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	byLogin := m.statuses[class]
-	if byLogin == nil {
-		byLogin = make(map[string]map[string]grader.Status)
-		m.statuses[class] = byLogin
+	if logger == nil {
+		logger = slog.New(slog.DiscardHandler)
 	}
-	for _, r := range reports {
-		checks := make(map[string]grader.Status, len(r.Results))
-		for _, res := range r.Results {
-			checks[res.CheckID] = res.Status
-		}
-		byLogin[r.Student.Login] = checks
-	}
-	counts := map[[2]string]int{}
-	for _, checks := range byLogin {
-		for check, status := range checks {
-			counts[[2]string{check, string(status)}]++
-		}
-	}
-	m.results.DeletePartialMatch(prometheus.Labels{"class": class})
-	for k, n := range counts {
-		m.results.WithLabelValues(class, k[0], k[1]).Set(float64(n))
-	}
+	m.resultsOnce.Do(func() { m.reg.MustRegister(&resultsCollector{count: count, logger: logger}) })
 }
 
-// ForgetClass drops a class's results (the class was deleted).
-func (m *Metrics) ForgetClass(class string) {
-	if m == nil {
+var resultsDesc = prometheus.NewDesc(NameResults,
+	"Students per class, check and status (error: the last scans could not look).",
+	[]string{"class", "check", "status"}, nil)
+
+// resultsCollector asks the database at each scrape. A scrape that cannot
+// reach it reports no results rather than stale ones.
+type resultsCollector struct {
+	count  func(context.Context) ([]store.ResultCount, error)
+	logger *slog.Logger
+}
+
+func (c *resultsCollector) Describe(ch chan<- *prometheus.Desc) { ch <- resultsDesc }
+
+func (c *resultsCollector) Collect(ch chan<- prometheus.Metric) {
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancel()
+	counts, err := c.count(ctx)
+	if err != nil {
+		c.logger.Warn("metrics: results not counted", "err", err)
 		return
 	}
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	delete(m.statuses, class)
-	m.results.DeletePartialMatch(prometheus.Labels{"class": class})
+	for _, rc := range counts {
+		ch <- prometheus.MustNewConstMetric(resultsDesc, prometheus.GaugeValue, float64(rc.Students), rc.Class, rc.CheckID, string(rc.Status))
+	}
 }
 
 // WatchSSEClients exports labgrid_sse_clients, read from count at each

@@ -13,7 +13,51 @@ import (
 
 	"labgrid/grader"
 	"labgrid/grader/sim"
+	"labgrid/store"
 )
+
+// countsOf counts reports by check and status, as store.ResultCounts does.
+func countsOf(class string, reports []grader.Report) []store.ResultCount {
+	n := map[[2]string]int{}
+	for _, r := range reports {
+		for _, res := range r.Results {
+			n[[2]string{res.CheckID, string(res.Status)}]++
+		}
+	}
+	var out []store.ResultCount
+	for k, v := range n {
+		out = append(out, store.ResultCount{Class: class, CheckID: k[0], Status: grader.Status(k[1]), Students: v})
+	}
+	return out
+}
+
+// gaugeValue gathers the registry and returns the value of the family's
+// series with exactly these labels (0 when absent).
+func gaugeValue(t *testing.T, m *Metrics, family string, labels map[string]string) float64 {
+	t.Helper()
+	families, err := m.Registry().Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != family {
+			continue
+		}
+	series:
+		for _, metric := range f.GetMetric() {
+			if len(metric.GetLabel()) != len(labels) {
+				continue
+			}
+			for _, l := range metric.GetLabel() {
+				if labels[l.GetName()] != l.GetValue() {
+					continue series
+				}
+			}
+			return metric.GetGauge().GetValue()
+		}
+	}
+	return 0
+}
 
 // scrape GETs the handler as Prometheus would and returns the text.
 func scrape(t *testing.T, h http.Handler) string {
@@ -40,8 +84,7 @@ func TestNilIsSafe(t *testing.T) {
 	m.ObserveScan("c", "t", time.Second)
 	m.AWSCall("EC2", "DescribeVpcs", "")
 	m.AWSRetry("EC2", "DescribeVpcs")
-	m.ScanSaved("c", []grader.Report{{Student: grader.Student{Login: "x"}}})
-	m.ForgetClass("c")
+	m.WatchResults(func(context.Context) ([]store.ResultCount, error) { return nil, nil }, nil)
 	m.WatchSSEClients(func() int { return 1 })
 	if m.Registry() != nil {
 		t.Error("nil Metrics has a registry")
@@ -70,8 +113,8 @@ func TestScrapeAfterSimulatedScan(t *testing.T) {
 	for _, ts := range res.Targets {
 		m.ObserveScan("demo", TargetLabel(ts.Target.AccountID, ts.Target.Region), ts.Duration)
 	}
-	m.ScanSaved("demo", res.Reports)
-	m.ScanSaved("demo", res.Reports[:3]) // a rescan of some: no double count
+	// The database's counts (store.ResultCounts) of the scan's reports.
+	m.WatchResults(func(context.Context) ([]store.ResultCount, error) { return countsOf("demo", res.Reports), nil }, nil)
 	m.AWSCall("EC2", "DescribeVpcs", "")
 	m.AWSCall("EC2", "DescribeVpcs", "")
 	m.AWSCall("RDS", "DescribeDBClusters", "AccessDenied")
@@ -103,7 +146,7 @@ func TestScrapeAfterSimulatedScan(t *testing.T) {
 	for check := range perCheck {
 		sum := 0.0
 		for _, st := range statuses {
-			sum += testutil.ToFloat64(m.results.WithLabelValues("demo", check, string(st)))
+			sum += gaugeValue(t, m, NameResults, map[string]string{"class": "demo", "check": check, "status": string(st)})
 		}
 		if sum != students {
 			t.Errorf("check %s: statuses add up to %v, want %d", check, sum, students)
@@ -140,9 +183,26 @@ func TestScrapeAfterSimulatedScan(t *testing.T) {
 	if strings.Contains(text, "login") || strings.Contains(text, "external") {
 		t.Error("scrape has a login or external id label")
 	}
+}
 
-	m.ForgetClass("demo")
-	if strings.Contains(scrape(t, m.Handler()), `class="demo",check=`) {
-		t.Error("a forgotten class still has results")
+// The results gauge is whatever the database says at the scrape: a class
+// gone from it is gone from the scrape, and a database that cannot answer
+// gives no results rather than stale ones.
+func TestResultsFollowTheDatabase(t *testing.T) {
+	m := New()
+	var counts []store.ResultCount
+	var fail error
+	m.WatchResults(func(context.Context) ([]store.ResultCount, error) { return counts, fail }, nil)
+	counts = []store.ResultCount{{Class: "a", CheckID: "web.ami", Status: grader.StatusPass, Students: 4}}
+	if got := gaugeValue(t, m, NameResults, map[string]string{"class": "a", "check": "web.ami", "status": "pass"}); got != 4 {
+		t.Errorf("pass = %v, want 4", got)
+	}
+	counts = nil
+	if strings.Contains(scrape(t, m.Handler()), `class="a"`) {
+		t.Error("a class gone from the database is still scraped")
+	}
+	counts, fail = []store.ResultCount{{Class: "a", CheckID: "web.ami", Status: grader.StatusPass, Students: 4}}, context.DeadlineExceeded
+	if strings.Contains(scrape(t, m.Handler()), NameResults+"{") {
+		t.Error("results scraped although the database did not answer")
 	}
 }

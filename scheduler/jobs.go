@@ -255,7 +255,6 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 		return fail(err)
 	}
 	s.cfg.Metrics.ObserveScan(class.Name, metrics.TargetLabel(a.AccountID, a.Region), res.FinishedAt.Sub(res.StartedAt))
-	s.cfg.Metrics.ScanSaved(class.Name, res.Reports)
 	logger.Debug("target scanned", "students", len(students), "changed", sum.ChangedResults,
 		"aws_calls", res.AWSCalls, "failed_targets", res.Failed(), "duration", res.FinishedAt.Sub(res.StartedAt))
 	return nil

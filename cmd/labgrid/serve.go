@@ -105,6 +105,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 
 	st := store.New(pool)
 	m := metrics.New() // served at /metrics
+	m.WatchResults(st.ResultCounts, logger)
 	sources := &serveSources{logger: logger, metrics: m}
 	var demoStudentPath string // a student's page, for trying the demo as a student
 	if cfg.Demo {
