@@ -243,7 +243,7 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 		return fail(fmt.Errorf("source: %w", err))
 	}
 
-	scanner := &grader.Scanner{Source: source, Rubric: rubric, Concurrency: 1, Logger: logger, Prober: proberFor(source)}
+	scanner := &grader.Scanner{Source: source, Rubric: rubric, Concurrency: 1, Logger: logger, Prober: s.proberFor(source)}
 	res := scanner.Scan(ctx, students, memory)
 	// A scan cut short by the job's end is not a result: the students'
 	// AWS did not fail, labgrid did.

@@ -31,6 +31,7 @@ import (
 
 	"labgrid/grader"
 	"labgrid/metrics"
+	"labgrid/prober"
 	"labgrid/store"
 )
 
@@ -150,6 +151,9 @@ type Scheduler struct {
 
 	rubricsMu sync.Mutex
 	rubrics   map[string]*grader.Rubric // by the class's rubric YAML
+
+	// prober runs the opt-in HTTP probes of every scan job (see proberFor).
+	prober *prober.Prober
 }
 
 const queue = "labgrid"
@@ -184,6 +188,7 @@ func New(pool *pgxpool.Pool, st *store.Store, sources func(store.Class) (grader.
 		cfg:     cfg,
 		logger:  logger,
 		rubrics: map[string]*grader.Rubric{},
+		prober:  prober.New(prober.Options{Logger: logger}),
 	}
 
 	workers := river.NewWorkers()
