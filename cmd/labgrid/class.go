@@ -19,21 +19,10 @@ const classUsage = `Usage:
   labgrid class list`
 
 func runClass(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, classUsage)
-		return usageError(errors.New("class: no subcommand given"))
-	}
-	switch args[0] {
-	case "create":
-		return runClassCreate(ctx, args[1:], stdout, stderr)
-	case "list":
-		return runClassList(ctx, args[1:], stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, classUsage)
-		return nil
-	}
-	fmt.Fprintln(stderr, classUsage)
-	return usageError(fmt.Errorf("class: unknown subcommand %q", args[0]))
+	return runSubcommand(ctx, "class", classUsage, map[string]command{
+		"create": runClassCreate,
+		"list":   runClassList,
+	}, args, stdout, stderr)
 }
 
 // classCreateConfig is the whole configuration of `labgrid class create`.

@@ -115,15 +115,18 @@ func openDB(ctx context.Context, databaseURL string) (*pgxpool.Pool, error) {
 	return openDBWithConns(ctx, databaseURL, 0)
 }
 
-// openDBWithConns is openDB with a pool of at least minConns connections
-// (0: pgx's default), for commands that drive the job queue.
-func openDBWithConns(ctx context.Context, databaseURL string, minConns int32) (*pgxpool.Pool, error) {
+// openDBWithConns is openDB with a pool of maxConns connections (0: pgx's
+// default), for commands that drive the job queue. A pool_max_conns in the
+// URL wins.
+func openDBWithConns(ctx context.Context, databaseURL string, maxConns int32) (*pgxpool.Pool, error) {
 	cfg, err := pgxpool.ParseConfig(databaseURL)
 	if err != nil {
 		// pgx's parse errors may quote the URL, password included.
 		return nil, usageError(errors.New("the database URL cannot be read: want postgres://user:password@host:5432/dbname or host=… dbname=… settings"))
 	}
-	cfg.MaxConns = max(cfg.MaxConns, minConns)
+	if maxConns > 0 && !strings.Contains(databaseURL, "pool_max_conns") {
+		cfg.MaxConns = maxConns
+	}
 	cfg.ConnConfig.RuntimeParams["application_name"] = "labgrid"
 	pool, err := pgxpool.NewWithConfig(ctx, cfg)
 	if err != nil {

@@ -78,6 +78,27 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return usageError(fmt.Errorf("unknown command %q", args[0]))
 }
 
+// command is one subcommand's entry point.
+type command func(ctx context.Context, args []string, stdout, stderr io.Writer) error
+
+// runSubcommand runs the subcommand args[0] of group (class, roster), or
+// prints the group's usage.
+func runSubcommand(ctx context.Context, group, usage string, commands map[string]command, args []string, stdout, stderr io.Writer) error {
+	if len(args) == 0 {
+		fmt.Fprintln(stderr, usage)
+		return usageError(fmt.Errorf("%s: no subcommand given", group))
+	}
+	if run, ok := commands[args[0]]; ok {
+		return run(ctx, args[1:], stdout, stderr)
+	}
+	if args[0] == "help" || args[0] == "-h" || args[0] == "--help" {
+		fmt.Fprintln(stdout, usage)
+		return nil
+	}
+	fmt.Fprintln(stderr, usage)
+	return usageError(fmt.Errorf("%s: unknown subcommand %q", group, args[0]))
+}
+
 // exitError carries the process exit code: 2 for bad input, 1 when the
 // work could not be done.
 type exitError struct {

@@ -18,21 +18,10 @@ const rosterUsage = `Usage:
   labgrid roster links --class NAME [--base-url URL]`
 
 func runRoster(ctx context.Context, args []string, stdout, stderr io.Writer) error {
-	if len(args) == 0 {
-		fmt.Fprintln(stderr, rosterUsage)
-		return usageError(errors.New("roster: no subcommand given"))
-	}
-	switch args[0] {
-	case "import":
-		return runRosterImport(ctx, args[1:], stdout, stderr)
-	case "links":
-		return runRosterLinks(ctx, args[1:], stdout, stderr)
-	case "help", "-h", "--help":
-		fmt.Fprintln(stdout, rosterUsage)
-		return nil
-	}
-	fmt.Fprintln(stderr, rosterUsage)
-	return usageError(fmt.Errorf("roster: unknown subcommand %q", args[0]))
+	return runSubcommand(ctx, "roster", rosterUsage, map[string]command{
+		"import": runRosterImport,
+		"links":  runRosterLinks,
+	}, args, stdout, stderr)
 }
 
 // rosterImportConfig is the whole configuration of `labgrid roster import`.

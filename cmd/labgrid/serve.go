@@ -211,26 +211,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 // holds its target's lock), River's own and the web pages'. A
 // pool_max_conns in the URL wins.
 func openServePool(ctx context.Context, databaseURL string, workers int) (*pgxpool.Pool, error) {
-	cfg, err := pgxpool.ParseConfig(databaseURL)
-	if err != nil {
-		// pgx's parse errors may quote the URL, password included.
-		return nil, usageError(errors.New("the database URL cannot be read: want postgres://user:password@host:5432/dbname or host=… dbname=… settings"))
-	}
-	if !strings.Contains(databaseURL, "pool_max_conns") {
-		cfg.MaxConns = int32(workers + 12)
-	}
-	cfg.ConnConfig.RuntimeParams["application_name"] = "labgrid"
-	pool, err := pgxpool.NewWithConfig(ctx, cfg)
-	if err != nil {
-		return nil, fmt.Errorf("connect to the database: %w", err)
-	}
-	pingCtx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	if err := pool.Ping(pingCtx); err != nil {
-		pool.Close()
-		return nil, fmt.Errorf("connect to the database: %w", err)
-	}
-	return pool, nil
+	return openDBWithConns(ctx, databaseURL, int32(workers+12))
 }
 
 // serveReady is the readiness check: the database answers and both
