@@ -17,6 +17,13 @@ type index struct {
 	subnetsByVPC  map[string][]*Subnet
 	publicSubnets map[string]bool
 
+	// Every resource of the kinds a dedicated account's lone resource may
+	// stand for (see pick), built once instead of once per student.
+	allImages        []*Image
+	allClusters      []*DBCluster
+	allLoadBalancers []*LoadBalancer
+	allTargetGroups  []*TargetGroup
+
 	instancesByName  map[string][]*Instance
 	instancesByVPC   map[string][]*Instance
 	instanceByID     map[string]*Instance
@@ -69,6 +76,8 @@ func buildIndex(s *Snapshot) *index {
 		ix.subnetsByVPC[sn.VPCID] = append(ix.subnetsByVPC[sn.VPCID], sn)
 	}
 	ix.classifySubnets(s)
+	ix.allImages, ix.allClusters = pointers(s.Images), pointers(s.DBClusters)
+	ix.allLoadBalancers, ix.allTargetGroups = pointers(s.LoadBalancers), pointers(s.TargetGroups)
 	for i := range s.Instances {
 		in := &s.Instances[i]
 		ix.instanceByID[in.ID] = in

@@ -46,10 +46,10 @@ func newView(r *Rubric, snap *Snapshot, st Student, prev Memory) *view {
 	v.vpc = pick(v, n.VPC, v.ix.vpcsByName, v.ix.nonDefaultVPCs, nil)
 	v.web1 = pick(v, n.WebServer1, v.ix.instancesByName, nil, preferRunning)
 	v.web2 = pick(v, n.WebServer2, v.ix.instancesByName, nil, preferRunning)
-	v.ami = pick(v, n.AMI, v.ix.imagesByName, pointers(snap.Images), preferAvailableImage)
-	v.cluster = pick(v, n.DBCluster, v.ix.clustersByID, pointers(snap.DBClusters), nil)
-	v.lb = pick(v, n.LoadBalancer, v.ix.lbsByName, pointers(snap.LoadBalancers), nil)
-	v.tg = pick(v, n.TargetGroup, v.ix.tgsByName, pointers(snap.TargetGroups), nil)
+	v.ami = pick(v, n.AMI, v.ix.imagesByName, v.ix.allImages, preferAvailableImage)
+	v.cluster = pick(v, n.DBCluster, v.ix.clustersByID, v.ix.allClusters, nil)
+	v.lb = pick(v, n.LoadBalancer, v.ix.lbsByName, v.ix.allLoadBalancers, nil)
+	v.tg = pick(v, n.TargetGroup, v.ix.tgsByName, v.ix.allTargetGroups, nil)
 
 	// Security group names repeat across VPCs (every VPC has "default"), so
 	// prefer the student's VPC, and fall back only to the groups the

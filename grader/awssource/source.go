@@ -21,7 +21,6 @@ import (
 	elbv2 "github.com/aws/aws-sdk-go-v2/service/elasticloadbalancingv2"
 	"github.com/aws/aws-sdk-go-v2/service/rds"
 	"github.com/aws/aws-sdk-go-v2/service/sts"
-	"github.com/aws/smithy-go"
 	"github.com/aws/smithy-go/middleware"
 
 	"labgrid/grader"
@@ -270,14 +269,9 @@ func (e *targetError) AWSCallCount() int { return e.calls }
 // "UnauthorizedOperation", "Throttling", …), "Timeout" when a deadline
 // expired, and "" otherwise.
 func ErrorCode(err error) string {
-	if err == nil {
-		return ""
-	}
-	if apiErr, ok := errors.AsType[smithy.APIError](err); ok {
-		return apiErr.ErrorCode()
-	}
-	if errors.Is(err, context.DeadlineExceeded) {
-		return "Timeout"
+	// As grader.ErrorCode, but a cancelled scan is no AWS error at all.
+	if code := grader.ErrorCode(err); code != "Canceled" {
+		return code
 	}
 	return ""
 }

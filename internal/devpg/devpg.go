@@ -114,22 +114,11 @@ func (c *Cluster) Stop(ctx context.Context) error {
 func (c *Cluster) stop(ctx context.Context) error {
 	var errs []error
 	if c.cmd != nil {
-		// SIGINT is PostgreSQL's fast shutdown.
-		if err := c.cmd.Process.Signal(syscall.SIGINT); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		cut, err := c.shutdown(ctx)
+		if err != nil {
 			errs = append(errs, fmt.Errorf("stop postgres: %w", err))
 		}
-		select {
-		case <-c.exited:
-		case <-ctx.Done():
-			// SIGQUIT is the immediate shutdown; the postmaster then ends
-			// its backends itself, which a SIGKILL would not do.
-			c.cmd.Process.Signal(syscall.SIGQUIT)
-			select {
-			case <-c.exited:
-			case <-time.After(5 * time.Second):
-				c.cmd.Process.Kill()
-				<-c.exited
-			}
+		if cut {
 			errs = append(errs, fmt.Errorf("stop postgres: %w", ctx.Err()))
 		}
 	}
@@ -137,6 +126,29 @@ func (c *Cluster) stop(ctx context.Context) error {
 		errs = append(errs, fmt.Errorf("stop postgres: remove %s: %w", c.dir, err))
 	}
 	return errors.Join(errs...)
+}
+
+// shutdown ends the server process: a fast shutdown (SIGINT), and when ctx
+// ends first an immediate one (SIGQUIT: the postmaster then ends its
+// backends itself, which a SIGKILL would not do), then a kill. cut reports
+// that ctx ended first; err, that the first signal could not be sent.
+func (c *Cluster) shutdown(ctx context.Context) (cut bool, err error) {
+	if err := c.cmd.Process.Signal(syscall.SIGINT); err != nil && !errors.Is(err, os.ErrProcessDone) {
+		return false, err
+	}
+	select {
+	case <-c.exited:
+		return false, nil
+	case <-ctx.Done():
+	}
+	c.cmd.Process.Signal(syscall.SIGQUIT)
+	select {
+	case <-c.exited:
+	case <-time.After(5 * time.Second):
+		c.cmd.Process.Kill()
+		<-c.exited
+	}
+	return true, nil
 }
 
 func (c *Cluster) dataDir() string { return filepath.Join(c.dir, "data") }

@@ -4,9 +4,6 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"syscall"
-	"time"
 )
 
 // Halt shuts the server down (fast: sessions are disconnected) but keeps
@@ -17,20 +14,10 @@ func (c *Cluster) Halt(ctx context.Context) error {
 	if c.cmd == nil {
 		return errors.New("halt postgres: not running")
 	}
-	if err := c.cmd.Process.Signal(syscall.SIGINT); err != nil && !errors.Is(err, os.ErrProcessDone) {
+	// Cut short by ctx, it is an immediate shutdown: the restart then
+	// recovers from the WAL.
+	if _, err := c.shutdown(ctx); err != nil {
 		return fmt.Errorf("halt postgres: %w", err)
-	}
-	select {
-	case <-c.exited:
-	case <-ctx.Done():
-		// Immediate shutdown; the restart then recovers from the WAL.
-		c.cmd.Process.Signal(syscall.SIGQUIT)
-		select {
-		case <-c.exited:
-		case <-time.After(5 * time.Second):
-			c.cmd.Process.Kill()
-			<-c.exited
-		}
 	}
 	c.cmd = nil
 	c.logger.Info("throwaway PostgreSQL halted", "port", c.port)
