@@ -43,6 +43,11 @@ var requiredRosterColumns = []string{colLogin, colAccountID}
 // kilobytes, and the whole file is held in memory to detect its encoding.
 const maxRosterBytes = 16 << 20
 
+// DefaultMaxClassSize is how many students a class may have unless the
+// instructor sets another limit: every scan of a target saves all of its
+// students in one transaction, and the grid shows them all on one page.
+const DefaultMaxClassSize = 5000
+
 var (
 	loginRE      = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 	regionRE     = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
