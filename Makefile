@@ -11,7 +11,14 @@ LDFLAGS := -X main.version=$(VERSION)
 ROSTER  ?=
 FORMAT  ?= table
 
-.PHONY: build test lint bench bench-serve fuzz run clean generate vendor-js
+.PHONY: build test deps-test lint bench bench-serve fuzz run clean generate vendor-js
+
+# `make run` and `make test` install what they need beyond Go from the
+# system's packages when it is missing (scripts/deps.sh: PostgreSQL, and
+# for the tests gcc and Chromium): it says what and why, and what to run by hand
+# when it cannot.
+deps-test:
+	@./scripts/deps.sh test
 
 build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/labgrid
@@ -21,7 +28,7 @@ lint:
 	@out=$$($(GO) tool templ generate -check -path web 2>&1) || { echo "$$out"; echo "the generated *_templ.go files differ from the .templ files: run make generate"; exit 1; }
 	$(GO) vet ./...
 
-test: lint
+test: deps-test lint
 	$(GO) test -race -count=1 ./...
 
 # The Go code of the templ components (web/views/*_templ.go, committed).
@@ -56,6 +63,7 @@ fuzz:
 
 run: build
 ifeq ($(ROSTER),)
+	@[ -n "$$DATABASE_URL" ] || ./scripts/deps.sh run
 	./$(BIN) serve --demo
 else
 	./$(BIN) scan --roster $(ROSTER) --format $(FORMAT)

@@ -6,6 +6,7 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -13,7 +14,7 @@ import (
 	"github.com/chromedp/chromedp"
 )
 
-// chromiumPath is Debian's Chromium, the browser CI installs (.ci/run);
+// chromiumPath is Debian's Chromium, the browser scripts/deps.sh installs;
 // LABGRID_CHROMIUM names another binary.
 const chromiumPath = "/usr/bin/chromium"
 
@@ -75,18 +76,22 @@ func newBrowser(t *testing.T) context.Context {
 	return ctx
 }
 
-// chromium is the browser's path, or fails the test saying what to
-// install.
+// chromium is the browser's path (LABGRID_CHROMIUM, else Debian's
+// chromium, else Ubuntu's chromium-browser), or fails the test saying what
+// to install.
 func chromium(t *testing.T) string {
 	t.Helper()
-	path := os.Getenv("LABGRID_CHROMIUM")
-	if path == "" {
-		path = chromiumPath
+	candidates := []string{chromiumPath, "/usr/bin/chromium-browser"}
+	if path := os.Getenv("LABGRID_CHROMIUM"); path != "" {
+		candidates = []string{path}
 	}
-	if _, err := exec.LookPath(path); err != nil {
-		t.Fatalf("headless Chromium not found at %s (%v): install Debian's package with `apt-get install -y chromium fonts-noto-cjk` (.ci/run does), or set LABGRID_CHROMIUM to a Chromium binary", path, err)
+	for _, path := range candidates {
+		if _, err := exec.LookPath(path); err == nil {
+			return path
+		}
 	}
-	return path
+	t.Fatalf("headless Chromium not found at %s: `make test` installs it (scripts/deps.sh), or set LABGRID_CHROMIUM to a Chromium binary", strings.Join(candidates, " or "))
+	return ""
 }
 
 // run performs the browser actions of one step within stepTimeout, or
