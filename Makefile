@@ -24,7 +24,7 @@ build:
 	$(GO) build -ldflags "$(LDFLAGS)" -o $(BIN) ./cmd/labgrid
 
 lint:
-	@out=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
+	@out=$$(gofmt -l .); if [ -n "$$out" ]; then echo "gofmt would change:"; echo "$$out"; exit 1; fi
 	@out=$$($(GO) tool templ generate -check -path web 2>&1) || { echo "$$out"; echo "the generated *_templ.go files differ from the .templ files: run make generate"; exit 1; }
 	$(GO) vet ./...
 
