@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"labgrid/grader"
 )
@@ -91,7 +92,8 @@ type CSVOptions struct {
 	Excel bool
 }
 
-// WriteCSV writes t with the columns and options of opt.
+// WriteCSV writes t with the columns and options of opt. Text that would
+// start a formula is defused in every format (see defuse).
 func WriteCSV(w io.Writer, t *Table, opt CSVOptions) error {
 	if opt.Excel {
 		if _, err := io.WriteString(w, "\uFEFF"); err != nil {
@@ -100,45 +102,48 @@ func WriteCSV(w io.Writer, t *Table, opt CSVOptions) error {
 	}
 	cw := csv.NewWriter(w)
 	cw.UseCRLF = opt.Excel
-	text := func(s string) string {
-		if opt.Excel && s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-			return "'" + s
+	// Every cell goes through defuse, headers included: the numbers
+	// written here are never negative (points are 0 to 1000), so it only
+	// ever changes text.
+	write := func(rec []string) {
+		for i, c := range rec {
+			rec[i] = defuse(c)
 		}
-		return s
+		cw.Write(rec)
 	}
 	switch opt.Columns {
 	case ScanColumns:
 		head := []string{"login", "display_name", "account_id", "score", "max_score"}
 		head = append(head, t.Checks...)
-		cw.Write(append(head, "scanned_at"))
+		write(append(head, "scanned_at"))
 		for _, r := range t.Rows {
 			st := r.Student
 			rec := []string{st.Login, st.DisplayName, st.AccountID, strconv.Itoa(r.Score), strconv.Itoa(t.MaxScore)}
 			for _, c := range r.Cells {
 				rec = append(rec, string(c.Status))
 			}
-			cw.Write(append(rec, csvTime(r.ScannedAt)))
+			write(append(rec, csvTime(r.ScannedAt)))
 		}
 	case ClassColumns:
 		head := []string{"login", "display_name", "email", "sis_id", "section", "score", "max_score", "percent"}
 		for _, id := range t.Checks {
 			head = append(head, id, id+" first_passed_at")
 		}
-		cw.Write(append(head, "last_scanned"))
+		write(append(head, "last_scanned"))
 		for _, r := range t.Rows {
 			st := r.Student
-			rec := []string{text(st.Login), text(st.DisplayName), text(st.Email), text(st.SISID), text(st.Section),
+			rec := []string{st.Login, st.DisplayName, st.Email, st.SISID, st.Section,
 				strconv.Itoa(r.Score), strconv.Itoa(t.MaxScore), percentOf(r.Score, t.MaxScore)}
 			for _, c := range r.Cells {
 				rec = append(rec, string(c.Status), csvTime(c.FirstPassedAt))
 			}
-			cw.Write(append(rec, csvTime(r.ScannedAt)))
+			write(append(rec, csvTime(r.ScannedAt)))
 		}
 	case LMSColumns:
-		cw.Write([]string{"Student", "SIS User ID", "SIS Login ID", "Email", "Section", fmt.Sprintf("%s (%d)", LMSAssignment, t.MaxScore)})
+		write([]string{"Student", "SIS User ID", "SIS Login ID", "Email", "Section", fmt.Sprintf("%s (%d)", LMSAssignment, t.MaxScore)})
 		for _, r := range t.Rows {
 			st := r.Student
-			cw.Write([]string{text(lmsName(st)), text(st.SISID), text(st.Login), text(st.Email), text(st.Section), strconv.Itoa(r.Score)})
+			write([]string{lmsName(st), st.SISID, st.Login, st.Email, st.Section, strconv.Itoa(r.Score)})
 		}
 	default:
 		return fmt.Errorf("write csv: unknown columns %d", opt.Columns)
@@ -148,6 +153,26 @@ func WriteCSV(w io.Writer, t *Table, opt CSVOptions) error {
 		return fmt.Errorf("write csv: %w", err)
 	}
 	return nil
+}
+
+// defuse keeps a spreadsheet from running a cell as a formula (CSV
+// injection, as OWASP describes it): a cell that starts with a tab or a
+// carriage return, or whose first character past any spaces and line
+// breaks is = + - or @, gets a leading '. The full-width ＝ ＋ － ＠ and
+// space count too, which Japanese spreadsheets may read as their ASCII
+// forms. A display name of =HYPERLINK(...) is then shown, not followed.
+func defuse(s string) string {
+	if s == "" {
+		return s
+	}
+	if s[0] == '\t' || s[0] == '\r' {
+		return "'" + s
+	}
+	first, _ := utf8.DecodeRuneInString(strings.TrimLeft(s, " \t\r\n\u3000"))
+	if strings.ContainsRune("=+-@＝＋－＠", first) {
+		return "'" + s
+	}
+	return s
 }
 
 // lmsName is the student's display name, or the login when it has none: a

@@ -1,5 +1,6 @@
-// Package report writes the results of a scan for people and programs: a
-// terminal table, JSON and CSV. It knows nothing of AWS or databases.
+// Package report writes results for people and programs: a scan as a
+// terminal table, JSON or CSV, and a class's results as the CSVs the web
+// exports (see Table). It knows nothing of AWS, databases or HTTP.
 package report
 
 import (
