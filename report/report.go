@@ -1,9 +1,9 @@
-// Package report writes the results of a scan for people and programs: a
-// terminal table, JSON and CSV. It knows nothing of AWS or databases.
+// Package report writes results for people and programs: a scan as a
+// terminal table, JSON or CSV, and a class's results as the CSVs the web
+// exports (see Table). It knows nothing of AWS, databases or HTTP.
 package report
 
 import (
-	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -27,7 +27,7 @@ func Write(w io.Writer, format string, res *grader.ScanResult, r *grader.Rubric,
 	case "json":
 		return WriteJSON(w, res, lang)
 	case "csv":
-		return WriteCSV(w, res, r)
+		return WriteCSV(w, ScanTable(res, r), CSVOptions{Columns: ScanColumns})
 	}
 	return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
 }
@@ -87,43 +87,6 @@ func WriteJSON(w io.Writer, res *grader.ScanResult, lang string) error {
 	return enc.Encode(doc)
 }
 
-// WriteCSV writes one row per student: identity, score, then the status of
-// every enabled check.
-func WriteCSV(w io.Writer, res *grader.ScanResult, r *grader.Rubric) error {
-	cw := csv.NewWriter(w)
-	header := []string{"login", "display_name", "account_id", "score", "max_score"}
-	var ids []string
-	for _, c := range r.Checks {
-		if c.Enabled {
-			ids = append(ids, c.ID)
-		}
-	}
-	header = append(header, ids...)
-	header = append(header, "scanned_at")
-	if err := cw.Write(header); err != nil {
-		return fmt.Errorf("write csv: %w", err)
-	}
-	for _, rep := range res.Reports {
-		status := map[string]string{}
-		for _, r := range rep.Results {
-			status[r.CheckID] = string(r.Status)
-		}
-		row := []string{rep.Student.Login, rep.Student.DisplayName, rep.Student.AccountID, strconv.Itoa(rep.Score), strconv.Itoa(rep.MaxScore)}
-		for _, id := range ids {
-			row = append(row, status[id])
-		}
-		row = append(row, res.StartedAt.UTC().Format(time.RFC3339))
-		if err := cw.Write(row); err != nil {
-			return fmt.Errorf("write csv: %w", err)
-		}
-	}
-	cw.Flush()
-	if err := cw.Error(); err != nil {
-		return fmt.Errorf("write csv: %w", err)
-	}
-	return nil
-}
-
 // symbols mark statuses in the grid; the legend spells them out, so the
 // table never relies on colour.
 var symbols = map[grader.Status]string{
@@ -135,12 +98,7 @@ var symbols = map[grader.Status]string{
 // each student still has to do: every check that did not pass, with its
 // message and hint.
 func WriteTable(w io.Writer, res *grader.ScanResult, r *grader.Rubric, lang string) error {
-	var ids []string
-	for _, c := range r.Checks {
-		if c.Enabled {
-			ids = append(ids, c.ID)
-		}
-	}
+	ids := enabledChecks(r)
 	ew := &errWriter{w: w}
 	ew.printf("%s  %s  students=%d targets=%d failed_targets=%d aws_calls=%d\n\n",
 		tr(lang, "labgrid スキャン", "labgrid scan"), res.StartedAt.UTC().Format(time.RFC3339),

@@ -2,32 +2,19 @@ package web
 
 import (
 	"bytes"
-	"encoding/csv"
-	"fmt"
 	"net/http"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"labgrid/report"
 	"labgrid/store"
 )
 
-// lmsAssignment names the lab's column in the LMS format; the rubric's
-// maximum score follows it in parentheses, as Canvas and Moodle show it.
-const lmsAssignment = "Step 3"
-
-// export is GET /classes/{name}/export.csv: one row per student.
-//
-//   - default: login, display_name, email, sis_id, section, score,
-//     max_score, percent, then for each enabled check its status and when
-//     it first passed (RFC 3339, UTC), then last_scanned;
-//   - ?format=lms: the columns gradebook imports read (Canvas, Moodle):
-//     Student, SIS User ID, SIS Login ID, Email, Section, "Step 3 (max)";
-//   - ?excel=1 (either format): a UTF-8 byte order mark and CRLF line
-//     ends, so that Excel (Japanese Windows included) reads UTF-8, and
-//     text cells that would start a formula (= + - @) are quoted with '.
+// export is GET /classes/{name}/export.csv: one row per student, in the
+// columns of report.ClassColumns, or with ?format=lms those of
+// report.LMSColumns; ?excel=1 (either format) writes it for Excel.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
 	cv, err := s.loadClass(ctx, chi.URLParam(r, "name"))
@@ -41,100 +28,44 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	q := r.URL.Query()
-	excel := q.Get("excel") == "1" || q.Get("excel") == "true"
-	lms := q.Get("format") == "lms"
-	b, err := cv.csv(students, lms, excel)
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
+	opt := report.CSVOptions{Columns: report.ClassColumns, Excel: q.Get("excel") == "1" || q.Get("excel") == "true"}
 	name := "labgrid-" + safeFileName(cv.class.Name)
-	if lms {
+	if q.Get("format") == "lms" {
+		opt.Columns = report.LMSColumns
 		name += "-lms"
 	}
 	name += "-" + s.now().UTC().Format("20060102-1504") + ".csv"
+	// Buffered, so that an error is still an error page and the length is
+	// known.
+	var b bytes.Buffer
+	if err := report.WriteCSV(&b, cv.table(students), opt); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	h := w.Header()
 	h.Set("Content-Type", "text/csv; charset=utf-8")
 	h.Set("Content-Disposition", `attachment; filename="`+name+`"`)
 	h.Set("Cache-Control", "no-store")
-	h.Set("Content-Length", strconv.Itoa(len(b)))
-	w.Write(b)
+	h.Set("Content-Length", strconv.Itoa(b.Len()))
+	w.Write(b.Bytes())
 }
 
-// csv writes the class's CSV.
-func (cv *classView) csv(students []store.GridRow, lms, excel bool) ([]byte, error) {
-	var buf bytes.Buffer
-	if excel {
-		buf.WriteString("\uFEFF")
+// table maps the class's students to the rows every CSV is written from;
+// checkResults gives each student's statuses and score, as on their page.
+func (cv *classView) table(students []store.GridRow) *report.Table {
+	t := &report.Table{MaxScore: cv.rubric.MaxScore(), Checks: make([]string, len(cv.checks)), Rows: make([]report.Row, len(students))}
+	for i, c := range cv.checks {
+		t.Checks[i] = c.ID
 	}
-	cw := csv.NewWriter(&buf)
-	cw.UseCRLF = excel
-	text := func(s string) string {
-		if excel && s != "" && strings.ContainsRune("=+-@\t\r", rune(s[0])) {
-			return "'" + s
+	for i, gr := range students {
+		checks, score, _ := cv.checkResults(gr.Results)
+		row := report.Row{Student: gr.Student.Student, Score: score, Cells: make([]report.Cell, len(checks)), ScannedAt: gr.Student.LastScannedAt}
+		for j, c := range checks {
+			row.Cells[j] = report.Cell{Status: c.Status, FirstPassedAt: c.FirstPassedAt}
 		}
-		return s
+		t.Rows[i] = row
 	}
-	max := cv.rubric.MaxScore()
-	if lms {
-		cw.Write([]string{"Student", "SIS User ID", "SIS Login ID", "Email", "Section", fmt.Sprintf("%s (%d)", lmsAssignment, max)})
-	} else {
-		head := []string{"login", "display_name", "email", "sis_id", "section", "score", "max_score", "percent"}
-		for _, c := range cv.checks {
-			head = append(head, c.ID, c.ID+" first_passed_at")
-		}
-		cw.Write(append(head, "last_scanned"))
-	}
-	for _, gr := range students {
-		st := gr.Student
-		byCheck := make(map[string]store.Result, len(gr.Results))
-		score := 0
-		for _, res := range gr.Results {
-			byCheck[res.CheckID] = res
-		}
-		for _, c := range cv.checks {
-			score += byCheck[c.ID].Points
-		}
-		if lms {
-			cw.Write([]string{text(displayName(st)), text(st.SISID), text(st.Login), text(st.Email), text(st.Section), strconv.Itoa(score)})
-			continue
-		}
-		rec := []string{text(st.Login), text(st.DisplayName), text(st.Email), text(st.SISID), text(st.Section),
-			strconv.Itoa(score), strconv.Itoa(max), percentOf(score, max)}
-		for _, c := range cv.checks {
-			res, ok := byCheck[c.ID]
-			status := "pending"
-			if ok {
-				status = string(res.Status)
-			}
-			rec = append(rec, status, csvTime(res.FirstPassedAt))
-		}
-		cw.Write(append(rec, csvTime(st.LastScannedAt)))
-	}
-	cw.Flush()
-	return buf.Bytes(), cw.Error()
-}
-
-func displayName(st store.Student) string {
-	if strings.TrimSpace(st.DisplayName) != "" {
-		return st.DisplayName
-	}
-	return st.Login
-}
-
-// percentOf is score of max with one decimal, "0" when max is 0.
-func percentOf(score, max int) string {
-	if max <= 0 {
-		return "0"
-	}
-	return strconv.FormatFloat(float64(score)*100/float64(max), 'f', 1, 64)
-}
-
-func csvTime(t time.Time) string {
-	if t.IsZero() {
-		return ""
-	}
-	return t.UTC().Format(time.RFC3339)
+	return t
 }
 
 // safeFileName keeps letters, digits, '.', '_' and '-' (class names are

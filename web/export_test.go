@@ -1,8 +1,10 @@
 package web
 
 import (
+	"encoding/csv"
 	"fmt"
 	"net/http"
+	"slices"
 	"strings"
 	"testing"
 
@@ -10,8 +12,8 @@ import (
 	"labgrid/web/views"
 )
 
-// The CSV's exact bytes: plain, for Excel (BOM, CRLF, formulas defused)
-// and for an LMS.
+// The CSV's exact bytes: plain, for Excel (BOM, CRLF) and for an LMS, all
+// with formulas defused.
 func TestExportCSV(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
@@ -52,17 +54,13 @@ func TestExportCSV(t *testing.T) {
 		b.WriteString(line(excel, append(head, "last_scanned")...))
 		b.WriteString(line(excel, append(append([]string{"user01", "山田 太郎", "taro@example.jp", "S001", "A", fmt.Sprint(max), fmt.Sprint(max), "100.0"}, repeat("pass", at)...), at)...))
 		b.WriteString(line(excel, append(append([]string{"user02", `"Smith, ""Jo"""`, "jo@example.com", "S002", "B", "0", fmt.Sprint(max), "0.0"}, repeat("fail", "")...), errAt)...))
-		name := "=HYPERLINK()"
-		if excel {
-			name = "'" + name
-		}
-		b.WriteString(line(excel, append(append([]string{"user03", name, "u3@example.com", "S003", "B", "0", fmt.Sprint(max), "0.0"}, repeat("pending", "")...), "")...))
+		b.WriteString(line(excel, append(append([]string{"user03", "'=HYPERLINK()", "u3@example.com", "S003", "B", "0", fmt.Sprint(max), "0.0"}, repeat("pending", "")...), "")...))
 		return b.String()
 	}
 	lms := "Student,SIS User ID,SIS Login ID,Email,Section," + fmt.Sprintf("Step 3 (%d)", max) + "\n" +
 		"山田 太郎,S001,user01,taro@example.jp,A," + fmt.Sprint(max) + "\n" +
 		`"Smith, ""Jo""",S002,user02,jo@example.com,B,0` + "\n" +
-		"=HYPERLINK(),S003,user03,u3@example.com,B,0\n"
+		"'=HYPERLINK(),S003,user03,u3@example.com,B,0\n"
 	base := views.ClassExportURL(e.class.Name)
 	for _, tc := range []struct{ query, want, file string }{
 		{"", plain(false), "labgrid-" + e.class.Name + "-"},
@@ -78,6 +76,78 @@ func TestExportCSV(t *testing.T) {
 		}
 		if body != tc.want {
 			t.Errorf("%s: got\n%q\nwant\n%q", tc.query, body, tc.want)
+		}
+	}
+}
+
+// A student's text that a spreadsheet would run as a formula reaches every
+// export with a leading ', in every column that carries it.
+func TestExportNeutralisesFormulas(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.signIn()
+	evil := []grader.Student{
+		{Login: "evil01", DisplayName: `=HYPERLINK("http://x","y")`, AccountID: "444444444444", Email: "=1+1@x.com", SISID: "=1+1", Section: "@SUM(A1)"},
+		{Login: "evil02", DisplayName: "  =1+1", AccountID: "444444444444", Email: "+1@x.com", SISID: "-1", Section: "\t=1"},
+		{Login: "evil03", DisplayName: "\r=1", AccountID: "444444444444", Email: "-x@x.com", SISID: "+1", Section: "-1"},
+	}
+	if _, err := e.store.ImportRoster(t.Context(), e.class.ID, evil, false, testSecret); err != nil {
+		t.Fatal(err)
+	}
+	type columns = map[string]func(grader.Student) string
+	class := columns{
+		"display_name": func(s grader.Student) string { return s.DisplayName },
+		"email":        func(s grader.Student) string { return s.Email },
+		"sis_id":       func(s grader.Student) string { return s.SISID },
+		"section":      func(s grader.Student) string { return s.Section },
+	}
+	lms := columns{
+		"Student":     func(s grader.Student) string { return s.DisplayName },
+		"SIS User ID": func(s grader.Student) string { return s.SISID },
+		"Email":       func(s grader.Student) string { return s.Email },
+		"Section":     func(s grader.Student) string { return s.Section },
+	}
+	base := views.ClassExportURL(e.class.Name)
+	for _, tc := range []struct {
+		query string
+		cols  columns
+	}{
+		{"", class}, {"?excel=1", class}, {"?format=lms", lms}, {"?format=lms&excel=1", lms},
+	} {
+		resp, body := e.get(base + tc.query)
+		if resp.StatusCode != http.StatusOK {
+			t.Fatalf("%s: %d", tc.query, resp.StatusCode)
+		}
+		rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(body, "\uFEFF"))).ReadAll()
+		if err != nil || len(rows) != 1+len(testRoster)+len(evil) {
+			t.Fatalf("%s: %d rows, %v\n%q", tc.query, len(rows), err, body)
+		}
+		login := slices.Index(rows[0], "login")
+		if login < 0 {
+			login = slices.Index(rows[0], "SIS Login ID")
+		}
+		for _, st := range evil {
+			i := slices.IndexFunc(rows, func(r []string) bool { return r[login] == st.Login })
+			if i < 0 {
+				t.Fatalf("%s: no row for %s", tc.query, st.Login)
+			}
+			for col, of := range tc.cols {
+				want := "'" + of(st)
+				if strings.Contains(tc.query, "excel") {
+					// encoding/csv drops a lone CR when it ends lines with CRLF.
+					want = strings.ReplaceAll(want, "\r", "")
+				}
+				if got := rows[i][slices.Index(rows[0], col)]; got != want {
+					t.Errorf("%s %s %s: %q, want %q", tc.query, st.Login, col, got, want)
+				}
+			}
+		}
+		for _, row := range rows {
+			for i, cell := range row {
+				if rest := strings.TrimLeft(cell, " "); rest != "" && strings.ContainsRune("=+-@\t\r", rune(rest[0])) {
+					t.Errorf("%s: %s is %q", tc.query, rows[0][i], cell)
+				}
+			}
 		}
 	}
 }

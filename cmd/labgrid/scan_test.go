@@ -583,3 +583,46 @@ func enabledChecks() []grader.CheckInfo {
 	}
 	return out
 }
+
+// A display name a spreadsheet would run as a formula is written with a
+// leading ' by --format csv. (The roster refuses tabs and line breaks in
+// names and trims spaces, so display_name is the user text that gets
+// there; report's tests cover the rest.)
+func TestScanCSVNeutralisesFormulas(t *testing.T) {
+	awsEnv(t)
+	c := newClass(t)
+	hostile := []string{`=HYPERLINK("http://x","y")`, "+1", "-1", "@SUM(A1)", "=1+1@x.com"}
+	b, err := os.ReadFile(c.roster)
+	if err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+	if err != nil || rows[0][2] != "display_name" {
+		t.Fatalf("roster: %v %v", err, rows[0])
+	}
+	want := map[string]string{}
+	for i, row := range rows[1:] {
+		row[2] = hostile[i%len(hostile)]
+		want[row[0]] = "'" + row[2]
+	}
+	var out bytes.Buffer
+	w := csv.NewWriter(&out)
+	w.WriteAll(rows)
+	if err := os.WriteFile(c.roster, out.Bytes(), 0o600); err != nil {
+		t.Fatal(err)
+	}
+
+	stdout, stderr, code, err := scan(t, c.args("csv")...)
+	if code != 0 {
+		t.Fatalf("exit %d: %v\n%s", code, err, stderr)
+	}
+	got, err := csv.NewReader(strings.NewReader(stdout)).ReadAll()
+	if err != nil || len(got) != len(rows) {
+		t.Fatalf("CSV: %d rows, %v\n%s", len(got), err, stdout)
+	}
+	for _, row := range got[1:] {
+		if row[1] != want[row[0]] {
+			t.Errorf("%s: display_name %q, want %q", row[0], row[1], want[row[0]])
+		}
+	}
+}

@@ -1,0 +1,122 @@
+package report
+
+import (
+	"bytes"
+	"encoding/csv"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"labgrid/grader"
+)
+
+// formulaLike is how a spreadsheet would take a cell as a formula: its
+// first character, past any spaces, is = + - or @, or it starts with a tab
+// or a carriage return.
+func formulaLike(cell string) bool {
+	if cell != "" && (cell[0] == '\t' || cell[0] == '\r') {
+		return true
+	}
+	rest := strings.TrimLeft(cell, " ")
+	return rest != "" && strings.ContainsRune("=+-@", rune(rest[0]))
+}
+
+// Every CSV, in every format, writes text that could start a formula with
+// a leading ', in every column that can carry user text (and in the
+// header, whose check ids come from a rubric); other cells keep their
+// value.
+func TestWriteCSVNeutralisesFormulas(t *testing.T) {
+	hostile := []string{
+		`=HYPERLINK("http://x","y")`, "+1", "-1", "@SUM(A1)", "  =1+1", "\t=1", "\r=1", "=1+1@x.com",
+		"\n=1", " \t=1", "=cmd|' /C calc'!A0",
+	}
+	at := time.Date(2026, 11, 5, 10, 30, 0, 0, time.UTC)
+	benign := grader.Student{Login: "user01", DisplayName: "山田 太郎", AccountID: "012345678901", Email: "taro@example.jp", SISID: "S001", Section: "A"}
+	for _, f := range []struct {
+		name string
+		opt  CSVOptions
+		// the columns that carry user text, and what each holds of the
+		// student
+		text map[string]func(grader.Student) string
+	}{
+		{"scan", CSVOptions{Columns: ScanColumns}, scanText},
+		{"scan excel", CSVOptions{Columns: ScanColumns, Excel: true}, scanText},
+		{"class", CSVOptions{Columns: ClassColumns}, classText},
+		{"class excel", CSVOptions{Columns: ClassColumns, Excel: true}, classText},
+		{"lms", CSVOptions{Columns: LMSColumns}, lmsText},
+		{"lms excel", CSVOptions{Columns: LMSColumns, Excel: true}, lmsText},
+	} {
+		for _, v := range hostile {
+			evil := grader.Student{Login: v, DisplayName: v, AccountID: v, RoleARN: v, ExternalID: v, Region: v, Email: v, SISID: v, Section: v}
+			tab := &Table{
+				Checks:   []string{v, grader.CheckALBHTTP},
+				MaxScore: 10,
+				Rows: []Row{
+					{Student: evil, Score: 0, Cells: []Cell{{Status: grader.StatusFail}, {Status: grader.StatusPending}}},
+					{Student: benign, Score: 10, Cells: []Cell{{Status: grader.StatusPass, FirstPassedAt: at}, {Status: grader.StatusWarn, FirstPassedAt: at}}, ScannedAt: at},
+				},
+			}
+			var b bytes.Buffer
+			if err := WriteCSV(&b, tab, f.opt); err != nil {
+				t.Fatalf("%s %q: %v", f.name, v, err)
+			}
+			rows, err := csv.NewReader(strings.NewReader(strings.TrimPrefix(b.String(), "\uFEFF"))).ReadAll()
+			if err != nil || len(rows) != 3 {
+				t.Fatalf("%s %q: %d rows, %v\n%q", f.name, v, len(rows), err, b.String())
+			}
+			want := "'" + v
+			if f.opt.Excel {
+				// encoding/csv drops a lone CR when it ends lines with CRLF.
+				want = "'" + strings.ReplaceAll(v, "\r", "")
+			}
+			for col, of := range f.text {
+				i := slices.Index(rows[0], col)
+				if i < 0 {
+					t.Fatalf("%s: no column %q in %q", f.name, col, rows[0])
+				}
+				if got := rows[1][i]; got != want {
+					t.Errorf("%s %s: cell %q, want %q", f.name, col, got, want)
+				}
+				if got, want := rows[2][i], of(benign); got != want {
+					t.Errorf("%s %s: plain text %q became %q", f.name, col, want, got)
+				}
+			}
+			for _, row := range rows {
+				for i, cell := range row {
+					if formulaLike(cell) {
+						t.Errorf("%s %q: column %d (%s) is %q", f.name, v, i+1, rows[0][i], cell)
+					}
+				}
+			}
+			// Numbers and times are left as they are.
+			for col, want := range map[string]string{"score": "10", "max_score": "10", "percent": "100.0", "scanned_at": "2026-11-05T10:30:00Z", "last_scanned": "2026-11-05T10:30:00Z", "Step 3 (10)": "10"} {
+				if i := slices.Index(rows[0], col); i >= 0 && rows[2][i] != want {
+					t.Errorf("%s %s: %q, want %q", f.name, col, rows[2][i], want)
+				}
+			}
+		}
+	}
+}
+
+var (
+	scanText = map[string]func(grader.Student) string{
+		"login":        func(s grader.Student) string { return s.Login },
+		"display_name": func(s grader.Student) string { return s.DisplayName },
+		"account_id":   func(s grader.Student) string { return s.AccountID },
+	}
+	classText = map[string]func(grader.Student) string{
+		"login":        func(s grader.Student) string { return s.Login },
+		"display_name": func(s grader.Student) string { return s.DisplayName },
+		"email":        func(s grader.Student) string { return s.Email },
+		"sis_id":       func(s grader.Student) string { return s.SISID },
+		"section":      func(s grader.Student) string { return s.Section },
+	}
+	lmsText = map[string]func(grader.Student) string{
+		"Student":      func(s grader.Student) string { return s.DisplayName },
+		"SIS User ID":  func(s grader.Student) string { return s.SISID },
+		"SIS Login ID": func(s grader.Student) string { return s.Login },
+		"Email":        func(s grader.Student) string { return s.Email },
+		"Section":      func(s grader.Student) string { return s.Section },
+	}
+)
