@@ -430,7 +430,11 @@ func (p *rosterParser) parseRow(rec []string, index map[string]int, cr *csv.Read
 
 	s.Email, line = get(colEmail)
 	if s.Email != "" {
-		check(colEmail, line, emailProblem(s.Email))
+		msg := textProblem(colEmail, s.Email)
+		if msg == "" {
+			msg = emailProblem(s.Email)
+		}
+		check(colEmail, line, msg)
 	}
 
 	for _, f := range []struct {
@@ -488,6 +492,8 @@ func describeRune(r rune) string {
 		return "a space"
 	case unicode.IsControl(r):
 		return fmt.Sprintf("a control character (%U)", r)
+	case unicode.Is(unicode.Cf, r):
+		return fmt.Sprintf("an invisible formatting character (%U)", r)
 	case r >= 0xFF01 && r <= 0xFF5E:
 		return fmt.Sprintf("the full-width character %q", r)
 	default:
@@ -619,15 +625,17 @@ func emailProblem(s string) string {
 	return ""
 }
 
-// textProblem rejects control characters in free-text columns: they are
-// shown on web pages and in terminals.
+// textProblem rejects control and format characters (Unicode Cc and Cf)
+// in free-text columns: they are shown on web pages and in terminals, and
+// the invisible ones (bidirectional overrides, zero-width characters) can
+// disguise a name or leave it blank.
 func textProblem(column, s string) string {
 	for _, r := range s {
-		if r == '\n' || r == '\r' {
+		if r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' {
 			return fmt.Sprintf("%s contains a line break; expected a single line of text", column)
 		}
-		if unicode.IsControl(r) {
-			return fmt.Sprintf("%s contains a control character (%U); expected plain text", column, r)
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return fmt.Sprintf("%s contains %s; expected plain text without control or invisible formatting characters", column, describeRune(r))
 		}
 	}
 	return ""

@@ -524,3 +524,54 @@ func FuzzParseRoster(f *testing.F) {
 		}
 	})
 }
+
+// Invisible characters can disguise a name (U+202E shows "evil" as
+// "live") or blank it (U+200B alone): every free-text column refuses
+// control and format characters (Unicode Cc and Cf), naming the line.
+func TestParseRosterRefusesInvisibleCharacters(t *testing.T) {
+	t.Parallel()
+	const h = "login,account_id,display_name,email,sis_id,section\n"
+	cases := []badRosterCase{
+		{name: "right-to-left override in display_name", in: h + "u1,111111111111,\u202eevil,,,\n", want: []wantProblem{{2, "display_name", "U+202E"}}},
+		{name: "only a zero-width space in display_name", in: h + "u1,111111111111,\u200b,,,\n", want: []wantProblem{{2, "display_name", "U+200B"}}},
+		{name: "zero-width joiner in display_name", in: h + "u1,111111111111,a\u200db,,,\n", want: []wantProblem{{2, "display_name", "U+200D"}}},
+		{name: "byte-order mark inside display_name", in: h + "u1,111111111111,Ta\ufeffro,,,\n", want: []wantProblem{{2, "display_name", "U+FEFF"}}},
+		{name: "left-to-right isolate in display_name", in: h + "u1,111111111111,\u2066x\u2069,,,\n", want: []wantProblem{{2, "display_name", "U+2066"}}},
+		{name: "soft hyphen in display_name", in: h + "u1,111111111111,Ta\u00adro,,,\n", want: []wantProblem{{2, "display_name", "U+00AD"}}},
+		{name: "line separator in display_name", in: h + "u1,111111111111,a\u2028b,,,\n", want: []wantProblem{{2, "display_name", "line break"}}},
+		{name: "C1 control in display_name", in: h + "u1,111111111111,a\u0085b,,,\n", want: []wantProblem{{2, "display_name", "U+0085"}}},
+		{name: "zero-width space in email", in: h + "u1,111111111111,,ta\u200bro@example.com,,\n", want: []wantProblem{{2, "email", "U+200B"}}},
+		{name: "override in sis_id", in: h + "u1,111111111111,,,S\u202d01,\n", want: []wantProblem{{2, "sis_id", "U+202D"}}},
+		{name: "zero-width non-joiner in section", in: h + "u1,111111111111,,,,A\u200c\n", want: []wantProblem{{2, "section", "U+200C"}}},
+		{name: "override in login", in: h + "u1\u202e,111111111111,,,,\n", want: []wantProblem{{2, "login", "U+202E"}}},
+		{name: "on a later line", in: h + "u1,111111111111,Taro,,,\nu2,222222222222,Hana\u200bko,,,\n", want: []wantProblem{{3, "display_name", "U+200B"}}},
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			checkProblems(t, tt.in, tt.want)
+		})
+	}
+
+	// Japanese and other real names still pass: an ideographic space
+	// inside, half-width kana, characters outside the BMP, an ideographic
+	// variation selector (a combining mark, not a format character) and
+	// right-to-left script without overrides.
+	in := h +
+		"u1,111111111111,山田\u3000太郎,taro@example.com,S-001,１組\n" +
+		"u2,222222222222,ﾔﾏﾀﾞ ﾀﾛｳ,,,\n" +
+		"u3,333333333333,𠮷野 花子,,,\n" +
+		"u4,444444444444,葛\U000E0100城 次郎,,,\n" +
+		"u5,555555555555,שלום עליכם,,,\n" +
+		"u6,666666666666,Zoë Ångström-Øre,,,\n"
+	got, err := ParseRoster(strings.NewReader(in))
+	if err != nil {
+		t.Fatalf("ParseRoster of real names: %v", err)
+	}
+	want := []string{"山田\u3000太郎", "ﾔﾏﾀﾞ ﾀﾛｳ", "𠮷野 花子", "葛\U000E0100城 次郎", "שלום עליכם", "Zoë Ångström-Øre"}
+	for i, s := range got {
+		if s.DisplayName != want[i] {
+			t.Errorf("student %d display_name = %q, want %q", i, s.DisplayName, want[i])
+		}
+	}
+}
