@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/japanese"
@@ -458,6 +459,8 @@ func FuzzParseRoster(f *testing.F) {
 	}
 	f.Add("login,account_id\nu1,111111111111\nu2,111111111111\n")
 	f.Add("login,account_id,external_id,role_arn\nu1,111111111111,ab,arn:aws:iam::111111111111:role/r\n")
+	f.Add("login,account_id,external_id,role_arn\nu1,111111111111,ab,arn:aws:iam::111111111111:role/r\nu2,111111111111,ac,arn:aws:iam::111111111111:role/r\n")
+	f.Add("login,account_id,display_name\nu1,111111111111,a\u200bb\n")
 
 	f.Fuzz(func(t *testing.T, in string) {
 		students, err := ParseRoster(strings.NewReader(in))
@@ -483,8 +486,14 @@ func FuzzParseRoster(f *testing.F) {
 		}
 		logins := map[string]bool{}
 		accounts := map[string]int{}
+		credentials := map[string]Student{}
 		for _, s := range students {
 			accounts[s.AccountID]++
+			if first, ok := credentials[s.AccountID]; !ok {
+				credentials[s.AccountID] = s
+			} else if first.RoleARN != s.RoleARN || first.ExternalID != s.ExternalID {
+				t.Errorf("account %s accepted with two roles or external ids (%s, %s)", s.AccountID, first.Login, s.Login)
+			}
 		}
 		for _, s := range students {
 			if !fuzzLoginRE.MatchString(s.Login) {
@@ -516,6 +525,9 @@ func FuzzParseRoster(f *testing.F) {
 				}
 				if !utf8.ValidString(v) {
 					t.Errorf("field %q is not valid UTF-8", v)
+				}
+				if strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) {
+					t.Errorf("field %q with a control or format character accepted", v)
 				}
 			}
 			if s.Dedicated != (accounts[s.AccountID] == 1) {
@@ -573,5 +585,65 @@ func TestParseRosterRefusesInvisibleCharacters(t *testing.T) {
 		if s.DisplayName != want[i] {
 			t.Errorf("student %d display_name = %q, want %q", i, s.DisplayName, want[i])
 		}
+	}
+}
+
+// The students of one account are scanned together, with one set of
+// credentials: rows of one account that disagree on the role (or its
+// external id) would silently make separate targets of one account.
+func TestParseRosterOneRolePerAccount(t *testing.T) {
+	t.Parallel()
+	const (
+		h     = "login,account_id,role_arn,external_id,region\n"
+		roleA = "arn:aws:iam::111111111111:role/LabGridA"
+		roleB = "arn:aws:iam::111111111111:role/LabGridB"
+	)
+	cases := []badRosterCase{
+		{name: "two roles", in: h + "u1,111111111111," + roleA + ",,\nu2,111111111111," + roleB + ",,\n", want: []wantProblem{
+			{3, "role_arn", "but line 2 gives account 111111111111 the role " + `"` + roleA + `"`},
+		}},
+		{name: "two external ids", in: h + "u1,111111111111," + roleA + ",secret-one,\nu2,111111111111," + roleA + ",secret-two,\n", want: []wantProblem{
+			{3, "external_id", "differs from line 2's"},
+		}},
+		{name: "external id on one row only", in: h + "u1,111111111111," + roleA + ",secret-one,\nu2,111111111111," + roleA + ",,\n", want: []wantProblem{
+			{3, "external_id", "differs from line 2's"},
+		}},
+		{name: "role for some, none for others", in: h + "u1,111111111111,,,\nu2,111111111111," + roleA + ",,\nu3,111111111111,,,\n", want: []wantProblem{
+			{3, "role_arn", "but line 2 gives account 111111111111 no role"},
+		}},
+		{name: "no role after a role", in: h + "u1,111111111111," + roleA + ",,\nu2,111111111111,,,\n", want: []wantProblem{
+			{3, "role_arn", "role_arn is empty but line 2 gives account 111111111111 the role"},
+		}},
+		{name: "every disagreeing line named", in: h + "u1,111111111111," + roleA + ",,\nu2,111111111111," + roleB + ",,\nu3,111111111111," + roleA + ",,\nu4,111111111111,,,\n", want: []wantProblem{
+			{3, "role_arn", "line 2"},
+			{5, "role_arn", "line 2"},
+		}},
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			re := checkProblems(t, tt.in, tt.want)
+			for _, secret := range []string{"secret-one", "secret-two"} {
+				if strings.Contains(re.Error(), secret) {
+					t.Errorf("the message shows the external id %q:\n%v", secret, re)
+				}
+			}
+		})
+	}
+
+	// A class can still have several accounts, each with its own role,
+	// and one account in several regions.
+	in := h +
+		"u1,111111111111," + roleA + ",ext-1,ap-northeast-1\n" +
+		"u2,111111111111," + roleA + ",ext-1,us-east-1\n" +
+		"u3,222222222222,arn:aws:iam::222222222222:role/Other,,\n" +
+		"u4,333333333333,,,\n" +
+		"u5,333333333333,,,us-west-2\n"
+	got, err := ParseRoster(strings.NewReader(in))
+	if err != nil {
+		t.Fatalf("ParseRoster: %v", err)
+	}
+	if len(got) != 5 {
+		t.Fatalf("got %d students, want 5", len(got))
 	}
 }
