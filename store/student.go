@@ -173,6 +173,17 @@ func (s *Store) ImportRoster(ctx context.Context, classID int64, students []grad
 		if limit := s.maxClassSize(); size > limit {
 			return &ClassSizeError{Class: name, Students: size, Limit: limit}
 		}
+		if !prune {
+			var kept []grader.Student
+			for _, e := range current {
+				if !seen[strings.ToLower(e.Login)] {
+					kept = append(kept, e.Student.Student)
+				}
+			}
+			if err := checkKeptRoles(students, kept); err != nil {
+				return err
+			}
+		}
 		byLogin := make(map[string]existing, len(current))
 		for _, e := range current {
 			if !tokenMatches(secret, e.salt, e.hash) {
@@ -227,6 +238,37 @@ func (s *Store) ImportRoster(ctx context.Context, classID int64, students []grad
 		return ImportSummary{}, fmt.Errorf("import roster: %w", err)
 	}
 	return sum, nil
+}
+
+// checkKeptRoles refuses an import that would give an account a role (or
+// external id) other than its kept students': the students of one account
+// are scanned together with one set of credentials, and the roster parser
+// sees only the file. The external id is never shown.
+func checkKeptRoles(students, kept []grader.Student) error {
+	first := map[string]grader.Student{}
+	for _, st := range students {
+		if _, ok := first[st.AccountID]; !ok {
+			first[st.AccountID] = st
+		}
+	}
+	for _, k := range kept {
+		f, ok := first[k.AccountID]
+		if !ok || (f.RoleARN == k.RoleARN && f.ExternalID == k.ExternalID) {
+			continue
+		}
+		role := func(st grader.Student) string {
+			if st.RoleARN == "" {
+				return "no role"
+			}
+			return "role " + st.RoleARN
+		}
+		what := role(f) + " but kept student " + fmt.Sprintf("%q", k.Login) + " has " + role(k)
+		if f.RoleARN == k.RoleARN {
+			what = "another external id than kept student " + fmt.Sprintf("%q", k.Login)
+		}
+		return invalid(fmt.Errorf("login %q gives account %s %s; want one role_arn and external_id per account (import every student of the account, or prune)", f.Login, k.AccountID, what))
+	}
+	return nil
 }
 
 // sameRosterRow reports whether a re-imported row changes nothing stored.

@@ -239,3 +239,40 @@ func TestImportRosterClassSizeLimit(t *testing.T) {
 		t.Errorf("3 students with a limit of 2: err = %v, want %q", err, want)
 	}
 }
+
+// The students of one account are scanned with one set of credentials: an
+// import without prune may not give an account a role its kept students
+// do not have.
+func TestImportRosterOneRolePerAccount(t *testing.T) {
+	t.Parallel()
+	ctx, s := setup(t)
+	c := mustClass(t, ctx, s, "one-role")
+	first := []grader.Student{{Login: "u1", AccountID: "111122223333"}, {Login: "u2", AccountID: "444455556666"}}
+	if _, err := s.ImportRoster(ctx, c.ID, first, false, []byte(testSecret)); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshotStudents(t, ctx, s, c.ID)
+	role := "arn:aws:iam::111122223333:role/LabGrid"
+	other := []grader.Student{{Login: "u3", AccountID: "111122223333", RoleARN: role, ExternalID: "secret-ext"}}
+	_, err := s.ImportRoster(ctx, c.ID, other, false, []byte(testSecret))
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), `"u1"`) || !strings.Contains(err.Error(), `"u3"`) || !strings.Contains(err.Error(), "111122223333") {
+		t.Fatalf("a second role for a kept student's account: err = %v, want ErrInvalid naming u1, u3 and the account", err)
+	}
+	if strings.Contains(err.Error(), "secret-ext") {
+		t.Errorf("the error shows the external id: %v", err)
+	}
+	if after := snapshotStudents(t, ctx, s, c.ID); !slices.Equal(before, after) {
+		t.Error("a refused import changed the students")
+	}
+	// The account's students may change its role together; u2, kept, is
+	// in another account.
+	both := []grader.Student{{Login: "u1", AccountID: "111122223333", RoleARN: role}, {Login: "u3", AccountID: "111122223333", RoleARN: role}}
+	if _, err := s.ImportRoster(ctx, c.ID, both, false, []byte(testSecret)); err != nil {
+		t.Errorf("one new role for all of an account's students: %v", err)
+	}
+	// With prune nobody is kept: only the file counts.
+	alone := []grader.Student{{Login: "u4", AccountID: "111122223333"}}
+	if _, err := s.ImportRoster(ctx, c.ID, alone, true, []byte(testSecret)); err != nil {
+		t.Errorf("pruning import: %v", err)
+	}
+}
