@@ -215,6 +215,16 @@ func lineOfInvalidUTF8(b []byte) int {
 
 type rosterParser struct {
 	problems []RosterProblem
+	// accounts holds the first row of each account, whose role the
+	// account's other rows must repeat.
+	accounts map[string]accountRow
+}
+
+// accountRow is where an account's credentials were first given.
+type accountRow struct {
+	line       int
+	roleARN    string
+	externalID string
 }
 
 func (p *rosterParser) add(line int, column, format string, args ...any) {
@@ -405,22 +415,30 @@ func (p *rosterParser) parseRow(rec []string, index map[string]int, cr *csv.Read
 		check(colAccountID, line, msg)
 	}
 
-	var arnLine int
+	var arnLine, extLine int
+	credentialsOK := accountOK
 	s.RoleARN, arnLine = get(colRoleARN)
 	if s.RoleARN != "" {
 		arnAccount, msg := roleARNProblem(s.RoleARN)
 		check(colRoleARN, arnLine, msg)
+		credentialsOK = credentialsOK && msg == "" && arnAccount == s.AccountID
 		if msg == "" && accountOK && arnAccount != s.AccountID {
 			p.add(arnLine, colRoleARN, "role_arn is in account %s but account_id is %s; expected the role to be in the student's account", arnAccount, s.AccountID)
 		}
 	}
 
-	s.ExternalID, line = get(colExternalID)
+	s.ExternalID, extLine = get(colExternalID)
 	if s.ExternalID != "" {
 		if s.RoleARN == "" {
-			p.add(line, colExternalID, "external_id is set but role_arn is empty; expected an external id only together with a role_arn (add the role_arn or clear the external_id)")
+			credentialsOK = false
+			p.add(extLine, colExternalID, "external_id is set but role_arn is empty; expected an external id only together with a role_arn (add the role_arn or clear the external_id)")
 		}
-		check(colExternalID, line, externalIDProblem(s.ExternalID))
+		msg := externalIDProblem(s.ExternalID)
+		check(colExternalID, extLine, msg)
+		credentialsOK = credentialsOK && msg == ""
+	}
+	if credentialsOK {
+		p.checkAccountRole(s, rowLine, arnLine, extLine)
 	}
 
 	s.Region, line = get(colRegion)
@@ -430,7 +448,11 @@ func (p *rosterParser) parseRow(rec []string, index map[string]int, cr *csv.Read
 
 	s.Email, line = get(colEmail)
 	if s.Email != "" {
-		check(colEmail, line, emailProblem(s.Email))
+		msg := textProblem(colEmail, s.Email)
+		if msg == "" {
+			msg = emailProblem(s.Email)
+		}
+		check(colEmail, line, msg)
 	}
 
 	for _, f := range []struct {
@@ -446,6 +468,35 @@ func (p *rosterParser) parseRow(rec []string, index map[string]int, cr *csv.Read
 	}
 
 	return s, len(p.problems) == before
+}
+
+// checkAccountRole reports a row whose role or external id differs from
+// those of its account's first row. The students of one account are
+// scanned together with one set of credentials, so rows that disagree
+// would silently split the account into targets of their own. Regions may
+// differ: a region is a target of its own anyway.
+func (p *rosterParser) checkAccountRole(s Student, rowLine, arnLine, extLine int) {
+	if p.accounts == nil {
+		p.accounts = map[string]accountRow{}
+	}
+	first, seen := p.accounts[s.AccountID]
+	if !seen {
+		p.accounts[s.AccountID] = accountRow{line: rowLine, roleARN: s.RoleARN, externalID: s.ExternalID}
+		return
+	}
+	const want = "expected every row of an account to give the same role_arn and external_id, or none (a class may still use several accounts)"
+	switch {
+	case s.RoleARN == first.roleARN && s.ExternalID == first.externalID:
+	case s.RoleARN == first.roleARN:
+		// The external id is a secret: it is never quoted.
+		p.add(extLine, colExternalID, "external_id differs from line %d's for the same account %s and role; %s", first.line, s.AccountID, want)
+	case first.roleARN == "":
+		p.add(arnLine, colRoleARN, "role_arn is %s but line %d gives account %s no role; %s", quoteShort(s.RoleARN), first.line, s.AccountID, want)
+	case s.RoleARN == "":
+		p.add(arnLine, colRoleARN, "role_arn is empty but line %d gives account %s the role %s; %s", first.line, s.AccountID, quoteShort(first.roleARN), want)
+	default:
+		p.add(arnLine, colRoleARN, "role_arn is %s but line %d gives account %s the role %s; %s", quoteShort(s.RoleARN), first.line, s.AccountID, quoteShort(first.roleARN), want)
+	}
 }
 
 // quoteShort quotes a value for a message, cutting very long ones.
@@ -488,6 +539,8 @@ func describeRune(r rune) string {
 		return "a space"
 	case unicode.IsControl(r):
 		return fmt.Sprintf("a control character (%U)", r)
+	case unicode.Is(unicode.Cf, r):
+		return fmt.Sprintf("an invisible formatting character (%U)", r)
 	case r >= 0xFF01 && r <= 0xFF5E:
 		return fmt.Sprintf("the full-width character %q", r)
 	default:
@@ -619,15 +672,17 @@ func emailProblem(s string) string {
 	return ""
 }
 
-// textProblem rejects control characters in free-text columns: they are
-// shown on web pages and in terminals.
+// textProblem rejects control and format characters (Unicode Cc and Cf)
+// in free-text columns: they are shown on web pages and in terminals, and
+// the invisible ones (bidirectional overrides, zero-width characters) can
+// disguise a name or leave it blank.
 func textProblem(column, s string) string {
 	for _, r := range s {
-		if r == '\n' || r == '\r' {
+		if r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' {
 			return fmt.Sprintf("%s contains a line break; expected a single line of text", column)
 		}
-		if unicode.IsControl(r) {
-			return fmt.Sprintf("%s contains a control character (%U); expected plain text", column, r)
+		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
+			return fmt.Sprintf("%s contains %s; expected plain text without control or invisible formatting characters", column, describeRune(r))
 		}
 	}
 	return ""

@@ -9,6 +9,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"unicode"
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/japanese"
@@ -458,6 +459,8 @@ func FuzzParseRoster(f *testing.F) {
 	}
 	f.Add("login,account_id\nu1,111111111111\nu2,111111111111\n")
 	f.Add("login,account_id,external_id,role_arn\nu1,111111111111,ab,arn:aws:iam::111111111111:role/r\n")
+	f.Add("login,account_id,external_id,role_arn\nu1,111111111111,ab,arn:aws:iam::111111111111:role/r\nu2,111111111111,ac,arn:aws:iam::111111111111:role/r\n")
+	f.Add("login,account_id,display_name\nu1,111111111111,a\u200bb\n")
 
 	f.Fuzz(func(t *testing.T, in string) {
 		students, err := ParseRoster(strings.NewReader(in))
@@ -483,8 +486,14 @@ func FuzzParseRoster(f *testing.F) {
 		}
 		logins := map[string]bool{}
 		accounts := map[string]int{}
+		credentials := map[string]Student{}
 		for _, s := range students {
 			accounts[s.AccountID]++
+			if first, ok := credentials[s.AccountID]; !ok {
+				credentials[s.AccountID] = s
+			} else if first.RoleARN != s.RoleARN || first.ExternalID != s.ExternalID {
+				t.Errorf("account %s accepted with two roles or external ids (%s, %s)", s.AccountID, first.Login, s.Login)
+			}
 		}
 		for _, s := range students {
 			if !fuzzLoginRE.MatchString(s.Login) {
@@ -517,10 +526,124 @@ func FuzzParseRoster(f *testing.F) {
 				if !utf8.ValidString(v) {
 					t.Errorf("field %q is not valid UTF-8", v)
 				}
+				if strings.ContainsFunc(v, func(r rune) bool { return unicode.IsControl(r) || unicode.Is(unicode.Cf, r) }) {
+					t.Errorf("field %q with a control or format character accepted", v)
+				}
 			}
 			if s.Dedicated != (accounts[s.AccountID] == 1) {
 				t.Errorf("%s: Dedicated = %v with %d students in account %s", s.Login, s.Dedicated, accounts[s.AccountID], s.AccountID)
 			}
 		}
 	})
+}
+
+// Invisible characters can disguise a name (U+202E shows "evil" as
+// "live") or blank it (U+200B alone): every free-text column refuses
+// control and format characters (Unicode Cc and Cf), naming the line.
+func TestParseRosterRefusesInvisibleCharacters(t *testing.T) {
+	t.Parallel()
+	const h = "login,account_id,display_name,email,sis_id,section\n"
+	cases := []badRosterCase{
+		{name: "right-to-left override in display_name", in: h + "u1,111111111111,\u202eevil,,,\n", want: []wantProblem{{2, "display_name", "U+202E"}}},
+		{name: "only a zero-width space in display_name", in: h + "u1,111111111111,\u200b,,,\n", want: []wantProblem{{2, "display_name", "U+200B"}}},
+		{name: "zero-width joiner in display_name", in: h + "u1,111111111111,a\u200db,,,\n", want: []wantProblem{{2, "display_name", "U+200D"}}},
+		{name: "byte-order mark inside display_name", in: h + "u1,111111111111,Ta\ufeffro,,,\n", want: []wantProblem{{2, "display_name", "U+FEFF"}}},
+		{name: "left-to-right isolate in display_name", in: h + "u1,111111111111,\u2066x\u2069,,,\n", want: []wantProblem{{2, "display_name", "U+2066"}}},
+		{name: "soft hyphen in display_name", in: h + "u1,111111111111,Ta\u00adro,,,\n", want: []wantProblem{{2, "display_name", "U+00AD"}}},
+		{name: "line separator in display_name", in: h + "u1,111111111111,a\u2028b,,,\n", want: []wantProblem{{2, "display_name", "line break"}}},
+		{name: "C1 control in display_name", in: h + "u1,111111111111,a\u0085b,,,\n", want: []wantProblem{{2, "display_name", "U+0085"}}},
+		{name: "zero-width space in email", in: h + "u1,111111111111,,ta\u200bro@example.com,,\n", want: []wantProblem{{2, "email", "U+200B"}}},
+		{name: "override in sis_id", in: h + "u1,111111111111,,,S\u202d01,\n", want: []wantProblem{{2, "sis_id", "U+202D"}}},
+		{name: "zero-width non-joiner in section", in: h + "u1,111111111111,,,,A\u200c\n", want: []wantProblem{{2, "section", "U+200C"}}},
+		{name: "override in login", in: h + "u1\u202e,111111111111,,,,\n", want: []wantProblem{{2, "login", "U+202E"}}},
+		{name: "on a later line", in: h + "u1,111111111111,Taro,,,\nu2,222222222222,Hana\u200bko,,,\n", want: []wantProblem{{3, "display_name", "U+200B"}}},
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			checkProblems(t, tt.in, tt.want)
+		})
+	}
+
+	// Japanese and other real names still pass: an ideographic space
+	// inside, half-width kana, characters outside the BMP, an ideographic
+	// variation selector (a combining mark, not a format character) and
+	// right-to-left script without overrides.
+	in := h +
+		"u1,111111111111,山田\u3000太郎,taro@example.com,S-001,１組\n" +
+		"u2,222222222222,ﾔﾏﾀﾞ ﾀﾛｳ,,,\n" +
+		"u3,333333333333,𠮷野 花子,,,\n" +
+		"u4,444444444444,葛\U000E0100城 次郎,,,\n" +
+		"u5,555555555555,שלום עליכם,,,\n" +
+		"u6,666666666666,Zoë Ångström-Øre,,,\n"
+	got, err := ParseRoster(strings.NewReader(in))
+	if err != nil {
+		t.Fatalf("ParseRoster of real names: %v", err)
+	}
+	want := []string{"山田\u3000太郎", "ﾔﾏﾀﾞ ﾀﾛｳ", "𠮷野 花子", "葛\U000E0100城 次郎", "שלום עליכם", "Zoë Ångström-Øre"}
+	for i, s := range got {
+		if s.DisplayName != want[i] {
+			t.Errorf("student %d display_name = %q, want %q", i, s.DisplayName, want[i])
+		}
+	}
+}
+
+// The students of one account are scanned together, with one set of
+// credentials: rows of one account that disagree on the role (or its
+// external id) would silently make separate targets of one account.
+func TestParseRosterOneRolePerAccount(t *testing.T) {
+	t.Parallel()
+	const (
+		h     = "login,account_id,role_arn,external_id,region\n"
+		roleA = "arn:aws:iam::111111111111:role/LabGridA"
+		roleB = "arn:aws:iam::111111111111:role/LabGridB"
+	)
+	cases := []badRosterCase{
+		{name: "two roles", in: h + "u1,111111111111," + roleA + ",,\nu2,111111111111," + roleB + ",,\n", want: []wantProblem{
+			{3, "role_arn", "but line 2 gives account 111111111111 the role " + `"` + roleA + `"`},
+		}},
+		{name: "two external ids", in: h + "u1,111111111111," + roleA + ",secret-one,\nu2,111111111111," + roleA + ",secret-two,\n", want: []wantProblem{
+			{3, "external_id", "differs from line 2's"},
+		}},
+		{name: "external id on one row only", in: h + "u1,111111111111," + roleA + ",secret-one,\nu2,111111111111," + roleA + ",,\n", want: []wantProblem{
+			{3, "external_id", "differs from line 2's"},
+		}},
+		{name: "role for some, none for others", in: h + "u1,111111111111,,,\nu2,111111111111," + roleA + ",,\nu3,111111111111,,,\n", want: []wantProblem{
+			{3, "role_arn", "but line 2 gives account 111111111111 no role"},
+		}},
+		{name: "no role after a role", in: h + "u1,111111111111," + roleA + ",,\nu2,111111111111,,,\n", want: []wantProblem{
+			{3, "role_arn", "role_arn is empty but line 2 gives account 111111111111 the role"},
+		}},
+		{name: "every disagreeing line named", in: h + "u1,111111111111," + roleA + ",,\nu2,111111111111," + roleB + ",,\nu3,111111111111," + roleA + ",,\nu4,111111111111,,,\n", want: []wantProblem{
+			{3, "role_arn", "line 2"},
+			{5, "role_arn", "line 2"},
+		}},
+	}
+	for _, tt := range cases {
+		t.Run(tt.name, func(t *testing.T) {
+			t.Parallel()
+			re := checkProblems(t, tt.in, tt.want)
+			for _, secret := range []string{"secret-one", "secret-two"} {
+				if strings.Contains(re.Error(), secret) {
+					t.Errorf("the message shows the external id %q:\n%v", secret, re)
+				}
+			}
+		})
+	}
+
+	// A class can still have several accounts, each with its own role,
+	// and one account in several regions.
+	in := h +
+		"u1,111111111111," + roleA + ",ext-1,ap-northeast-1\n" +
+		"u2,111111111111," + roleA + ",ext-1,us-east-1\n" +
+		"u3,222222222222,arn:aws:iam::222222222222:role/Other,,\n" +
+		"u4,333333333333,,,\n" +
+		"u5,333333333333,,,us-west-2\n"
+	got, err := ParseRoster(strings.NewReader(in))
+	if err != nil {
+		t.Fatalf("ParseRoster: %v", err)
+	}
+	if len(got) != 5 {
+		t.Fatalf("got %d students, want 5", len(got))
+	}
 }

@@ -6,10 +6,12 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math"
 	"net/netip"
 	"os"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 
@@ -142,14 +144,92 @@ func buildRubric(override []byte) (*Rubric, error) {
 	if err := decodeStrict(defaultRubricYAML, &base); err != nil {
 		return nil, err
 	}
+	var lossy []string
 	if len(bytes.TrimSpace(override)) > 0 {
 		var over rubricFile
 		if err := decodeStrict(override, &over); err != nil {
 			return nil, err
 		}
+		lossy = lossyValues(override)
 		merge(&base, &over)
 	}
-	return resolve(&base)
+	r, err := resolve(&base)
+	if len(lossy) == 0 {
+		return r, err
+	}
+	var re *RubricError
+	if errors.As(err, &re) {
+		lossy = append(lossy, re.Problems...)
+	}
+	return nil, &RubricError{Problems: lossy}
+}
+
+// lossyValues finds the values of an override file that decoding would
+// lose silently: a fractional number of points (truncated), an empty azs
+// list, and keys given no value (which would keep the default). Each is
+// reported with its key and line.
+func lossyValues(data []byte) []string {
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil || len(doc.Content) == 0 || doc.Content[0].Kind != yaml.MappingNode {
+		return nil // decodeStrict has reported it
+	}
+	var problems []string
+	bad := func(at *yaml.Node, key, format string, args ...any) {
+		problems = append(problems, fmt.Sprintf("line %d: %s: ", at.Line, key)+fmt.Sprintf(format, args...))
+	}
+	const leaveOut = "or leave the key out to keep the default"
+	isNull := func(n *yaml.Node) bool { return n.Kind == yaml.ScalarNode && n.ShortTag() == "!!null" }
+	root := doc.Content[0]
+	for i := 0; i+1 < len(root.Content); i += 2 {
+		k, v := root.Content[i], root.Content[i+1]
+		switch k.Value {
+		case "region":
+			if isNull(v) {
+				bad(k, "region", "no value; want a region such as ap-northeast-1, %s", leaveOut)
+			}
+		case "azs":
+			switch {
+			case isNull(v):
+				bad(k, "azs", "no value; want the region's Availability Zones, e.g. [ap-northeast-1c, ap-northeast-1d], %s", leaveOut)
+			case v.Kind == yaml.SequenceNode && len(v.Content) == 0:
+				bad(k, "azs", "empty list; want the region's Availability Zones, e.g. [ap-northeast-1c, ap-northeast-1d], %s", leaveOut)
+			case v.Kind == yaml.SequenceNode:
+				seen := map[string]bool{}
+				for _, az := range v.Content {
+					name := strings.TrimSpace(az.Value)
+					if seen[name] {
+						bad(az, "azs", "%q is listed twice; want each Availability Zone once", name)
+					}
+					seen[name] = true
+				}
+			}
+		case "checks":
+			if v.Kind != yaml.MappingNode {
+				continue
+			}
+			for j := 0; j+1 < len(v.Content); j += 2 {
+				id, setting := v.Content[j].Value, v.Content[j+1]
+				if setting.Kind != yaml.MappingNode {
+					continue
+				}
+				for m := 0; m+1 < len(setting.Content); m += 2 {
+					sk, sv := setting.Content[m], setting.Content[m+1]
+					key := "checks." + id + "." + sk.Value
+					switch {
+					case isNull(sv):
+						bad(sk, key, "no value; %s", leaveOut)
+					case sk.Value == "points" && sv.Kind == yaml.ScalarNode && sv.ShortTag() == "!!float":
+						if f, err := strconv.ParseFloat(sv.Value, 64); err == nil && f == math.Trunc(f) && math.Abs(f) <= 1000 {
+							bad(sv, key, "%s is not written as a whole number; want points such as %d", sv.Value, int(f))
+						} else {
+							bad(sv, key, "%s is not a whole number; want whole points such as 5", sv.Value)
+						}
+					}
+				}
+			}
+		}
+	}
+	return problems
 }
 
 func decodeStrict(data []byte, into *rubricFile) error {

@@ -119,3 +119,39 @@ func TestParseRubricListsEveryProblem(t *testing.T) {
 		}
 	}
 }
+
+// A value the rubric cannot hold as written is refused with its key and
+// line, never rounded or taken as "keep the default".
+func TestParseRubricRefusesLossyValues(t *testing.T) {
+	t.Parallel()
+	cases := map[string]struct{ yaml, want string }{
+		"fractional points":     {"checks:\n  web.ami: {points: 5.5}\n", "line 2: checks.web.ami.points: 5.5 is not a whole number"},
+		"exponent points":       {"checks:\n  web.ami:\n    required: true\n    points: 1e2\n", "line 4: checks.web.ami.points: 1e2 is not written as a whole number; want points such as 100"},
+		"points without value":  {"checks:\n  web.ami: {points: }\n", "line 2: checks.web.ami.points: no value"},
+		"enabled without value": {"checks:\n  web.ami:\n    enabled:\n", "line 3: checks.web.ami.enabled: no value"},
+		"empty azs":             {"region: ap-northeast-1\nazs: []\n", "line 2: azs: empty list"},
+		"azs without value":     {"azs:\n", "line 1: azs: no value"},
+		"azs twice":             {"azs: [ap-northeast-1c, ap-northeast-1c]\n", `line 1: azs: "ap-northeast-1c" is listed twice`},
+		"region without value":  {"region:\n", "line 1: region: no value"},
+	}
+	for name, tc := range cases {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			r, err := ParseRubric(strings.NewReader(tc.yaml))
+			if err == nil {
+				t.Fatalf("accepted, as %+v; want an error containing %q", r, tc.want)
+			}
+			if !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("error %v, want it to contain %q", err, tc.want)
+			}
+		})
+	}
+	// Whole numbers in any YAML notation still do.
+	r, err := ParseRubric(strings.NewReader("checks:\n  web.ami: {points: 0x10}\n  alb.exists: {points: 7}\n"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s, _ := r.Setting("web.ami"); s.Points != 16 {
+		t.Errorf("points 0x10 = %d, want 16", s.Points)
+	}
+}

@@ -33,13 +33,15 @@ func (c Class) Rubric() (*grader.Rubric, error) {
 	return r, nil
 }
 
-var classNameRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
+var classNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
 
-// CheckClassName reports why name cannot name a class, or nil. Names go in
-// URLs and shell commands, hence the narrow alphabet.
+// CheckClassName reports why name cannot name a class, or nil. Names are a
+// path segment of the class's pages and an argument of shell commands,
+// hence the narrow alphabet and the first character: "." and ".." are
+// resolved away by browsers, and "-x" reads as a flag.
 func CheckClassName(name string) error {
 	if !classNameRE.MatchString(name) {
-		return fmt.Errorf("class name %q: %w: want 1 to 64 letters, digits, '.', '_' or '-'", name, ErrInvalid)
+		return fmt.Errorf("class name %q: %w: want 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit", name, ErrInvalid)
 	}
 	return nil
 }

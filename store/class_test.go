@@ -77,3 +77,33 @@ func TestCreateClassInvalid(t *testing.T) {
 		t.Errorf("%d classes stored with a bad rubric", n)
 	}
 }
+
+// A class's name is a path segment of its pages: "." and ".." are
+// resolved away by browsers, so such a class could never be opened.
+func TestCheckClassNameRefusesUnreachableNames(t *testing.T) {
+	t.Parallel()
+	for _, name := range []string{".", "..", "...", ".hidden", "-rf", "_x", "a/b", "a%2Fb", "a?b", "a#b"} {
+		err := CheckClassName(name)
+		if !errors.Is(err, ErrInvalid) {
+			t.Errorf("CheckClassName(%q) = %v, want ErrInvalid", name, err)
+			continue
+		}
+		if !strings.Contains(err.Error(), "letter or digit") {
+			t.Errorf("CheckClassName(%q) = %q, want it to say what a name starts with", name, err)
+		}
+	}
+	for _, name := range []string{"a", "2026-A", "aws.step3", "class_1.", "a..b", "Z-9_x.y"} {
+		if err := CheckClassName(name); err != nil {
+			t.Errorf("CheckClassName(%q) = %v, want nil", name, err)
+		}
+	}
+	ctx, s := setup(t)
+	for _, name := range []string{".", ".."} {
+		if _, err := s.CreateClass(ctx, name, ""); !errors.Is(err, ErrInvalid) {
+			t.Errorf("CreateClass(%q): err = %v, want ErrInvalid", name, err)
+		}
+	}
+	if n := count(t, ctx, s, "SELECT count(*) FROM classes WHERE name LIKE '.%'"); n != 0 {
+		t.Errorf("%d dot-named classes stored", n)
+	}
+}

@@ -36,6 +36,9 @@ type DBTX interface {
 // Store reads and writes labgrid's data.
 type Store struct {
 	db DBTX
+	// MaxClassSize is how many students ImportRoster lets a class have;
+	// 0 means grader.DefaultMaxClassSize.
+	MaxClassSize int
 }
 
 // New returns a Store over db.

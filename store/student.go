@@ -92,12 +92,36 @@ type ImportSummary struct {
 	Kept      []string // in the class, not in the file, kept (no prune)
 }
 
+// ClassSizeError is an import refused because the class would have more
+// students than the store's MaxClassSize. It is ErrInvalid.
+type ClassSizeError struct {
+	Class    string
+	Students int // after the import, kept students included
+	Limit    int
+}
+
+func (e *ClassSizeError) Error() string {
+	return fmt.Sprintf("class %q would have %d students; the limit is %d", e.Class, e.Students, e.Limit)
+}
+
+func (e *ClassSizeError) Unwrap() error { return ErrInvalid }
+
+// maxClassSize is the limit ImportRoster holds classes to.
+func (s *Store) maxClassSize() int {
+	if s.MaxClassSize > 0 {
+		return s.MaxClassSize
+	}
+	return grader.DefaultMaxClassSize
+}
+
 // ImportRoster makes the class's students those of the roster: new logins
 // are added, known ones (in any letter case) updated, and students missing
 // from the roster removed only when prune is set (with their results), else
 // kept. secret makes the new students' tokens; it must be the one the
-// class's existing tokens were made with (ErrSecretMismatch). It is one
-// transaction: on any error nothing changes.
+// class's existing tokens were made with (ErrSecretMismatch). A class may
+// not end up with more than MaxClassSize students (*ClassSizeError): every
+// scan of a target saves all its students at once, and the grid shows them
+// all on one page. It is one transaction: on any error nothing changes.
 func (s *Store) ImportRoster(ctx context.Context, classID int64, students []grader.Student, prune bool, secret []byte) (ImportSummary, error) {
 	var sum ImportSummary
 	if err := checkSecret(secret); err != nil {
@@ -114,8 +138,8 @@ func (s *Store) ImportRoster(ctx context.Context, classID int64, students []grad
 
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		// Imports and scans of one class take turns on the class row.
-		var id int64
-		if err := tx.QueryRow(ctx, "SELECT id FROM classes WHERE id = $1 FOR NO KEY UPDATE", classID).Scan(&id); err != nil {
+		var name string
+		if err := tx.QueryRow(ctx, "SELECT name FROM classes WHERE id = $1 FOR NO KEY UPDATE", classID).Scan(&name); err != nil {
 			return notFound(err, "class %d", classID)
 		}
 		rows, err := tx.Query(ctx, `
@@ -137,6 +161,28 @@ func (s *Store) ImportRoster(ctx context.Context, classID int64, students []grad
 		})
 		if err != nil {
 			return err
+		}
+		size := len(students)
+		if !prune {
+			for _, e := range current {
+				if !seen[strings.ToLower(e.Login)] {
+					size++
+				}
+			}
+		}
+		if limit := s.maxClassSize(); size > limit {
+			return &ClassSizeError{Class: name, Students: size, Limit: limit}
+		}
+		if !prune {
+			var kept []grader.Student
+			for _, e := range current {
+				if !seen[strings.ToLower(e.Login)] {
+					kept = append(kept, e.Student.Student)
+				}
+			}
+			if err := checkKeptRoles(students, kept); err != nil {
+				return err
+			}
 		}
 		byLogin := make(map[string]existing, len(current))
 		for _, e := range current {
@@ -192,6 +238,37 @@ func (s *Store) ImportRoster(ctx context.Context, classID int64, students []grad
 		return ImportSummary{}, fmt.Errorf("import roster: %w", err)
 	}
 	return sum, nil
+}
+
+// checkKeptRoles refuses an import that would give an account a role (or
+// external id) other than its kept students': the students of one account
+// are scanned together with one set of credentials, and the roster parser
+// sees only the file. The external id is never shown.
+func checkKeptRoles(students, kept []grader.Student) error {
+	first := map[string]grader.Student{}
+	for _, st := range students {
+		if _, ok := first[st.AccountID]; !ok {
+			first[st.AccountID] = st
+		}
+	}
+	for _, k := range kept {
+		f, ok := first[k.AccountID]
+		if !ok || (f.RoleARN == k.RoleARN && f.ExternalID == k.ExternalID) {
+			continue
+		}
+		role := func(st grader.Student) string {
+			if st.RoleARN == "" {
+				return "no role"
+			}
+			return "role " + st.RoleARN
+		}
+		what := role(f) + " but kept student " + fmt.Sprintf("%q", k.Login) + " has " + role(k)
+		if f.RoleARN == k.RoleARN {
+			what = "another external id than kept student " + fmt.Sprintf("%q", k.Login)
+		}
+		return invalid(fmt.Errorf("login %q gives account %s %s; want one role_arn and external_id per account (import every student of the account, or prune)", f.Login, k.AccountID, what))
+	}
+	return nil
 }
 
 // sameRosterRow reports whether a re-imported row changes nothing stored.

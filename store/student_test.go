@@ -3,7 +3,9 @@ package store
 import (
 	"context"
 	"errors"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 
 	"labgrid/grader"
@@ -176,4 +178,101 @@ func snapshotStudents(t *testing.T, ctx context.Context, s *Store, classID int64
 		t.Fatal(err)
 	}
 	return out
+}
+
+// A class may have at most MaxClassSize students (grader.DefaultMaxClassSize
+// unless set) after the import: kept students count too. A refused import
+// changes nothing.
+func TestImportRosterClassSizeLimit(t *testing.T) {
+	t.Parallel()
+	ctx, s := setup(t)
+	limit := grader.DefaultMaxClassSize
+	c, _ := mustImport(t, ctx, s, "size-limit", limit) // at the limit: allowed
+	before := snapshotStudents(t, ctx, s, c.ID)
+
+	refused := func(what string, students []grader.Student, prune bool, wantCount int) {
+		t.Helper()
+		_, err := s.ImportRoster(ctx, c.ID, students, prune, []byte(testSecret))
+		var se *ClassSizeError
+		if !errors.As(err, &se) || !errors.Is(err, ErrInvalid) {
+			t.Fatalf("%s: err = %v, want a *ClassSizeError that is ErrInvalid", what, err)
+		}
+		if se.Class != "size-limit" || se.Students != wantCount || se.Limit != limit {
+			t.Errorf("%s: error %+v, want class size-limit, %d students, limit %d", what, *se, wantCount, limit)
+		}
+		want := fmt.Sprintf(`class "size-limit" would have %d students; the limit is %d`, wantCount, limit)
+		if !strings.Contains(err.Error(), want) {
+			t.Errorf("%s: error %q, want it to contain %q", what, err, want)
+		}
+		if after := snapshotStudents(t, ctx, s, c.ID); !slices.Equal(before, after) {
+			t.Errorf("%s: a refused import changed the students", what)
+		}
+	}
+
+	// One over, with a change to a known student that must not be made.
+	over := roster(limit + 1)
+	over[0].DisplayName = "changed"
+	refused("one over the limit", over, true, limit+1)
+	// Without prune the kept students count: one new student is one over.
+	extra := []grader.Student{{Login: "newcomer", AccountID: "999988887777"}}
+	refused("one added to a full class", extra, false, limit+1)
+
+	// With prune, one in and one out keeps the class at the limit.
+	swap := append(roster(limit - 1)[:limit-1:limit-1], extra...)
+	sum, err := s.ImportRoster(ctx, c.ID, swap, true, []byte(testSecret))
+	if err != nil || len(sum.Added) != 1 || len(sum.Removed) != 1 {
+		t.Fatalf("swapping one student at the limit: %+v, %v", sum, err)
+	}
+	if n := count(t, ctx, s, "SELECT count(*) FROM students WHERE class_id = $1", c.ID); n != limit {
+		t.Errorf("%d students after the swap, want %d", n, limit)
+	}
+
+	// The limit is a setting.
+	small := New(s.db)
+	small.MaxClassSize = 2
+	c2 := mustClass(t, ctx, small, "size-small")
+	if _, err := small.ImportRoster(ctx, c2.ID, roster(2), false, []byte(testSecret)); err != nil {
+		t.Fatalf("2 students with a limit of 2: %v", err)
+	}
+	_, err = small.ImportRoster(ctx, c2.ID, extra, false, []byte(testSecret))
+	if want := `class "size-small" would have 3 students; the limit is 2`; err == nil || !strings.Contains(err.Error(), want) {
+		t.Errorf("3 students with a limit of 2: err = %v, want %q", err, want)
+	}
+}
+
+// The students of one account are scanned with one set of credentials: an
+// import without prune may not give an account a role its kept students
+// do not have.
+func TestImportRosterOneRolePerAccount(t *testing.T) {
+	t.Parallel()
+	ctx, s := setup(t)
+	c := mustClass(t, ctx, s, "one-role")
+	first := []grader.Student{{Login: "u1", AccountID: "111122223333"}, {Login: "u2", AccountID: "444455556666"}}
+	if _, err := s.ImportRoster(ctx, c.ID, first, false, []byte(testSecret)); err != nil {
+		t.Fatal(err)
+	}
+	before := snapshotStudents(t, ctx, s, c.ID)
+	role := "arn:aws:iam::111122223333:role/LabGrid"
+	other := []grader.Student{{Login: "u3", AccountID: "111122223333", RoleARN: role, ExternalID: "secret-ext"}}
+	_, err := s.ImportRoster(ctx, c.ID, other, false, []byte(testSecret))
+	if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), `"u1"`) || !strings.Contains(err.Error(), `"u3"`) || !strings.Contains(err.Error(), "111122223333") {
+		t.Fatalf("a second role for a kept student's account: err = %v, want ErrInvalid naming u1, u3 and the account", err)
+	}
+	if strings.Contains(err.Error(), "secret-ext") {
+		t.Errorf("the error shows the external id: %v", err)
+	}
+	if after := snapshotStudents(t, ctx, s, c.ID); !slices.Equal(before, after) {
+		t.Error("a refused import changed the students")
+	}
+	// The account's students may change its role together; u2, kept, is
+	// in another account.
+	both := []grader.Student{{Login: "u1", AccountID: "111122223333", RoleARN: role}, {Login: "u3", AccountID: "111122223333", RoleARN: role}}
+	if _, err := s.ImportRoster(ctx, c.ID, both, false, []byte(testSecret)); err != nil {
+		t.Errorf("one new role for all of an account's students: %v", err)
+	}
+	// With prune nobody is kept: only the file counts.
+	alone := []grader.Student{{Login: "u4", AccountID: "111122223333"}}
+	if _, err := s.ImportRoster(ctx, c.ID, alone, true, []byte(testSecret)); err != nil {
+		t.Errorf("pruning import: %v", err)
+	}
 }

@@ -35,7 +35,7 @@ type classCreateConfig struct {
 
 func parseClassCreateFlags(args []string, stderr io.Writer, getenv func(string) string) (classCreateConfig, error) {
 	var cfg classCreateConfig
-	fs := newFlagSet("class create", "Usage: labgrid class create NAME [--rubric FILE]\n\nAdds a class. NAME: 1 to 64 letters, digits, '.', '_' or '-'.", stderr)
+	fs := newFlagSet("class create", "Usage: labgrid class create NAME [--rubric FILE]\n\nAdds a class. NAME: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.", stderr)
 	cfg.dbSettings.define(fs)
 	fs.StringVar(&cfg.RubricPath, "rubric", "", "rubric YAML `file` overriding the built-in Step-3 rubric for this class")
 	positional, err := parseInterspersed(fs, args)

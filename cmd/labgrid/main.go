@@ -37,7 +37,7 @@ Usage:
   labgrid migrate
   labgrid class create NAME [--rubric FILE]
   labgrid class list
-  labgrid roster import --class NAME FILE [--prune]
+  labgrid roster import --class NAME FILE [--prune] [--max-students N]
   labgrid roster links --class NAME [--base-url URL]
   labgrid rescan --class NAME [--student LOGIN]
   labgrid version

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strconv"
 	"strings"
 
 	"labgrid/grader"
@@ -14,7 +15,7 @@ import (
 )
 
 const rosterUsage = `Usage:
-  labgrid roster import --class NAME FILE [--prune]
+  labgrid roster import --class NAME FILE [--prune] [--max-students N]
   labgrid roster links --class NAME [--base-url URL]`
 
 func runRoster(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -24,10 +25,51 @@ func runRoster(ctx context.Context, args []string, stdout, stderr io.Writer) err
 	}, args, stdout, stderr)
 }
 
+// envMaxStudents is the class size limit's variable, for `roster import`
+// and `serve`.
+const envMaxStudents = "LABGRID_MAX_STUDENTS"
+
+// classSizeSetting is how many students a class may have.
+type classSizeSetting struct {
+	MaxStudents int
+}
+
+func (c *classSizeSetting) define(fs *flag.FlagSet) {
+	fs.IntVar(&c.MaxStudents, "max-students", 0, fmt.Sprintf("at most `N` students in a class: every scan saves a target's students at once, and the grid shows them all on one page (default $%s, else %d)", envMaxStudents, grader.DefaultMaxClassSize))
+}
+
+// resolve fills the limit from the environment when the flag was not
+// given, else the default.
+func (c *classSizeSetting) resolve(fs *flag.FlagSet, getenv func(string) string) []string {
+	given := false
+	fs.Visit(func(f *flag.Flag) { given = given || f.Name == "max-students" })
+	switch {
+	case given && c.MaxStudents < 1:
+		return []string{fmt.Sprintf("--max-students %d: want 1 or more", c.MaxStudents)}
+	case given:
+	case getenv(envMaxStudents) != "":
+		v := getenv(envMaxStudents)
+		n, err := strconv.Atoi(v)
+		if err != nil || n < 1 {
+			return []string{fmt.Sprintf("%s=%q: want a whole number of 1 or more", envMaxStudents, v)}
+		}
+		c.MaxStudents = n
+	default:
+		c.MaxStudents = grader.DefaultMaxClassSize
+	}
+	return nil
+}
+
+// hint is what to change for a class over the limit.
+func (c *classSizeSetting) hint() string {
+	return "raise it with --max-students or " + envMaxStudents + " if the class really is that large"
+}
+
 // rosterImportConfig is the whole configuration of `labgrid roster import`.
 type rosterImportConfig struct {
 	dbSettings
 	secretSetting
+	classSizeSetting
 	Class string
 	File  string
 	Prune bool
@@ -35,13 +77,16 @@ type rosterImportConfig struct {
 
 func parseRosterImportFlags(args []string, stderr io.Writer, getenv func(string) string) (rosterImportConfig, error) {
 	var cfg rosterImportConfig
-	fs := newFlagSet("roster import", `Usage: labgrid roster import --class NAME FILE [--prune]
+	fs := newFlagSet("roster import", `Usage: labgrid roster import --class NAME FILE [--prune] [--max-students N]
 
 Makes the class's students those of the roster FILE (the CSV that labgrid scan
 reads): new logins are added, known ones updated. Students missing from the
-file are kept unless --prune is given. A file with any problem changes nothing.`, stderr)
+file are kept unless --prune is given. A file with any problem changes nothing,
+and so does an import that would leave the class with more students than the
+limit (--max-students, else $`+envMaxStudents+`, else `+strconv.Itoa(grader.DefaultMaxClassSize)+`).`, stderr)
 	cfg.dbSettings.define(fs)
 	cfg.secretSetting.define(fs)
+	cfg.classSizeSetting.define(fs)
 	fs.StringVar(&cfg.Class, "class", "", "the class `name`")
 	fs.BoolVar(&cfg.Prune, "prune", false, "remove the students that are not in the file, with their results")
 	positional, err := parseInterspersed(fs, args)
@@ -62,6 +107,7 @@ file are kept unless --prune is given. A file with any problem changes nothing.`
 	}
 	problems = append(problems, cfg.dbSettings.resolve(getenv)...)
 	problems = append(problems, cfg.secretSetting.resolve(getenv)...)
+	problems = append(problems, cfg.classSizeSetting.resolve(fs, getenv)...)
 	if len(problems) > 0 {
 		return cfg, joinProblems("roster import", problems)
 	}
@@ -82,17 +128,24 @@ func runRosterImport(ctx context.Context, args []string, stdout, stderr io.Write
 	if err != nil {
 		return usageError(err)
 	}
+	if len(students) > cfg.MaxStudents {
+		return usageError(fmt.Errorf("roster %s has %d students; the limit is %d (%s)", cfg.File, len(students), cfg.MaxStudents, cfg.classSizeSetting.hint()))
+	}
 	pool, err := openDB(ctx, cfg.DatabaseURL)
 	if err != nil {
 		return fmt.Errorf("roster import: %w", err)
 	}
 	defer pool.Close()
 	st := store.New(pool)
+	st.MaxClassSize = cfg.MaxStudents
 	class, err := st.ClassByName(ctx, cfg.Class)
 	if err != nil {
 		return storeError(fmt.Errorf("roster import: %w (labgrid class create %s adds it)", err, cfg.Class))
 	}
 	sum, err := st.ImportRoster(ctx, class.ID, students, cfg.Prune, []byte(cfg.Secret))
+	if se := (*store.ClassSizeError)(nil); errors.As(err, &se) {
+		err = fmt.Errorf("%w (%s)", err, cfg.classSizeSetting.hint())
+	}
 	if err != nil {
 		return storeError(err)
 	}

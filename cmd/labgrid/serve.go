@@ -104,6 +104,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 	}
 
 	st := store.New(pool)
+	st.MaxClassSize = cfg.MaxStudents
 	m := metrics.New() // served at /metrics
 	m.WatchResults(st.ResultCounts, logger)
 	sources := &serveSources{logger: logger, metrics: m}

@@ -58,6 +58,8 @@ type serveConfig struct {
 	// performance measurement).
 	DemoStudents int
 	DemoAccounts int
+	// MaxStudents is how many students a class may have (the demo's too).
+	MaxStudents int
 	// Workers is how many targets this process scans at once.
 	Workers int
 
@@ -79,7 +81,8 @@ per target every interval, and on demand) and serves the web pages.
 Settings come from flags or, when a flag is not given, from the
 environment: DATABASE_URL, LABGRID_ADDR, LABGRID_SECRET,
 LABGRID_SCAN_INTERVAL, LABGRID_DEMO, LABGRID_LOG_LEVEL, LABGRID_BASE_URL,
-LABGRID_WORKERS, LABGRID_DEMO_STUDENTS, LABGRID_DEMO_ACCOUNTS. The instructor's
+LABGRID_WORKERS, LABGRID_DEMO_STUDENTS, LABGRID_DEMO_ACCOUNTS,
+LABGRID_MAX_STUDENTS. The instructor's
 password comes from LABGRID_ADMIN_PASSWORD (8 characters or more) or, as a
 bcrypt hash, LABGRID_ADMIN_PASSWORD_HASH; with --demo and neither, one is
 made and printed. AWS settings are
@@ -107,6 +110,8 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	fs.IntVar(&cfg.DemoStudents, "demo-students", 30, "with --demo: how many simulated students ($"+envDemoStudents+")")
 	fs.IntVar(&cfg.DemoAccounts, "demo-accounts", 1, "with --demo: how many AWS accounts they are spread over, one target each ($"+envDemoAccounts+")")
 	fs.IntVar(&cfg.Workers, "workers", 8, "targets this process scans at once ($"+envWorkers+")")
+	var classSize classSizeSetting
+	classSize.define(fs)
 	if err := fs.Parse(args); err != nil {
 		return cfg, flagError(err)
 	}
@@ -193,8 +198,12 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 
 	problems = append(problems, cfg.resolvePassword(getenv)...)
 
-	if cfg.DemoStudents < 1 || cfg.DemoStudents > 2000 {
-		problems = append(problems, fmt.Sprintf("--demo-students %d: want 1..2000", cfg.DemoStudents))
+	problems = append(problems, classSize.resolve(fs, getenv)...)
+	cfg.MaxStudents = classSize.MaxStudents
+	if cfg.DemoStudents < 1 {
+		problems = append(problems, fmt.Sprintf("--demo-students %d: want 1 or more", cfg.DemoStudents))
+	} else if cfg.MaxStudents > 0 && cfg.DemoStudents > cfg.MaxStudents {
+		problems = append(problems, fmt.Sprintf("--demo-students %d: the limit is %d students a class (%s)", cfg.DemoStudents, cfg.MaxStudents, classSize.hint()))
 	}
 	if cfg.DemoAccounts < 1 || cfg.DemoAccounts > cfg.DemoStudents {
 		problems = append(problems, fmt.Sprintf("--demo-accounts %d: want 1..%d (one student at least per account)", cfg.DemoAccounts, cfg.DemoStudents))
