@@ -17,10 +17,20 @@ import (
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
-// securityHeaders sets the headers of every answer.
-func securityHeaders(next http.Handler) http.Handler {
+// strictTransportSecurity keeps browsers on HTTPS for a year once they
+// have seen labgrid there; not for subdomains, which labgrid does not own.
+const strictTransportSecurity = "max-age=31536000"
+
+// securityHeaders sets the headers of every answer; Strict-Transport-
+// Security only when labgrid is reached over https (its base URL), as a
+// plain-http site that sent it would lock browsers out.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	hsts := strings.HasPrefix(s.baseURL, "https://")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if hsts {
+			h.Set("Strict-Transport-Security", strictTransportSecurity)
+		}
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
@@ -88,6 +98,16 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// noStore keeps every answer of the route out of caches (the sign-in
+// page: its redirects carry a new session cookie). scs adds its own
+// Cache-Control beside it when it sets the cookie.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
 	})
 }

@@ -119,7 +119,8 @@ func New(opts Options) (*Server, error) {
 	if opts.Pool != nil {
 		// pgxstore's own cleanup goroutine races with its StopCleanup: the
 		// server runs its own (cleanupSessions).
-		sm.Store = pgxstore.NewWithCleanupInterval(opts.Pool, 0)
+		// Keyed by the token's hash (hashedStore).
+		sm.Store = hashedStore{pgxstore.NewWithCleanupInterval(opts.Pool, 0)}
 		if opts.SessionCleanup > 0 {
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{})
