@@ -1,11 +1,13 @@
 package web
 
 import (
+	"context"
 	"net/http"
 	"net/url"
 	"strings"
 	"testing"
 
+	"labgrid/internal/pgtest"
 )
 
 // Served at an https base URL, every answer tells the browser to keep to
@@ -46,3 +48,45 @@ func TestLoginNoStore(t *testing.T) {
 	check("GET /login signed in", resp)
 }
 
+// The sessions table keeps a hash of each session's token, never the
+// token: reading the database yields no live session.
+func TestSessionTokenHashed(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.signIn()
+	u, _ := url.Parse(e.url)
+	var token string
+	for _, c := range e.client.Jar.Cookies(u) {
+		if c.Name == "labgrid_session" {
+			token = c.Value
+		}
+	}
+	if token == "" {
+		t.Fatal("no session cookie")
+	}
+	ctx := context.Background()
+	var n int
+	if err := pgtest.Pool(t).QueryRow(ctx, "SELECT count(*) FROM sessions WHERE token = $1 OR strpos(token, $1) > 0", token).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("the session's token is in the sessions table")
+	}
+	if err := pgtest.Pool(t).QueryRow(ctx, "SELECT count(*) FROM sessions WHERE token = $1", sessionKeyOf(token)).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 1 {
+		t.Errorf("%d rows under the token's hash, want 1", n)
+	}
+	// The session still works, and signing out removes its row.
+	if resp, _ := e.get("/classes/" + e.class.Name); resp.StatusCode != http.StatusOK {
+		t.Errorf("signed in: grid %d", resp.StatusCode)
+	}
+	e.do(e.client, "POST", "/logout", nil)
+	if err := pgtest.Pool(t).QueryRow(ctx, "SELECT count(*) FROM sessions WHERE token = $1", sessionKeyOf(token)).Scan(&n); err != nil {
+		t.Fatal(err)
+	}
+	if n != 0 {
+		t.Errorf("signed out: %d rows left", n)
+	}
+}
