@@ -2,12 +2,15 @@ package web
 
 import (
 	"context"
+	"log/slog"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
 
 	"labgrid/internal/pgtest"
+	"labgrid/metrics"
 )
 
 // Served at an https base URL, every answer tells the browser to keep to
@@ -88,5 +91,64 @@ func TestSessionTokenHashed(t *testing.T) {
 	}
 	if n != 0 {
 		t.Errorf("signed out: %d rows left", n)
+	}
+}
+
+// A student's token never reaches the log or the metrics, however the
+// path that carries it is mangled.
+func TestTokenRedactedFromLogs(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	var logs syncBuffer
+	m := metrics.New()
+	s, err := New(Options{
+		Store: e.store, Scheduler: e.sched, Hub: e.hub, Metrics: m, Now: e.clock.Now,
+		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	h := s.Routes()
+	token := e.tokens["user01"]
+	paths := []string{
+		"/s/" + token, "/s/" + token + "/check", "//s/" + token, "/s//" + token, "/S/" + token,
+		"/static/../s/" + token, "/s/" + token + "x", "/" + token, "/classes/" + token,
+		"/s/" + token[:20] + "/" + token[20:], "/s/" + token + ".png", "/x/" + token + "/y",
+	}
+	for _, p := range paths {
+		for _, method := range []string{"GET", "POST"} {
+			req := httptest.NewRequest(method, p, nil)
+			req.Header.Set("Sec-Fetch-Site", "same-origin")
+			h.ServeHTTP(httptest.NewRecorder(), req)
+		}
+	}
+	// A cross-origin refusal logs the path too.
+	req := httptest.NewRequest("POST", "//s/"+token+"/check", nil)
+	req.Header.Set("Sec-Fetch-Site", "cross-site")
+	h.ServeHTTP(httptest.NewRecorder(), req)
+
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	for what, text := range map[string]string{"log": logs.String(), "metrics": rec.Body.String()} {
+		for _, part := range []string{token, token[:20], token[20:]} {
+			if strings.Contains(text, part) {
+				t.Errorf("the token (%.6s…) is in the %s:\n%s", part, what, text)
+			}
+		}
+	}
+	if n := strings.Count(logs.String(), "msg=http "); n < 2*len(paths) {
+		t.Errorf("%d request lines logged, want %d:\n%s", n, 2*len(paths), logs.String())
+	}
+	// What is not a token stays readable.
+	for p, want := range map[string]string{
+		"/classes/aws-handson-2024-spring-section-a/export.csv": "/classes/aws-handson-2024-spring-section-a/export.csv",
+		"/static/app.3f2a9c1b.css":                              "/static/app.3f2a9c1b.css",
+		"/S/" + token + "/check":                                "/S/…/check",
+		"/s/short":                                              "/s/…",
+	} {
+		if got := logPath(p); got != want {
+			t.Errorf("logPath(%q) = %q, want %q", p, got, want)
+		}
 	}
 }
