@@ -167,26 +167,6 @@ func TestLoginSecureCookie(t *testing.T) {
 	}
 }
 
-// Five tries, then one a minute from the same address, the right password
-// included; the page says how long to wait.
-func TestLoginRateLimit(t *testing.T) {
-	t.Parallel()
-	e := setup(t)
-	for i := range loginBurst {
-		if resp, _ := e.do(e.client, "POST", "/login", url.Values{"password": {"guess" + strconv.Itoa(i)}}); resp.StatusCode != http.StatusUnauthorized {
-			t.Fatalf("try %d: %d", i, resp.StatusCode)
-		}
-	}
-	resp, body := e.do(e.client, "POST", "/login", url.Values{"password": {testPassword}}, "Accept-Language", "en")
-	if resp.StatusCode != http.StatusTooManyRequests || resp.Header.Get("Retry-After") == "" || !strings.Contains(body, `id="login-error"`) {
-		t.Fatalf("sixth try: %d, Retry-After %q", resp.StatusCode, resp.Header.Get("Retry-After"))
-	}
-	e.clock.Advance(loginEvery)
-	if resp, _ := e.do(e.client, "POST", "/login", url.Values{"password": {testPassword}}); resp.StatusCode != http.StatusSeeOther {
-		t.Errorf("after waiting: %d", resp.StatusCode)
-	}
-}
-
 // Only local paths are followed after signing in.
 func TestLoginNextOpenRedirect(t *testing.T) {
 	t.Parallel()

@@ -17,10 +17,20 @@ import (
 const contentSecurityPolicy = "default-src 'none'; script-src 'self'; style-src 'self'; img-src 'self' data:; " +
 	"connect-src 'self'; base-uri 'self'; form-action 'self'; frame-ancestors 'none'"
 
-// securityHeaders sets the headers of every answer.
-func securityHeaders(next http.Handler) http.Handler {
+// strictTransportSecurity keeps browsers on HTTPS for a year once they
+// have seen labgrid there; not for subdomains, which labgrid does not own.
+const strictTransportSecurity = "max-age=31536000"
+
+// securityHeaders sets the headers of every answer; Strict-Transport-
+// Security only when labgrid is reached over https (its base URL), as a
+// plain-http site that sent it would lock browsers out.
+func (s *Server) securityHeaders(next http.Handler) http.Handler {
+	hsts := strings.HasPrefix(s.baseURL, "https://")
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
+		if hsts {
+			h.Set("Strict-Transport-Security", strictTransportSecurity)
+		}
 		h.Set("Content-Security-Policy", contentSecurityPolicy)
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("X-Frame-Options", "DENY")
@@ -42,21 +52,80 @@ func (s *Server) crossOrigin(next http.Handler) http.Handler {
 	return cop.Handler(next)
 }
 
-// logPath is a path fit for the log: a student's secret link is "/s/…".
+// logPath is a path fit for the log and wherever else a path is shown to
+// operators: a student's token is "…" wherever it stands. A segment after
+// "s" (any case: "/s/…", "//S/…/check") goes whole; elsewhere
+// ("/s//TOKEN", "/static/../TOKEN") any run of token characters that
+// looks like one (tokenLike) goes. Long lower-case class names stay.
 func logPath(p string) string {
-	if strings.HasPrefix(p, "/s/") {
-		rest := strings.TrimPrefix(p, "/s/")
-		if _, tail, ok := strings.Cut(rest, "/"); ok {
-			return "/s/…/" + tail
+	segs := strings.Split(p, "/")
+	for i, seg := range segs {
+		if i > 0 && strings.EqualFold(segs[i-1], "s") && seg != "" {
+			segs[i] = "…"
+			continue
 		}
-		return "/s/…"
+		segs[i] = redactTokens(seg)
 	}
-	return p
+	return strings.Join(segs, "/")
+}
+
+// redactTokens replaces each run of token characters (base64url, as
+// store makes tokens) that looks like a token with "…".
+func redactTokens(seg string) string {
+	var b strings.Builder
+	start := -1
+	flush := func(end int) {
+		if start < 0 {
+			return
+		}
+		if run := seg[start:end]; tokenLike(run) {
+			b.WriteString("…")
+		} else {
+			b.WriteString(run)
+		}
+		start = -1
+	}
+	for i := 0; i < len(seg); i++ {
+		if isTokenChar(seg[i]) {
+			if start < 0 {
+				start = i
+			}
+			continue
+		}
+		flush(i)
+		b.WriteByte(seg[i])
+	}
+	flush(len(seg))
+	return b.String()
+}
+
+// minTokenRun is the shortest part of a token redacted: a shorter piece
+// leaves 24 random characters (144 bits) of the token unknown.
+const minTokenRun = 20
+
+// tokenLike reports whether run (token characters only) may be a token or
+// a good part of one: as long as a token, or minTokenRun long and in mixed
+// case, as 20 random base64url characters are all but always and a class
+// name or a file name seldom is.
+func tokenLike(run string) bool {
+	if len(run) >= tokenLen {
+		return true
+	}
+	if len(run) < minTokenRun {
+		return false
+	}
+	upper := strings.IndexFunc(run, func(c rune) bool { return 'A' <= c && c <= 'Z' }) >= 0
+	lower := strings.IndexFunc(run, func(c rune) bool { return 'a' <= c && c <= 'z' }) >= 0
+	return upper && lower
+}
+
+func isTokenChar(c byte) bool {
+	return 'A' <= c && c <= 'Z' || 'a' <= c && c <= 'z' || '0' <= c && c <= '9' || c == '-' || c == '_'
 }
 
 // logRequests logs one line per request; never the query (a next= or a
 // lang= is no secret, but a habit of logging queries leaks one day), never
-// a student's token.
+// a student's token (logPath).
 func (s *Server) logRequests(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		start := time.Now()
@@ -88,6 +157,16 @@ func (s *Server) recoverer(next http.Handler) http.Handler {
 				"panic", fmt.Sprint(v), "stack", string(debug.Stack()))
 			http.Error(w, http.StatusText(http.StatusInternalServerError), http.StatusInternalServerError)
 		}()
+		next.ServeHTTP(w, r)
+	})
+}
+
+// noStore keeps every answer of the route out of caches (the sign-in
+// page: its redirects carry a new session cookie). scs adds its own
+// Cache-Control beside it when it sets the cookie.
+func noStore(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Cache-Control", "no-store")
 		next.ServeHTTP(w, r)
 	})
 }

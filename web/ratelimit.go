@@ -46,20 +46,43 @@ func (l *limiter) refill(key string, now time.Time) bucket {
 // Allow takes a token for key. When none is left it returns false and how
 // long until one is.
 func (l *limiter) Allow(key string) (bool, time.Duration) {
+	wait, ok := l.Reserve(key, 0)
+	return ok, wait
+}
+
+// Reserve takes a token for key, one not there yet included if it comes
+// within maxWait, and returns how long until it is there (0: now); the
+// caller waits that long before acting. Further off, it takes nothing and
+// returns false and how long until a call would succeed.
+func (l *limiter) Reserve(key string, maxWait time.Duration) (time.Duration, bool) {
 	l.mu.Lock()
 	defer l.mu.Unlock()
 	now := l.now()
 	b := l.refill(key, now)
+	var wait time.Duration
 	if b.tokens < 1 {
+		wait = l.wait(b)
+	}
+	if wait > maxWait {
 		l.buckets[key] = b
-		return false, l.wait(b)
+		return wait - maxWait, false
 	}
 	b.tokens--
 	if len(l.buckets) >= maxBuckets {
 		l.prune(now)
 	}
 	l.buckets[key] = b
-	return true, 0
+	return wait, true
+}
+
+// Refund gives key back a token it took, for what the limit does not
+// count (a sign-in that succeeded).
+func (l *limiter) Refund(key string) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	b := l.refill(key, l.now())
+	b.tokens = min(l.burst, b.tokens+1)
+	l.buckets[key] = b
 }
 
 // Wait is how long until key may take a token, without taking one.

@@ -15,7 +15,7 @@ import (
 // Routes is labgrid's HTTP handler: every route is listed here.
 func (s *Server) Routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.recoverer, s.logRequests, securityHeaders, s.crossOrigin, middleware.GetHead)
+	r.Use(s.recoverer, s.logRequests, s.securityHeaders, s.crossOrigin, middleware.GetHead)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.errorPage(w, r, http.StatusNotFound) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { s.errorPage(w, r, http.StatusMethodNotAllowed) })
 
@@ -33,8 +33,8 @@ func (s *Server) Routes() http.Handler {
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.loadSession)
-		r.Get("/login", s.loginPage)
-		r.Post("/login", s.login)
+		r.With(noStore).Get("/login", s.loginPage)
+		r.With(noStore).Post("/login", s.login)
 		r.Post("/logout", s.logout)
 
 		// The instructor's pages: a session is required.

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"log/slog"
 	"net/http"
+	"net/netip"
+	"sync/atomic"
 	"time"
 
 	"github.com/alexedwards/scs/pgxstore"
@@ -47,6 +49,12 @@ type Options struct {
 	SessionCleanup time.Duration
 	// Metrics is served at GET /metrics; nil answers 404 there.
 	Metrics *metrics.Metrics
+	// TrustedProxies are the peers whose X-Forwarded-For names the client
+	// (clientAddr); none: the peer is the client.
+	TrustedProxies []netip.Prefix
+
+	// sleep holds a sign-in attempt for its turn; tests replace it.
+	sleep func(ctx context.Context, d time.Duration) error
 }
 
 // Limits of the server, fixed: they are part of what the pages say.
@@ -83,6 +91,10 @@ type Server struct {
 	sessions    *scs.SessionManager
 	stopCleanup func()
 	logins      *limiter
+	heldLogins  atomic.Int32
+	sleep       func(ctx context.Context, d time.Duration) error
+	deviceKey   []byte
+	proxies     []netip.Prefix
 	checks      *limiter
 
 	heartbeat time.Duration
@@ -108,6 +120,12 @@ func New(opts Options) (*Server, error) {
 		secure:    opts.Secure,
 		metrics:   opts.Metrics,
 		heartbeat: heartbeatEvery,
+		sleep:     opts.sleep,
+		deviceKey: deviceKey(opts.AdminPasswordHash),
+		proxies:   opts.TrustedProxies,
+	}
+	if s.sleep == nil {
+		s.sleep = sleepCtx
 	}
 	if s.store == nil && opts.Pool != nil {
 		s.store = store.New(opts.Pool)
@@ -119,7 +137,8 @@ func New(opts Options) (*Server, error) {
 	if opts.Pool != nil {
 		// pgxstore's own cleanup goroutine races with its StopCleanup: the
 		// server runs its own (cleanupSessions).
-		sm.Store = pgxstore.NewWithCleanupInterval(opts.Pool, 0)
+		// Keyed by the token's hash (hashedStore).
+		sm.Store = hashedStore{pgxstore.NewWithCleanupInterval(opts.Pool, 0)}
 		if opts.SessionCleanup > 0 {
 			ctx, cancel := context.WithCancel(context.Background())
 			done := make(chan struct{})

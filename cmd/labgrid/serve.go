@@ -160,6 +160,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 		Secure:            strings.HasPrefix(cfg.BaseURL, "https://"),
 		SessionCleanup:    30 * time.Minute,
 		Metrics:           m,
+		TrustedProxies:    cfg.TrustedProxies,
 	})
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)

@@ -9,6 +9,7 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/netip"
 	"strconv"
 	"strings"
 	"time"
@@ -21,14 +22,15 @@ import (
 // Environment variables of `labgrid serve` beside DATABASE_URL and
 // LABGRID_SECRET. A flag wins over its variable.
 const (
-	envAddr         = "LABGRID_ADDR"
-	envScanInterval = "LABGRID_SCAN_INTERVAL"
-	envDemo         = "LABGRID_DEMO"
-	envLogLevel     = "LABGRID_LOG_LEVEL"
-	envBaseURL      = "LABGRID_BASE_URL"
-	envWorkers      = "LABGRID_WORKERS"
-	envDemoStudents = "LABGRID_DEMO_STUDENTS"
-	envDemoAccounts = "LABGRID_DEMO_ACCOUNTS"
+	envAddr           = "LABGRID_ADDR"
+	envScanInterval   = "LABGRID_SCAN_INTERVAL"
+	envDemo           = "LABGRID_DEMO"
+	envLogLevel       = "LABGRID_LOG_LEVEL"
+	envBaseURL        = "LABGRID_BASE_URL"
+	envWorkers        = "LABGRID_WORKERS"
+	envDemoStudents   = "LABGRID_DEMO_STUDENTS"
+	envDemoAccounts   = "LABGRID_DEMO_ACCOUNTS"
+	envTrustedProxies = "LABGRID_TRUSTED_PROXIES"
 	// The instructor's password, or its bcrypt hash: only from the
 	// environment (a flag would show in ps).
 	envAdminPassword     = "LABGRID_ADMIN_PASSWORD"
@@ -62,6 +64,10 @@ type serveConfig struct {
 	MaxStudents int
 	// Workers is how many targets this process scans at once.
 	Workers int
+	// TrustedProxies are the reverse proxies whose X-Forwarded-For names
+	// the client (for the sign-in limit and the log); none: the peer is
+	// the client.
+	TrustedProxies []netip.Prefix
 
 	// AdminPasswordHash is the bcrypt hash of the instructor's password.
 	AdminPasswordHash []byte
@@ -82,7 +88,7 @@ Settings come from flags or, when a flag is not given, from the
 environment: DATABASE_URL, LABGRID_ADDR, LABGRID_SECRET,
 LABGRID_SCAN_INTERVAL, LABGRID_DEMO, LABGRID_LOG_LEVEL, LABGRID_BASE_URL,
 LABGRID_WORKERS, LABGRID_DEMO_STUDENTS, LABGRID_DEMO_ACCOUNTS,
-LABGRID_MAX_STUDENTS. The instructor's
+LABGRID_MAX_STUDENTS, LABGRID_TRUSTED_PROXIES. The instructor's
 password comes from LABGRID_ADMIN_PASSWORD (8 characters or more) or, as a
 bcrypt hash, LABGRID_ADMIN_PASSWORD_HASH; with --demo and neither, one is
 made and printed. AWS settings are
@@ -98,6 +104,7 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 		secret   secretSetting
 		interval string
 		logLevel string
+		proxies  string
 	)
 	fs := newFlagSet("serve", serveUsage, stderr)
 	db.define(fs)
@@ -109,6 +116,7 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	fs.StringVar(&logLevel, "log-level", "", "`level` of the log on stderr: debug, info, warn or error (default $"+envLogLevel+", else info)")
 	fs.IntVar(&cfg.DemoStudents, "demo-students", 30, "with --demo: how many simulated students ($"+envDemoStudents+")")
 	fs.IntVar(&cfg.DemoAccounts, "demo-accounts", 1, "with --demo: how many AWS accounts they are spread over, one target each ($"+envDemoAccounts+")")
+	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated `addresses` or CIDRs of reverse proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8 (default $"+envTrustedProxies+", else none)")
 	fs.IntVar(&cfg.Workers, "workers", 8, "targets this process scans at once ($"+envWorkers+")")
 	var classSize classSizeSetting
 	classSize.define(fs)
@@ -178,6 +186,13 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 		cfg.BaseURL = strings.TrimSuffix(cfg.BaseURL, "/")
 	}
 
+	if proxies == "" {
+		proxies = getenv(envTrustedProxies)
+	}
+	var p []string
+	cfg.TrustedProxies, p = parseTrustedProxies(proxies)
+	problems = append(problems, p...)
+
 	if interval == "" {
 		interval = getenv(envScanInterval)
 	}
@@ -231,6 +246,47 @@ func checkAddr(addr string) string {
 	}
 	return ""
 }
+
+// parseTrustedProxies reads a comma-separated list of addresses (one
+// host) and CIDRs (a network); empty entries are skipped.
+func parseTrustedProxies(s string) ([]netip.Prefix, []string) {
+	var (
+		prefixes []netip.Prefix
+		problems []string
+	)
+	for _, entry := range strings.Split(s, ",") {
+		entry = strings.TrimSpace(entry)
+		if entry == "" {
+			continue
+		}
+		var (
+			p   netip.Prefix
+			err error
+		)
+		if strings.Contains(entry, "/") {
+			p, err = netip.ParsePrefix(entry)
+			p = p.Masked()
+		} else {
+			var a netip.Addr
+			a, err = netip.ParseAddr(entry)
+			if err == nil {
+				a = a.Unmap()
+				p = netip.PrefixFrom(a, a.BitLen())
+			}
+		}
+		if err != nil || a4in6(p) {
+			problems = append(problems, fmt.Sprintf("--trusted-proxies: %q is not an IP address or CIDR (e.g. 10.0.0.1 or 10.0.0.0/8)", entry))
+			continue
+		}
+		prefixes = append(prefixes, p)
+	}
+	return prefixes, problems
+}
+
+// a4in6 reports an IPv4-mapped IPv6 network ("::ffff:10.0.0.0/104"), which
+// would never match: client addresses are unmapped before they are
+// compared.
+func a4in6(p netip.Prefix) bool { return p.Addr().Is4In6() }
 
 // parseInterval reads a scan interval: a Go duration ("15s", "1m") or a
 // number of seconds ("15").

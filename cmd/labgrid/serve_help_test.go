@@ -21,7 +21,7 @@ func TestServeHelpListsEnv(t *testing.T) {
 	help := out.String()
 	for _, env := range []string{
 		envDatabaseURL, envSecret, envAddr, envScanInterval, envDemo, envLogLevel, envBaseURL,
-		envWorkers, envDemoStudents, envDemoAccounts, envAdminPassword, envAdminPasswordHash,
+		envWorkers, envDemoStudents, envDemoAccounts, envAdminPassword, envAdminPasswordHash, envTrustedProxies,
 	} {
 		if !strings.Contains(help, env) {
 			t.Errorf("serve --help does not name %s", env)

@@ -6,8 +6,10 @@ import (
 	"errors"
 	"io"
 	"net/http"
+	"net/netip"
 	"os"
 	"regexp"
+	"slices"
 	"strings"
 	"sync"
 	"testing"
@@ -239,6 +241,8 @@ func TestServeBadConfig(t *testing.T) {
 		"several":        {[]string{"--demo", "--database-url", url, "--interval", "0", "--addr", "x"}, []string{"--interval", "--addr"}},
 		"argument":       {[]string{"--demo", "extra"}, []string{`unexpected argument "extra"`}},
 		"bad base url":   {[]string{"--demo", "--base-url", "labgrid.example.com"}, []string{`--base-url "labgrid.example.com"`}},
+		"bad proxy":      {[]string{"--demo", "--trusted-proxies", "10.0.0.0/8,proxy.local"}, []string{`--trusted-proxies: "proxy.local" is not an IP address or CIDR`}},
+		"bad proxy cidr": {[]string{"--demo", "--trusted-proxies", "10.0.0.0/33"}, []string{`--trusted-proxies: "10.0.0.0/33"`}},
 	} {
 		stdout, stderr, code := runCLI(t, append([]string{"serve"}, tc.args...)...)
 		if code != 2 {
@@ -299,6 +303,34 @@ func TestParseServeEnv(t *testing.T) {
 		return map[string]string{envDemo: "maybe"}[k]
 	}); err == nil || !strings.Contains(err.Error(), envDemo) {
 		t.Errorf("%s=maybe: %v", envDemo, err)
+	}
+}
+
+// --trusted-proxies (or its variable) is a list of addresses and CIDRs;
+// a flag wins over the variable, and a bad entry is named.
+func TestParseServeTrustedProxies(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{envDemo: "true", envTrustedProxies: " 10.0.0.1, 192.168.7.9/16,fd00::/8,"}
+	getenv := func(k string) string { return env[k] }
+	cfg, err := parseServeFlags(nil, io.Discard, getenv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := []netip.Prefix{netip.MustParsePrefix("10.0.0.1/32"), netip.MustParsePrefix("192.168.0.0/16"), netip.MustParsePrefix("fd00::/8")}
+	if !slices.Equal(cfg.TrustedProxies, want) {
+		t.Errorf("from %s: %v, want %v", envTrustedProxies, cfg.TrustedProxies, want)
+	}
+	cfg, err = parseServeFlags([]string{"--trusted-proxies", "::1"}, io.Discard, getenv)
+	if err != nil || !slices.Equal(cfg.TrustedProxies, []netip.Prefix{netip.MustParsePrefix("::1/128")}) {
+		t.Errorf("flag over the variable: %v, %v", cfg.TrustedProxies, err)
+	}
+	cfg, err = parseServeFlags([]string{"--demo"}, io.Discard, func(string) string { return "" })
+	if err != nil || cfg.TrustedProxies != nil {
+		t.Errorf("none set: %v, %v; want none trusted", cfg.TrustedProxies, err)
+	}
+	env[envTrustedProxies] = "10.0.0.1;10.0.0.2"
+	if _, err := parseServeFlags(nil, io.Discard, getenv); err == nil || !strings.Contains(err.Error(), `"10.0.0.1;10.0.0.2"`) {
+		t.Errorf("%s with a semicolon: %v, want the entry named", envTrustedProxies, err)
 	}
 }
 
