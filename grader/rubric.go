@@ -132,12 +132,19 @@ func LoadRubric(path string) (*Rubric, error) {
 // ParseRubric reads rubric YAML whose keys override the defaults. Unknown
 // keys and check ids are errors, so a typo never silently keeps a default.
 func ParseRubric(r io.Reader) (*Rubric, error) {
-	data, err := io.ReadAll(r)
+	data, err := io.ReadAll(io.LimitReader(r, MaxRubricBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("read: %w", err)
 	}
+	if len(data) > MaxRubricBytes {
+		return nil, fmt.Errorf("larger than %d KiB; a rubric file is a few kilobytes", MaxRubricBytes>>10)
+	}
 	return buildRubric(data)
 }
+
+// MaxRubricBytes bounds a rubric file: it is held in memory and stored
+// with its class.
+const MaxRubricBytes = 256 << 10
 
 func buildRubric(override []byte) (*Rubric, error) {
 	var base rubricFile

@@ -95,6 +95,7 @@ func TestParseRubricRejectsBadInput(t *testing.T) {
 		"negative points":    {"checks:\n  web.ami: {points: -5}\n", "checks.web.ami.points: -5 is outside 0..1000"},
 		"bad cidr":           {"expect:\n  vpc_cidr: 10.0.0.0/33\n", "expect.vpc_cidr"},
 		"not yaml":           {"checks: [\n", "invalid YAML"},
+		"too large":          {"region: ap-northeast-1\n" + strings.Repeat("# padding\n", MaxRubricBytes/10), "larger than 256 KiB"},
 	}
 	for name, tc := range cases {
 		t.Run(name, func(t *testing.T) {

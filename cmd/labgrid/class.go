@@ -55,7 +55,7 @@ func parseClassCreateFlags(args []string, stderr io.Writer, getenv func(string) 
 		problems = append(problems, fmt.Sprintf("unexpected argument %q", positional[1]))
 	}
 	if cfg.RubricPath != "" {
-		data, err := os.ReadFile(cfg.RubricPath)
+		data, err := readAtMost(cfg.RubricPath, grader.MaxRubricBytes+1)
 		if err == nil {
 			_, err = grader.ParseRubric(bytes.NewReader(data))
 		}
@@ -128,4 +128,15 @@ func runClassList(ctx context.Context, args []string, stdout, stderr io.Writer) 
 		fmt.Fprintf(tw, "%s\t%s\t%s\t%s\n", c.Name, c.ScanInterval, rubric, c.CreatedAt.Local().Format("2006-01-02 15:04"))
 	}
 	return tw.Flush()
+}
+
+// readAtMost reads up to n bytes of the file at path: enough for the
+// parser to say a file is too large without holding all of it.
+func readAtMost(path string, n int64) ([]byte, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, err
+	}
+	defer f.Close()
+	return io.ReadAll(io.LimitReader(f, n))
 }
