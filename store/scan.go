@@ -5,6 +5,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"iter"
 	"slices"
 	"strings"
 	"time"
@@ -36,6 +37,21 @@ type SaveSummary struct {
 	// while the scan ran); their reports were dropped.
 	Unknown []string
 }
+
+// maxStatementBytes bounds the parameters of one statement of SaveScan,
+// roughly: the rows of a big scan are written by several statements of the
+// same transaction. PostgreSQL takes no message over 1 GB, which the new
+// results of a 100,000-student class passed in a single statement; a
+// scan's size grows with the class, the rubric and the evidence alike.
+const maxStatementBytes = 1 << 20
+
+// maxBatchBytes bounds the statements of SaveScan sent at once, roughly.
+const maxBatchBytes = 4 * maxStatementBytes
+
+// rowOverhead is what a row costs in a statement's parameters besides its
+// strings, at most: a length before each array element, and the numbers,
+// times and flags.
+const rowOverhead = 128
 
 // maxErrorSummary bounds scan_runs.error_summary: a class-wide outage
 // repeats one reason per target.
@@ -81,8 +97,12 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 			classID, string(trigger), res.StartedAt, res.FinishedAt,
 			len(res.Targets), res.Failed(), res.AWSCalls, errorSummary(res),
 		).QueryRow(func(row pgx.Row) error { return row.Scan(&sum.ScanRunID) })
-		w.queue(batch, classID, res.FinishedAt)
-		return tx.SendBatch(ctx, batch).Close()
+		for _, batch := range w.queue(batch, classID, res.FinishedAt) {
+			if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if err != nil {
 		return SaveSummary{}, fmt.Errorf("save scan: %w", err)
@@ -118,25 +138,28 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 		})
 	// The fingerprints stand for the stored results: 200 rows to read
 	// instead of 3,400.
-	batch.Queue(`
-		SELECT s.id, lower(s.login), m.student_id IS NOT NULL,
-			coalesce(m.writer, ''), coalesce(m.writer_changed, false), coalesce(m.result_index, ''::bytea)
-		FROM students s LEFT JOIN student_memory m ON m.student_id = s.id
-		WHERE s.class_id = $1 AND lower(s.login) = ANY($2)`, classID, logins).
-		Query(func(rows pgx.Rows) error {
-			for rows.Next() {
-				st := &storedStudent{}
-				var login string
-				if err := rows.Scan(&st.id, &login, &st.hasMemory, &st.memory.Writer, &st.memory.WriterChanged, &st.index); err != nil {
-					return err
-				}
-				// Unreadable fingerprints count as none: every result is
-				// then written again, which repairs them.
-				st.results, _ = decodeFingerprints(st.index)
-				prev.students[login] = st
+	read := func(rows pgx.Rows) error {
+		for rows.Next() {
+			st := &storedStudent{}
+			var login string
+			if err := rows.Scan(&st.id, &login, &st.hasMemory, &st.memory.Writer, &st.memory.WriterChanged, &st.index); err != nil {
+				return err
 			}
-			return rows.Err()
-		})
+			// Unreadable fingerprints count as none: every result is
+			// then written again, which repairs them.
+			st.results, _ = decodeFingerprints(st.index)
+			prev.students[login] = st
+		}
+		return rows.Err()
+	}
+	for sp := range spans(len(logins), func(i int) int { return rowOverhead + len(logins[i]) }) {
+		batch.Queue(`
+			SELECT s.id, lower(s.login), m.student_id IS NOT NULL,
+				coalesce(m.writer, ''), coalesce(m.writer_changed, false), coalesce(m.result_index, ''::bytea)
+			FROM students s LEFT JOIN student_memory m ON m.student_id = s.id
+			WHERE s.class_id = $1 AND lower(s.login) = ANY($2)`, classID, logins[sp.from:sp.to]).
+			Query(read)
+	}
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return prev, err // already says which class
@@ -147,7 +170,8 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 }
 
 // writes holds the rows to write, column by column, as the unnest()
-// statements take them: one statement per kind of write, however many rows.
+// statements take them: one statement per kind of write, or a few for a
+// big scan (see maxStatementBytes).
 type writes struct {
 	inserts resultRows // results never stored
 	updates resultRows // stored results whose content changed
@@ -196,10 +220,12 @@ type resultRows struct {
 	observed, firstPassed []*time.Time
 	errJA, errEN          []*string
 	errAt                 []*time.Time
-	// Evidence of every row, end to end, and each row's slice of it
-	// (1-based, inclusive): unnest cannot take a ragged text[][].
-	evidence     []string
-	evFrom, evTo []int32
+	// Each row's evidence as a text[] literal, end to end in evidence,
+	// the row's ending at evEnd: unnest cannot take a ragged text[][], and
+	// slicing one long text[] per row takes time quadratic in the rows
+	// (minutes for a class of 5,000).
+	evidence []byte
+	evEnd    []int
 }
 
 // planWrites compares the scan with what is kept and keeps only the
@@ -335,9 +361,8 @@ func (w *writes) upsert(sid int64, r grader.Result, withError, had bool) {
 	rows.msgEN = append(rows.msgEN, r.Message.EN)
 	rows.hintJA = append(rows.hintJA, r.Hint.JA)
 	rows.hintEN = append(rows.hintEN, r.Hint.EN)
-	rows.evFrom = append(rows.evFrom, int32(len(rows.evidence)+1))
-	rows.evidence = append(rows.evidence, r.Evidence...)
-	rows.evTo = append(rows.evTo, int32(len(rows.evidence)))
+	rows.evidence = appendTextArray(rows.evidence, r.Evidence)
+	rows.evEnd = append(rows.evEnd, len(rows.evidence))
 	rows.observed = append(rows.observed, &at)
 	rows.firstPassed = append(rows.firstPassed, firstPassed)
 	if withError {
@@ -351,23 +376,69 @@ func (w *writes) upsert(sid int64, r grader.Result, withError, had bool) {
 	}
 }
 
-// args are the rows as the parameters $1… of resultUnnest.
-func (rows *resultRows) args() []any {
-	return []any{rows.student, rows.check, rows.status, rows.points, rows.maxPoints, rows.required,
-		rows.msgJA, rows.msgEN, rows.hintJA, rows.hintEN,
-		rows.observed, rows.firstPassed, rows.errJA, rows.errEN, rows.errAt,
-		rows.evFrom, rows.evTo, append([]string{}, rows.evidence...)} // never NULL
+// appendTextArray appends ev to b as a text[] literal, every element
+// quoted so that none reads as NULL or loses its spaces.
+func appendTextArray(b []byte, ev []string) []byte {
+	b = append(b, '{')
+	for i, e := range ev {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		for j := 0; j < len(e); j++ {
+			// Neither byte occurs inside a multi-byte UTF-8 character.
+			if e[j] == '"' || e[j] == '\\' {
+				b = append(b, '\\')
+			}
+			b = append(b, e[j])
+		}
+		b = append(b, '"')
+	}
+	return append(b, '}')
+}
+
+// evStart is where row i's evidence begins in rows.evidence.
+func (rows *resultRows) evStart(i int) int {
+	if i == 0 {
+		return 0
+	}
+	return rows.evEnd[i-1]
+}
+
+// size is what row i weighs in a statement's parameters.
+func (rows *resultRows) size(i int) int {
+	n := rowOverhead + len(rows.check[i]) + len(rows.status[i]) + len(rows.msgJA[i]) + len(rows.msgEN[i]) +
+		len(rows.hintJA[i]) + len(rows.hintEN[i]) + rows.evEnd[i] - rows.evStart(i)
+	if rows.errJA[i] != nil {
+		n += len(*rows.errJA[i]) + len(*rows.errEN[i])
+	}
+	return n
+}
+
+// args are the rows from…to-1 as the parameters $1… of resultUnnest.
+func (rows *resultRows) args(from, to int) []any {
+	base := rows.evStart(from)
+	all := string(rows.evidence[base:rows.evEnd[to-1]]) // one copy for the lot
+	evidence := make([]string, to-from)
+	for i := range evidence {
+		evidence[i] = all[rows.evStart(from+i)-base : rows.evEnd[from+i]-base]
+	}
+	return []any{rows.student[from:to], rows.check[from:to], rows.status[from:to], rows.points[from:to],
+		rows.maxPoints[from:to], rows.required[from:to],
+		rows.msgJA[from:to], rows.msgEN[from:to], rows.hintJA[from:to], rows.hintEN[from:to],
+		rows.observed[from:to], rows.firstPassed[from:to], rows.errJA[from:to], rows.errEN[from:to], rows.errAt[from:to],
+		evidence}
 }
 
 // resultUnnest turns the parameters of resultRows.args into rows u.
 const resultUnnest = `unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bool[],
 		$7::text[], $8::text[], $9::text[], $10::text[],
 		$11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::timestamptz[],
-		$16::int[], $17::int[])
+		$16::text[])
 	AS u(student_id, check_id, status, points, max_points, required,
 		message_ja, message_en, hint_ja, hint_en,
 		observed_at, first_passed_at, error_ja, error_en, error_at,
-		ev_from, ev_to)`
+		evidence)`
 
 func (w *writes) change(sid int64, r grader.Result, from grader.Status) {
 	var fromp *string
@@ -384,29 +455,33 @@ func (w *writes) change(sid int64, r grader.Result, from grader.Status) {
 	w.chAt = append(w.chAt, r.ObservedAt)
 }
 
-// queue adds the planned writes to batch: at most one statement per kind.
-func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) {
-	if len(w.inserts.student) > 0 {
+// queue adds the planned writes to batch: one statement per kind, or one
+// per span of maxStatementBytes for a big scan, whose statements then
+// follow in further batches of maxBatchBytes. The batches are to be sent
+// in order, in one transaction.
+func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*pgx.Batch {
+	b := &batches{all: []*pgx.Batch{batch}}
+	ins := &w.inserts
+	for sp := range spans(len(ins.student), ins.size) {
 		// The timeline entries of the results the fingerprints do not
 		// know, before they are written: the status they replace is
 		// none, unless fingerprints were lost and the row is there.
-		ins := &w.inserts
-		batch.Queue(`
+		b.queue(sp.bytes, `
 			INSERT INTO result_changes (student_id, check_id, from_status, to_status, message_ja, message_en, at)
 			SELECT u.student_id, u.check_id, r.status, u.status, u.message_ja, u.message_en, u.at
 			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
 				AS u(student_id, check_id, status, message_ja, message_en, at)
 			LEFT JOIN results r ON r.student_id = u.student_id AND r.check_id = u.check_id
 			WHERE r.status IS DISTINCT FROM u.status`,
-			ins.student, ins.check, ins.status, ins.msgJA, ins.msgEN, ins.observed)
+			ins.student[sp.from:sp.to], ins.check[sp.from:sp.to], ins.status[sp.from:sp.to], ins.msgJA[sp.from:sp.to], ins.msgEN[sp.from:sp.to], ins.observed[sp.from:sp.to])
 		// Results the fingerprints do not know. ON CONFLICT only matters
 		// when fingerprints were lost: the row is then rewritten.
-		batch.Queue(`
+		b.queue(sp.bytes, `
 			INSERT INTO results AS r (student_id, check_id, status, points, max_points, required,
 				message_ja, message_en, hint_ja, hint_en, evidence,
 				observed_at, first_passed_at, changed_at, error_ja, error_en, error_at)
 			SELECT u.student_id, u.check_id, u.status, u.points, u.max_points, u.required,
-				u.message_ja, u.message_en, u.hint_ja, u.hint_en, ($18::text[])[u.ev_from:u.ev_to],
+				u.message_ja, u.message_en, u.hint_ja, u.hint_en, u.evidence::text[],
 				u.observed_at, u.first_passed_at, u.observed_at, u.error_ja, u.error_en, u.error_at
 			FROM `+resultUnnest+`
 			ON CONFLICT (student_id, check_id) DO UPDATE SET
@@ -418,47 +493,49 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) {
 				changed_at = CASE WHEN r.status IS DISTINCT FROM EXCLUDED.status THEN EXCLUDED.changed_at ELSE r.changed_at END,
 				error_ja = EXCLUDED.error_ja, error_en = EXCLUDED.error_en,
 				error_at = CASE WHEN EXCLUDED.error_at IS NULL THEN NULL ELSE coalesce(r.error_at, EXCLUDED.error_at) END`,
-			w.inserts.args()...)
+			ins.args(sp.from, sp.to)...)
 	}
-	if len(w.updates.student) > 0 {
+	for sp := range spans(len(w.updates.student), w.updates.size) {
 		// In SET, r.* are the old values.
-		batch.Queue(`
+		b.queue(sp.bytes, `
 			UPDATE results AS r SET
 				status = u.status, points = u.points, max_points = u.max_points, required = u.required,
 				message_ja = u.message_ja, message_en = u.message_en, hint_ja = u.hint_ja, hint_en = u.hint_en,
-				evidence = ($18::text[])[u.ev_from:u.ev_to], observed_at = u.observed_at,
+				evidence = u.evidence::text[], observed_at = u.observed_at,
 				first_passed_at = coalesce(r.first_passed_at, u.first_passed_at),
 				changed_at = CASE WHEN r.status IS DISTINCT FROM u.status THEN u.observed_at ELSE r.changed_at END,
 				error_ja = u.error_ja, error_en = u.error_en,
 				error_at = CASE WHEN u.error_at IS NULL THEN NULL ELSE coalesce(r.error_at, u.error_at) END
 			FROM `+resultUnnest+`
 			WHERE r.student_id = u.student_id AND r.check_id = u.check_id`,
-			w.updates.args()...)
+			w.updates.args(sp.from, sp.to)...)
 	}
-	if len(w.errStudent) > 0 {
-		batch.Queue(`
+	errSize := func(i int) int { return rowOverhead + len(w.errCheck[i]) + len(w.errJA[i]) + len(w.errEN[i]) }
+	for sp := range spans(len(w.errStudent), errSize) {
+		b.queue(sp.bytes, `
 			UPDATE results AS r SET error_ja = u.error_ja, error_en = u.error_en, error_at = coalesce(r.error_at, u.at)
 			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
 				AS u(student_id, check_id, error_ja, error_en, at)
 			WHERE r.student_id = u.student_id AND r.check_id = u.check_id`,
-			w.errStudent, w.errCheck, w.errJA, w.errEN, w.errAt)
+			w.errStudent[sp.from:sp.to], w.errCheck[sp.from:sp.to], w.errJA[sp.from:sp.to], w.errEN[sp.from:sp.to], w.errAt[sp.from:sp.to])
 	}
-	if len(w.delStudent) > 0 {
-		batch.Queue(`
+	for sp := range spans(len(w.delStudent), func(i int) int { return rowOverhead + len(w.delCheck[i]) }) {
+		b.queue(sp.bytes, `
 			DELETE FROM results AS r USING unnest($1::bigint[], $2::text[]) AS u(student_id, check_id)
 			WHERE r.student_id = u.student_id AND r.check_id = u.check_id`,
-			w.delStudent, w.delCheck)
+			w.delStudent[sp.from:sp.to], w.delCheck[sp.from:sp.to])
 	}
-	if len(w.chStudent) > 0 {
-		batch.Queue(`
+	chSize := func(i int) int {
+		return rowOverhead + len(w.chCheck[i]) + len(w.chTo[i]) + len(w.chMsgJA[i]) + len(w.chMsgEN[i])
+	}
+	for sp := range spans(len(w.chStudent), chSize) {
+		b.queue(sp.bytes, `
 			INSERT INTO result_changes (student_id, check_id, from_status, to_status, message_ja, message_en, at)
 			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])`,
-			w.chStudent, w.chCheck, w.chFrom, w.chTo, w.chMsgJA, w.chMsgEN, w.chAt)
+			w.chStudent[sp.from:sp.to], w.chCheck[sp.from:sp.to], w.chFrom[sp.from:sp.to], w.chTo[sp.from:sp.to],
+			w.chMsgJA[sp.from:sp.to], w.chMsgEN[sp.from:sp.to], w.chAt[sp.from:sp.to])
 	}
 	for _, m := range []*memoryRows{&w.newMemory, &w.memory} {
-		if len(m.student) == 0 {
-			continue
-		}
 		// A plain UPDATE of the rows known to exist is cheaper than an
 		// upsert; ON CONFLICT covers a row added since (never, under the
 		// class lock, but harmless).
@@ -471,14 +548,61 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) {
 				ON CONFLICT (student_id) DO UPDATE SET
 					writer = EXCLUDED.writer, writer_changed = EXCLUDED.writer_changed, result_index = EXCLUDED.result_index`
 		}
-		batch.Queue(sql, m.student, m.writer, m.writerChanged, m.index)
+		for sp := range spans(len(m.student), func(i int) int { return rowOverhead + len(m.writer[i]) + len(m.index[i]) }) {
+			b.queue(sp.bytes, sql, m.student[sp.from:sp.to], m.writer[sp.from:sp.to], m.writerChanged[sp.from:sp.to], m.index[sp.from:sp.to])
+		}
 	}
-	if len(w.scanned) > 0 {
-		batch.Queue("UPDATE students SET last_scanned_at = $2 WHERE id = ANY($1)", w.scanned, scannedAt)
+	for sp := range spans(len(w.scanned), func(int) int { return rowOverhead }) {
+		b.queue(sp.bytes, "UPDATE students SET last_scanned_at = $2 WHERE id = ANY($1)", w.scanned[sp.from:sp.to], scannedAt)
 	}
 	for _, payload := range notifyPayloads(classID, w.changedStudents) {
-		batch.Queue("SELECT pg_notify($1, $2)", NotifyChannel, payload)
+		b.queue(len(payload), "SELECT pg_notify($1, $2)", NotifyChannel, payload)
 	}
+	return b.all
+}
+
+// span is the rows from…to-1 of a statement, weighing bytes.
+type span struct{ from, to, bytes int }
+
+// spans cuts n rows into spans of at most maxStatementBytes; a row bigger
+// than that goes alone.
+func spans(n int, size func(i int) int) iter.Seq[span] {
+	return func(yield func(span) bool) {
+		sp := span{}
+		for i := range n {
+			s := size(i)
+			if i > sp.from && sp.bytes+s > maxStatementBytes {
+				sp.to = i
+				if !yield(sp) {
+					return
+				}
+				sp = span{from: i}
+			}
+			sp.bytes += s
+		}
+		if n > sp.from {
+			sp.to = n
+			yield(sp)
+		}
+	}
+}
+
+// batches are statements to send, a batch at a time: a big scan's
+// parameters are not all encoded into one buffer.
+type batches struct {
+	all   []*pgx.Batch
+	bytes int // of the last batch
+}
+
+func (b *batches) queue(bytes int, sql string, args ...any) {
+	last := b.all[len(b.all)-1]
+	if last.Len() > 0 && b.bytes+bytes > maxBatchBytes {
+		last = &pgx.Batch{}
+		b.all = append(b.all, last)
+		b.bytes = 0
+	}
+	last.Queue(sql, args...)
+	b.bytes += bytes
 }
 
 // errorSummary names each target that could not be scanned, with why.
