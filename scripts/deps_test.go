@@ -97,6 +97,13 @@ while [[ "$1" == *=* ]]; do export "$1"; shift; done
 	return res
 }
 
+// installedAsRoot reports whether the run succeeded by updating the
+// package lists and installing exactly packages, as root.
+func (r depsResult) installedAsRoot(packages string) bool {
+	return r.code == 0 && len(r.calls) == 2 && strings.HasSuffix(r.calls[0], " update -qq") &&
+		strings.HasSuffix(r.calls[1], " install -y -qq "+packages)
+}
+
 func mustMkdir(t *testing.T, dir string) {
 	t.Helper()
 	if err := os.MkdirAll(dir, 0o755); err != nil {
@@ -127,7 +134,7 @@ func TestDepsInstallsWhatIsMissingAsRoot(t *testing.T) {
 func TestDepsRunNeedsNoBrowser(t *testing.T) {
 	t.Parallel()
 	res := depsRun{uid: "0", aptGet: true, hasChromium: true, purpose: "run"}.run(t)
-	if res.code != 0 || len(res.calls) != 2 || !strings.HasSuffix(res.calls[1], "install -y -qq postgresql") {
+	if !res.installedAsRoot("postgresql") {
 		t.Errorf("exit %d, calls %q: want postgresql alone installed", res.code, res.calls)
 	}
 }
@@ -183,7 +190,7 @@ func TestDepsWithoutAptGetSaysWhatToInstall(t *testing.T) {
 func TestDepsTakesUbuntusChromiumPackage(t *testing.T) {
 	t.Parallel()
 	res := depsRun{uid: "0", aptGet: true, havePostgres: true, purpose: "test"}.run(t)
-	if res.code != 0 || len(res.calls) != 2 || !strings.HasSuffix(res.calls[1], "install -y -qq chromium-browser fonts-noto-cjk") {
+	if !res.installedAsRoot("chromium-browser fonts-noto-cjk") {
 		t.Errorf("exit %d, calls %q: want chromium-browser installed", res.code, res.calls)
 	}
 }
@@ -191,7 +198,7 @@ func TestDepsTakesUbuntusChromiumPackage(t *testing.T) {
 func TestDepsInstallsACompilerForTheRaceDetector(t *testing.T) {
 	t.Parallel()
 	res := depsRun{uid: "0", aptGet: true, noCompiler: true, havePostgres: true, haveBrowser: true, purpose: "test"}.run(t)
-	if res.code != 0 || len(res.calls) != 2 || !strings.HasSuffix(res.calls[1], "install -y -qq gcc libc6-dev") {
+	if !res.installedAsRoot("gcc libc6-dev") {
 		t.Errorf("exit %d, calls %q: want gcc and libc6-dev installed", res.code, res.calls)
 	}
 	res = depsRun{uid: "0", aptGet: true, noCompiler: true, havePostgres: true, purpose: "run"}.run(t)
