@@ -9,6 +9,7 @@ import (
 	"time"
 
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
 	"labgrid/grader"
@@ -26,6 +27,10 @@ type scanArgs struct {
 	RoleARN   string `json:"role_arn,omitempty" river:"unique"`
 	// Trigger is store.TriggerSchedule or store.TriggerManual.
 	Trigger string `json:"trigger" river:"unique"`
+	// Due, on a scheduled scan, is the time the tick took the target to be
+	// due by: some student last scanned at or before it. Not part of the
+	// key.
+	Due time.Time `json:"due,omitzero"`
 }
 
 func (scanArgs) Kind() string { return "labgrid_scan_target" }
@@ -82,12 +87,16 @@ type tickArgs struct{}
 
 func (tickArgs) Kind() string { return "labgrid_tick" }
 
+// tickOpts make ticks that are not unique: a tick left running by a dead
+// process would hold back every later one, and with them every class's
+// schedule, until River's rescuer took it. Two ticks at once (around a
+// change of leader, or queued behind busy workers) insert nothing twice:
+// the scans are unique.
 func (s *Scheduler) tickOpts() *river.InsertOpts {
 	return &river.InsertOpts{
 		Queue:       queue,
 		Priority:    priorityTick,
 		MaxAttempts: 1, // the next tick is the retry
-		UniqueOpts:  river.UniqueOpts{ByState: unfinished()},
 	}
 }
 
@@ -99,6 +108,10 @@ type tickWorker struct {
 func (w *tickWorker) Timeout(*river.Job[tickArgs]) time.Duration { return 30 * time.Second }
 
 func (w *tickWorker) Work(ctx context.Context, _ *river.Job[tickArgs]) error {
+	// First, so that the targets of a dead process's scans are due again.
+	if _, err := w.s.rescueOrphans(ctx); err != nil {
+		return err
+	}
 	n, err := w.s.enqueueDue(ctx, time.Now())
 	if err != nil {
 		return err
@@ -164,11 +177,12 @@ func dueTargets(classID int64, students []store.Student, region string, due time
 	seen := map[scanArgs]bool{}
 	for _, g := range grader.Groups(roster, region) {
 		a := argsFor(classID, g.Target, store.TriggerSchedule)
+		a.Due = due
 		if seen[a] {
 			continue
 		}
 		for _, st := range g.Students {
-			if last := lastScanned[st.Login]; last.IsZero() || !last.After(due) {
+			if last := lastScanned[st.Login]; scanDue(last, due) {
 				seen[a] = true
 				out = append(out, a)
 				break
@@ -176,6 +190,22 @@ func dueTargets(classID int64, students []store.Student, region string, due time
 		}
 	}
 	return out
+}
+
+// scanDue reports whether a student last scanned at last is due a scan
+// by due.
+func scanDue(last, due time.Time) bool { return last.IsZero() || !last.After(due) }
+
+// stillDue reports whether a scheduled scan's target is due yet: the tick
+// judged it from students it read perhaps just before another job's save
+// of them, and the job would then scan them again for nothing.
+func stillDue(a scanArgs, students []store.Student, region string) bool {
+	for _, st := range students {
+		if a.reaches(st.Student, region) && scanDue(st.LastScannedAt, a.Due) {
+			return true
+		}
+	}
+	return false
 }
 
 type scanWorker struct {
@@ -220,6 +250,17 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	if err != nil {
 		return river.JobCancel(err) // no retry mends a rubric
 	}
+	if !a.Due.IsZero() {
+		// Under the lock, every save of the target is seen.
+		saved, err := st.Students(ctx, a.ClassID)
+		if err != nil {
+			return fail(err)
+		}
+		if !stillDue(a, saved, rubric.Region) {
+			logger.Debug("scan skipped: the target was scanned since it was due")
+			return nil
+		}
+	}
 	roster, err := st.Roster(ctx, a.ClassID)
 	if err != nil {
 		return fail(err)
@@ -250,7 +291,7 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
-	sum, err := st.SaveScan(ctx, a.ClassID, store.Trigger(a.Trigger), res)
+	sum, err := s.saveAndComplete(ctx, lock, job, res)
 	if err != nil {
 		return fail(err)
 	}
@@ -258,6 +299,28 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	logger.Debug("target scanned", "students", len(students), "changed", sum.ChangedResults,
 		"aws_calls", res.AWSCalls, "failed_targets", res.Failed(), "duration", res.FinishedAt.Sub(res.StartedAt))
 	return nil
+}
+
+// saveAndComplete stores the scan and marks the job completed in one
+// transaction, under the target lock: a running job whose lock is free is
+// then never one whose results are saved (see rescueOrphans).
+func (s *Scheduler) saveAndComplete(ctx context.Context, lock *targetLock, job *river.Job[scanArgs], res *grader.ScanResult) (store.SaveSummary, error) {
+	tx, err := lock.conn.Begin(ctx)
+	if err != nil {
+		return store.SaveSummary{}, fmt.Errorf("save: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	sum, err := store.New(tx).SaveScan(ctx, job.Args.ClassID, store.Trigger(job.Args.Trigger), res)
+	if err != nil {
+		return store.SaveSummary{}, err
+	}
+	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
+		return store.SaveSummary{}, fmt.Errorf("save: complete job: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return store.SaveSummary{}, fmt.Errorf("save: %w", err)
+	}
+	return sum, nil
 }
 
 // jobError is what a job returns for err. A job cancelled by Stop is

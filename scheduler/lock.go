@@ -4,11 +4,15 @@ import (
 	"context"
 	"crypto/sha256"
 	"encoding/binary"
+	"encoding/json"
 	"fmt"
 	"log/slog"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgxpool"
+	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver"
+	"github.com/riverqueue/river/rivertype"
 )
 
 // Exclusivity. Two labgrid processes (or two jobs of one) must never scan
@@ -28,6 +32,13 @@ import (
 //     does not scan: a scheduled one is done (a fresh result is on its
 //     way), a "check now" waits and looks after that scan. The lock goes
 //     with the session, so a process that dies frees its targets at once.
+//
+// A process that dies mid-scan leaves its jobs running in River's table,
+// holding their targets' unique slots: River's rescuer would hand them
+// back only after RescueAfter (minutes), and until then no scheduled scan
+// of those targets is inserted. The target lock tells sooner: each tick
+// hands back at once the running scan jobs whose lock is free
+// (rescueOrphans), and they simply run again.
 //
 // PostgreSQL itself going away frees every lock; a scan in flight at that
 // moment may overlap with one started after the restart, but its save then
@@ -78,4 +89,106 @@ func (l *targetLock) release(logger *slog.Logger) {
 		l.conn.Conn().Close(ctx)
 	}
 	l.conn.Release()
+}
+
+// orphanGrace is how long a running job may go without its target lock:
+// between River's fetch and lockTarget, a live job does not hold it yet.
+const orphanGrace = time.Second
+
+// rescueOrphans hands back the scan jobs left running by a dead process:
+// running for orphanGrace or more, with their target lock free. It does
+// what River's rescuer would do to them, at once: a job with attempts left
+// is made available again, with its unique slot, to run anew; one without
+// is discarded, freeing the slot for the next tick's job. It returns how
+// many it handed back.
+//
+// A live job taken for dead (still before its lock, or past its release
+// and not yet marked completed) is harmless: run twice, its two runs meet
+// at the target lock, and at worst the target is scanned once more.
+func (s *Scheduler) rescueOrphans(ctx context.Context) (int, error) {
+	res, err := s.client.JobList(ctx, river.NewJobListParams().
+		Kinds(scanArgs{}.Kind()).States(rivertype.JobStateRunning).First(1000))
+	if err != nil {
+		return 0, fmt.Errorf("rescue orphans: %w", err)
+	}
+	var jobs []*rivertype.JobRow
+	var keys []int64
+	for _, j := range res.Jobs {
+		var a scanArgs
+		if j.AttemptedAt == nil || time.Since(*j.AttemptedAt) < orphanGrace || json.Unmarshal(j.EncodedArgs, &a) != nil {
+			continue
+		}
+		jobs = append(jobs, j)
+		keys = append(keys, a.lockKey())
+	}
+	if len(jobs) == 0 {
+		return 0, nil
+	}
+	held, err := heldLocks(ctx, s.pool, keys)
+	if err != nil {
+		return 0, fmt.Errorf("rescue orphans: %w", err)
+	}
+	exec := s.client.Driver().GetExecutor()
+	n := 0
+	for i, j := range jobs {
+		if held[keys[i]] {
+			continue
+		}
+		now := time.Now()
+		errData, err := json.Marshal(rivertype.AttemptError{At: now, Attempt: j.Attempt,
+			Error: "labgrid: the process running this scan is gone (its target lock is free); handed back"})
+		if err != nil {
+			return n, fmt.Errorf("rescue orphans: %w", err)
+		}
+		state, finalized := rivertype.JobStateAvailable, (*time.Time)(nil)
+		if j.Attempt >= j.MaxAttempts {
+			state, finalized = rivertype.JobStateDiscarded, &now
+		}
+		// As River's rescuer does, guarded the same way: only while the job
+		// is still running the attempt seen here.
+		_, err = exec.JobRescueMany(ctx, &riverdriver.JobRescueManyParams{
+			ID:           []int64{j.ID},
+			Error:        [][]byte{errData},
+			FinalizedAt:  []*time.Time{finalized},
+			ScheduledAt:  []time.Time{j.ScheduledAt},
+			State:        []string{string(state)},
+			StuckHorizon: j.AttemptedAt.Add(time.Microsecond),
+		})
+		if err != nil {
+			return n, fmt.Errorf("rescue orphans: job %d: %w", j.ID, err)
+		}
+		s.logger.Info("scan of a dead process handed back", "job", j.ID, "kind", j.Kind, "state", string(state), "attempt", j.Attempt)
+		n++
+	}
+	return n, nil
+}
+
+// heldLocks reports which of the advisory lock keys some session of this
+// database holds. It reads pg_locks, taking nothing: trying the locks would
+// make a live job that tries at that moment skip its scan.
+func heldLocks(ctx context.Context, pool *pgxpool.Pool, keys []int64) (map[int64]bool, error) {
+	// A bigint key shows as classid (high 32 bits), objid (low), objsubid 1.
+	rows, err := pool.Query(ctx, `
+		SELECT k FROM unnest($1::bigint[]) AS k
+		WHERE EXISTS (
+			SELECT 1 FROM pg_locks l
+			WHERE l.locktype = 'advisory' AND l.granted AND l.objsubid = 1
+			  AND l.database = (SELECT oid FROM pg_database WHERE datname = current_database())
+			  AND l.classid::bigint = (k >> 32) & 4294967295
+			  AND l.objid::bigint = k & 4294967295)`, keys)
+	if err != nil {
+		return nil, fmt.Errorf("held locks: %w", err)
+	}
+	held := map[int64]bool{}
+	for rows.Next() {
+		var k int64
+		if err := rows.Scan(&k); err != nil {
+			return nil, fmt.Errorf("held locks: %w", err)
+		}
+		held[k] = true
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("held locks: %w", err)
+	}
+	return held, nil
 }

@@ -2,8 +2,8 @@
 // grader on a schedule and on demand, as River jobs on labgrid's own
 // PostgreSQL, so that several labgrid processes share the work.
 //
-// A periodic job (the tick, run by River's elected leader) looks at every
-// class every few seconds and inserts one scan job per target (account,
+// A periodic job (the tick, queued by River's elected leader, and once by
+// every process as it starts) looks at every class every few seconds and inserts one scan job per target (account,
 // region, role) whose interval has elapsed. A scan job loads the target's
 // students, takes one Snapshot of the target, judges them and saves the
 // results with store.SaveScan. Job args name the target by class id,
@@ -53,10 +53,11 @@ type Config struct {
 	JobTimeout time.Duration
 	// RescueAfter is how long a job may stay running before River takes
 	// it for the job of a dead process and runs it again (default
-	// JobTimeout + 15 s; must exceed JobTimeout). Until then the dead
-	// job's target gets no scheduled scan, so it is kept short: rescuing a
-	// job that in fact still runs costs nothing, the target's lock makes
-	// the second run skip (see lock.go).
+	// JobTimeout + 15 s; must exceed JobTimeout). A scan job of a dead
+	// process is handed back sooner, at the next tick, its target lock
+	// being free (see lock.go); this is for a job stuck in a live one.
+	// Rescuing a job that in fact still runs costs nothing: the target's
+	// lock makes the second run skip.
 	RescueAfter time.Duration
 	// MaxAttempts is how often a job that fails (the database, not AWS:
 	// an AWS error is a result) is tried in all (default 3).
@@ -227,6 +228,12 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	// leaves the end to Stop, which knows how to drain.
 	if err := s.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start scheduler: %w", err)
+	}
+	// A tick of its own at once: after a restart, the periodic ticks wait
+	// for a leader, which takes until a dead one's lease runs out (up to
+	// 15 s).
+	if _, err := s.client.Insert(ctx, tickArgs{}, s.tickOpts()); err != nil {
+		return fmt.Errorf("start scheduler: first tick: %w", err)
 	}
 	s.logger.Info("scheduler started", "workers", s.cfg.Workers, "tick", s.cfg.Tick, "interval", s.intervalName())
 	return nil
