@@ -89,6 +89,10 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 		fmt.Fprintf(stdout, "throwaway PostgreSQL: %s (files in %s, removed at exit)\n", databaseURL, cluster.Dir())
 	}
 
+	// From here on, an outage of the database is two lines, not hundreds.
+	logger, stopWatch := watchOutages(logger, databaseURL)
+	defer stopWatch()
+
 	pool, err := openServePool(ctx, databaseURL, cfg.Workers)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
