@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
@@ -87,16 +88,15 @@ type tickArgs struct{}
 
 func (tickArgs) Kind() string { return "labgrid_tick" }
 
-// tickOpts make ticks that are not unique: a tick left running by a dead
-// process would hold back every later one, and with them every class's
-// schedule, until River's rescuer took it. Two ticks at once (around a
-// change of leader, or queued behind busy workers) insert nothing twice:
-// the scans are unique.
+// tickOpts keep one tick unfinished at most, so that ticks do not pile up
+// behind busy workers. A tick left running by a dead process is handed
+// back by rescueOrphans: it holds a lock as a scan does.
 func (s *Scheduler) tickOpts() *river.InsertOpts {
 	return &river.InsertOpts{
 		Queue:       queue,
 		Priority:    priorityTick,
 		MaxAttempts: 1, // the next tick is the retry
+		UniqueOpts:  river.UniqueOpts{ByState: unfinished()},
 	}
 }
 
@@ -108,11 +108,16 @@ type tickWorker struct {
 func (w *tickWorker) Timeout(*river.Job[tickArgs]) time.Duration { return 30 * time.Second }
 
 func (w *tickWorker) Work(ctx context.Context, _ *river.Job[tickArgs]) error {
-	// First, so that the targets of a dead process's scans are due again.
-	if _, err := w.s.rescueOrphans(ctx); err != nil {
-		return err
+	lock, err := w.s.tryLock(ctx, tickLockKey)
+	if err != nil {
+		return fmt.Errorf("tick: %w", err)
 	}
-	n, err := w.s.enqueueDue(ctx, time.Now())
+	if lock == nil {
+		return nil // another tick is under way
+	}
+	defer lock.release(w.s.logger)
+	// On the locked session: a tick takes one connection, as a scan does.
+	n, err := w.s.enqueueDue(ctx, lock.conn, time.Now())
 	if err != nil {
 		return err
 	}
@@ -126,8 +131,9 @@ func (w *tickWorker) Work(ctx context.Context, _ *river.Job[tickArgs]) error {
 // whose interval elapses before the next tick, or with a student never
 // scanned. It returns how many jobs it inserted; targets with a scan still
 // unfinished are skipped by River's uniqueness.
-func (s *Scheduler) enqueueDue(ctx context.Context, now time.Time) (int, error) {
-	classes, err := s.store.Classes(ctx)
+func (s *Scheduler) enqueueDue(ctx context.Context, conn *pgxpool.Conn, now time.Time) (int, error) {
+	st := store.New(conn)
+	classes, err := st.Classes(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("tick: %w", err)
 	}
@@ -138,7 +144,7 @@ func (s *Scheduler) enqueueDue(ctx context.Context, now time.Time) (int, error) 
 			s.logger.Warn("tick: class skipped", "class", c.Name, "err", err)
 			continue
 		}
-		students, err := s.store.Students(ctx, c.ID)
+		students, err := st.Students(ctx, c.ID)
 		if err != nil {
 			return 0, fmt.Errorf("tick: class %s: %w", c.Name, err)
 		}
@@ -150,8 +156,16 @@ func (s *Scheduler) enqueueDue(ctx context.Context, now time.Time) (int, error) 
 	if len(params) == 0 {
 		return 0, nil
 	}
-	results, err := s.client.InsertMany(ctx, params)
+	tx, err := conn.Begin(ctx)
 	if err != nil {
+		return 0, fmt.Errorf("tick: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	results, err := s.client.InsertManyTx(ctx, tx, params)
+	if err != nil {
+		return 0, fmt.Errorf("tick: enqueue %d scans: %w", len(params), err)
+	}
+	if err := tx.Commit(ctx); err != nil {
 		return 0, fmt.Errorf("tick: enqueue %d scans: %w", len(params), err)
 	}
 	n := 0
@@ -222,7 +236,7 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 		return s.jobError(ctx, logger, fmt.Errorf("scan %s of class %d: %w", a.targetName(), a.ClassID, err))
 	}
 
-	lock, err := s.lockTarget(ctx, a)
+	lock, err := s.tryLock(ctx, a.lockKey())
 	if err != nil {
 		return fail(err)
 	}

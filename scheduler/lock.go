@@ -34,17 +34,19 @@ import (
 //     with the session, so a process that dies frees its targets at once.
 //
 // A process that dies mid-scan leaves its jobs running in River's table,
-// holding their targets' unique slots: River's rescuer would hand them
-// back only after RescueAfter (minutes), and until then no scheduled scan
-// of those targets is inserted. The target lock tells sooner: each tick
-// hands back at once the running scan jobs whose lock is free
-// (rescueOrphans), and they simply run again.
+// holding their targets' unique slots (and, were it ticking, the tick's):
+// River's rescuer would hand them back only after RescueAfter (minutes),
+// and until then no scheduled scan of those targets, or of any target, is
+// inserted. The lock tells sooner, the tick holding one too: every process
+// looks every second for running jobs whose lock is free and hands them
+// back at once (rescueOrphans); they simply run again.
 //
 // PostgreSQL itself going away frees every lock; a scan in flight at that
 // moment may overlap with one started after the restart, but its save then
 // fails on the lost session and is retried, so nothing is stored twice.
 
-// targetLock is a held advisory lock and the session holding it.
+// targetLock is a held advisory lock, of a target or of the tick, and the
+// session holding it.
 type targetLock struct {
 	conn *pgxpool.Conn
 	key  int64
@@ -57,18 +59,23 @@ func (a scanArgs) lockKey() int64 {
 	return int64(binary.BigEndian.Uint64(h[:8]))
 }
 
-// lockTarget takes a's target lock without waiting. It returns nil, nil
-// when another session holds it.
-func (s *Scheduler) lockTarget(ctx context.Context, a scanArgs) (*targetLock, error) {
+// tickLockKey is the advisory lock key a tick holds.
+var tickLockKey = func() int64 {
+	h := sha256.Sum256([]byte("labgrid tick"))
+	return int64(binary.BigEndian.Uint64(h[:8]))
+}()
+
+// tryLock takes advisory lock key on a pool session without waiting. It
+// returns nil, nil when another session holds it.
+func (s *Scheduler) tryLock(ctx context.Context, key int64) (*targetLock, error) {
 	conn, err := s.pool.Acquire(ctx)
 	if err != nil {
-		return nil, fmt.Errorf("lock target: %w", err)
+		return nil, fmt.Errorf("lock: %w", err)
 	}
-	key := a.lockKey()
 	var ok bool
 	if err := conn.QueryRow(ctx, "SELECT pg_try_advisory_lock($1)", key).Scan(&ok); err != nil {
 		conn.Release()
-		return nil, fmt.Errorf("lock target: %w", err)
+		return nil, fmt.Errorf("lock: %w", err)
 	}
 	if !ok {
 		conn.Release()
@@ -92,11 +99,11 @@ func (l *targetLock) release(logger *slog.Logger) {
 }
 
 // orphanGrace is how long a running job may go without its target lock:
-// between River's fetch and lockTarget, a live job does not hold it yet.
+// between River's fetch and tryLock, a live job does not hold it yet.
 const orphanGrace = time.Second
 
-// rescueOrphans hands back the scan jobs left running by a dead process:
-// running for orphanGrace or more, with their target lock free. It does
+// rescueOrphans hands back the scans and the tick left running by a dead
+// process: running for orphanGrace or more, with their lock free. It does
 // what River's rescuer would do to them, at once: a job with attempts left
 // is made available again, with its unique slot, to run anew; one without
 // is discarded, freeing the slot for the next tick's job. It returns how
@@ -107,19 +114,26 @@ const orphanGrace = time.Second
 // at the target lock, and at worst the target is scanned once more.
 func (s *Scheduler) rescueOrphans(ctx context.Context) (int, error) {
 	res, err := s.client.JobList(ctx, river.NewJobListParams().
-		Kinds(scanArgs{}.Kind()).States(rivertype.JobStateRunning).First(1000))
+		Kinds(scanArgs{}.Kind(), tickArgs{}.Kind()).States(rivertype.JobStateRunning).First(1000))
 	if err != nil {
 		return 0, fmt.Errorf("rescue orphans: %w", err)
 	}
 	var jobs []*rivertype.JobRow
 	var keys []int64
 	for _, j := range res.Jobs {
-		var a scanArgs
-		if j.AttemptedAt == nil || time.Since(*j.AttemptedAt) < orphanGrace || json.Unmarshal(j.EncodedArgs, &a) != nil {
+		if j.AttemptedAt == nil || time.Since(*j.AttemptedAt) < orphanGrace {
 			continue
 		}
+		key := tickLockKey
+		if j.Kind == (scanArgs{}).Kind() {
+			var a scanArgs
+			if json.Unmarshal(j.EncodedArgs, &a) != nil {
+				continue
+			}
+			key = a.lockKey()
+		}
 		jobs = append(jobs, j)
-		keys = append(keys, a.lockKey())
+		keys = append(keys, key)
 	}
 	if len(jobs) == 0 {
 		return 0, nil
@@ -136,7 +150,7 @@ func (s *Scheduler) rescueOrphans(ctx context.Context) (int, error) {
 		}
 		now := time.Now()
 		errData, err := json.Marshal(rivertype.AttemptError{At: now, Attempt: j.Attempt,
-			Error: "labgrid: the process running this scan is gone (its target lock is free); handed back"})
+			Error: "labgrid: the process running this job is gone (its lock is free); handed back"})
 		if err != nil {
 			return n, fmt.Errorf("rescue orphans: %w", err)
 		}
@@ -157,7 +171,7 @@ func (s *Scheduler) rescueOrphans(ctx context.Context) (int, error) {
 		if err != nil {
 			return n, fmt.Errorf("rescue orphans: job %d: %w", j.ID, err)
 		}
-		s.logger.Info("scan of a dead process handed back", "job", j.ID, "kind", j.Kind, "state", string(state), "attempt", j.Attempt)
+		s.logger.Info("job of a dead process handed back", "job", j.ID, "kind", j.Kind, "state", string(state), "attempt", j.Attempt)
 		n++
 	}
 	return n, nil
@@ -192,3 +206,22 @@ func heldLocks(ctx context.Context, pool *pgxpool.Pool, keys []int64) (map[int64
 	}
 	return held, nil
 }
+
+// rescueLoop runs rescueOrphans every second until ctx ends.
+func (s *Scheduler) rescueLoop(ctx context.Context) {
+	t := time.NewTicker(rescueEvery)
+	defer t.Stop()
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case <-t.C:
+		}
+		if _, err := s.rescueOrphans(ctx); err != nil && ctx.Err() == nil {
+			s.logger.Warn("looking for jobs of dead processes", "err", oneLine(err))
+		}
+	}
+}
+
+// rescueEvery is how often each process looks for jobs of dead ones.
+const rescueEvery = time.Second
