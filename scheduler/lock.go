@@ -59,11 +59,8 @@ func (a scanArgs) lockKey() int64 {
 	return int64(binary.BigEndian.Uint64(h[:8]))
 }
 
-// tickLockKey is the advisory lock key a tick holds.
-var tickLockKey = func() int64 {
-	h := sha256.Sum256([]byte("labgrid tick"))
-	return int64(binary.BigEndian.Uint64(h[:8]))
-}()
+// tickLockKey is the advisory lock key a tick holds: "labgridT" in ASCII.
+const tickLockKey int64 = 0x6c61626772696454
 
 // tryLock takes advisory lock key on a pool session without waiting. It
 // returns nil, nil when another session holds it.
@@ -109,9 +106,11 @@ const orphanGrace = time.Second
 // is discarded, freeing the slot for the next tick's job. It returns how
 // many it handed back.
 //
-// A live job taken for dead (still before its lock, or past its release
-// and not yet marked completed) is harmless: run twice, its two runs meet
-// at the target lock, and at worst the target is scanned once more.
+// A live job taken for dead (still before its lock, or a tick past its
+// release and not yet marked completed) is harmless: run twice, its two
+// runs meet at the lock, and a scheduled scan run again finds its target
+// no longer due (stillDue). A scan is marked completed in its save's
+// transaction.
 func (s *Scheduler) rescueOrphans(ctx context.Context) (int, error) {
 	res, err := s.client.JobList(ctx, river.NewJobListParams().
 		Kinds(scanArgs{}.Kind(), tickArgs{}.Kind()).States(rivertype.JobStateRunning).First(1000))

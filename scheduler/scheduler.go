@@ -3,8 +3,9 @@
 // PostgreSQL, so that several labgrid processes share the work.
 //
 // A periodic job (the tick, queued by River's elected leader, and once by
-// every process as it starts) looks at every class every few seconds and inserts one scan job per target (account,
-// region, role) whose interval has elapsed. A scan job loads the target's
+// every process as it starts) looks at every class every few seconds and
+// inserts one scan job per target (account, region, role) whose interval
+// has elapsed. A scan job loads the target's
 // students, takes one Snapshot of the target, judges them and saves the
 // results with store.SaveScan. Job args name the target by class id,
 // account, region and role ARN only: the external id, a secret, is read
