@@ -2,6 +2,8 @@ package main
 
 import (
 	"context"
+	"errors"
+	"log/slog"
 	"regexp"
 	"strconv"
 	"strings"
@@ -62,5 +64,30 @@ func TestServeLogsAnOutageOnce(t *testing.T) {
 	}
 	if n, _ := strconv.Atoi(back.FindStringSubmatch(s.stderr.String()[before:])[1]); n < 20 {
 		t.Errorf("%d lines skipped, want at least the 20 probes'", n)
+	}
+}
+
+// What reads like a lost connection, as River, pgx and the HTTP server
+// put it, and what does not.
+func TestConnectionLost(t *testing.T) {
+	t.Parallel()
+	record := func(msg string, attrs ...any) slog.Record {
+		r := slog.NewRecord(time.Now(), slog.LevelError, msg, 0)
+		r.Add(attrs...)
+		return r
+	}
+	for _, tc := range []struct {
+		r    slog.Record
+		want bool
+	}{
+		{record("producer: Error fetching jobs", "err", "failed to connect to `user=postgres database=x`: dial tcp: connect: connection refused"), true},
+		{record("maintenance.JobScheduler: Error scheduling jobs", slog.String("error", "error starting transaction: closed pool")), true},
+		{record("notifier.Notifier: Error from notification wait", "err", errors.New("FATAL: terminating connection due to administrator command (SQLSTATE 57P01)")), true},
+		{record("scan failed; River retries it", "err", "scan 111122223333/ap-northeast-1: ec2:DescribeVpcs: AccessDenied"), false},
+		{record("http", "status", 500, "path", "/"), false},
+	} {
+		if got := connectionLost(tc.r); got != tc.want {
+			t.Errorf("connectionLost(%q) = %v, want %v", tc.r.Message, got, tc.want)
+		}
 	}
 }
