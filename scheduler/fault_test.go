@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/rivertype"
 
 	"labgrid/grader/sim"
@@ -154,7 +155,8 @@ func TestStopWithStuckJob(t *testing.T) {
 }
 
 // The job of a process that died mid-scan stays running in the database;
-// River's rescuer gives it back after RescueAfter and it is done.
+// it is given back (its target lock being free, at once; else by River's
+// rescuer after RescueAfter) and it is done.
 func TestRescueDeadProcessJob(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
@@ -177,7 +179,80 @@ func TestRescueDeadProcessJob(t *testing.T) {
 	eventually(t, 20*time.Second, "the dead job rescued and finished", func() bool {
 		return e.count(t, "SELECT count(*) FROM river_job WHERE 'dead-client' = ANY(attempted_by) AND state = 'completed'") == 1
 	})
-	if !e.allScannedSince(t, c.ID, time.Time{}) {
-		t.Error("students not scanned")
+	// The twins meet at the target's lock: one scans, the other skips.
+	eventually(t, 10*time.Second, "the students scanned", func() bool { return e.allScannedSince(t, c.ID, time.Time{}) })
+}
+
+// forgeDead inserts a job as River would and makes it what a process
+// killed while running it leaves: running, attempted by a client that is
+// gone, a moment ago (River's rescuer waits RescueAfter from then).
+func (e *env) forgeDead(t *testing.T, s *Scheduler, args river.JobArgs, opts *river.InsertOpts) int64 {
+	t.Helper()
+	res, err := s.client.Insert(e.ctx, args, opts)
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = e.pool.Exec(e.ctx, `UPDATE river_job SET state = 'running', attempt = 1, attempted_at = now() - interval '2 seconds',
+		attempted_by = '{dead-client}' WHERE id = $1`, res.Job.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return res.Job.ID
+}
+
+// A tick left running by a dead process does not stop the ticks after it:
+// every class's schedule would stall until River's rescuer took it.
+func TestDeadTickDoesNotStallSchedule(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	class := sim.New(sim.Options{Students: 2})
+	c := e.class(t, "deadtick", class)
+	cfg := quickConfig(time.Hour)
+	s := e.newScheduler(t, nil, newRecorder(class, 0), cfg)
+	e.forgeDead(t, s, tickArgs{}, s.tickOpts())
+	e.start(t, nil, newRecorder(class, 0), cfg)
+	// River would rescue the tick after RescueAfter (25 s here).
+	eventually(t, 5*time.Second, "the students scanned", func() bool { return e.allScannedSince(t, c.ID, time.Time{}) })
+}
+
+// The scan job of a process that died mid-scan holds its target's unique
+// slot; its target lock, though, died with the process. It is handed back
+// at once, not after RescueAfter: it runs again, and the target is scanned.
+func TestDeadScanHandedBackAtOnce(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	class := sim.New(sim.Options{Students: 2})
+	c := e.class(t, "deadscan", class)
+	cfg := quickConfig(time.Hour)
+	s := e.newScheduler(t, nil, newRecorder(class, 0), cfg)
+	id := e.forgeDead(t, s, argsFor(c.ID, class.Target(), store.TriggerSchedule), s.scheduleOpts())
+	e.start(t, nil, newRecorder(class, 0), cfg)
+	eventually(t, 5*time.Second, "the students scanned and the dead job done", func() bool {
+		return e.allScannedSince(t, c.ID, time.Time{}) &&
+			e.count(t, "SELECT count(*) FROM river_job WHERE id = $1 AND state = 'completed'", id) == 1
+	})
+}
+
+// A live scan, however long, holds its target's lock: it is never taken
+// for a dead process's, by its own scheduler or another.
+func TestLiveScanNotHandedBack(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	class := sim.New(sim.Options{Students: 4, Accounts: 2})
+	c := e.class(t, "live", class)
+	rec := newRecorder(class, 3*time.Second)
+	cfg := quickConfig(500 * time.Millisecond)
+	e.start(t, newPool(t, e.url), rec, cfg)
+	e.start(t, newPool(t, e.url), rec, cfg)
+	eventually(t, 15*time.Second, "every student scanned twice over", func() bool {
+		return e.count(t, "SELECT count(*) FROM scan_runs WHERE class_id = $1", c.ID) >= 4
+	})
+	if n := e.count(t, "SELECT count(*) FROM river_job WHERE metadata ? 'river:rescue_count'"); n != 0 {
+		t.Errorf("%d live jobs handed back", n)
+	}
+	rec.mu.Lock()
+	defer rec.mu.Unlock()
+	if len(rec.overlaps) > 0 {
+		t.Errorf("%d overlapping scans of one target: %v", len(rec.overlaps), rec.overlaps)
 	}
 }

@@ -8,7 +8,9 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
+	"github.com/riverqueue/river/riverdriver/riverpgxv5"
 	"github.com/riverqueue/river/rivertype"
 
 	"labgrid/grader"
@@ -26,6 +28,10 @@ type scanArgs struct {
 	RoleARN   string `json:"role_arn,omitempty" river:"unique"`
 	// Trigger is store.TriggerSchedule or store.TriggerManual.
 	Trigger string `json:"trigger" river:"unique"`
+	// Due, on a scheduled scan, is the time the tick took the target to be
+	// due by: some student last scanned at or before it. Not part of the
+	// key.
+	Due time.Time `json:"due,omitzero"`
 }
 
 func (scanArgs) Kind() string { return "labgrid_scan_target" }
@@ -82,6 +88,9 @@ type tickArgs struct{}
 
 func (tickArgs) Kind() string { return "labgrid_tick" }
 
+// tickOpts keep one tick unfinished at most, so that ticks do not pile up
+// behind busy workers. A tick left running by a dead process is handed
+// back by rescueOrphans: it holds a lock as a scan does.
 func (s *Scheduler) tickOpts() *river.InsertOpts {
 	return &river.InsertOpts{
 		Queue:       queue,
@@ -99,7 +108,16 @@ type tickWorker struct {
 func (w *tickWorker) Timeout(*river.Job[tickArgs]) time.Duration { return 30 * time.Second }
 
 func (w *tickWorker) Work(ctx context.Context, _ *river.Job[tickArgs]) error {
-	n, err := w.s.enqueueDue(ctx, time.Now())
+	lock, err := w.s.tryLock(ctx, tickLockKey)
+	if err != nil {
+		return fmt.Errorf("tick: %w", err)
+	}
+	if lock == nil {
+		return nil // another tick is under way
+	}
+	defer lock.release(w.s.logger)
+	// On the locked session: a tick takes one connection, as a scan does.
+	n, err := w.s.enqueueDue(ctx, lock.conn, time.Now())
 	if err != nil {
 		return err
 	}
@@ -113,8 +131,9 @@ func (w *tickWorker) Work(ctx context.Context, _ *river.Job[tickArgs]) error {
 // whose interval elapses before the next tick, or with a student never
 // scanned. It returns how many jobs it inserted; targets with a scan still
 // unfinished are skipped by River's uniqueness.
-func (s *Scheduler) enqueueDue(ctx context.Context, now time.Time) (int, error) {
-	classes, err := s.store.Classes(ctx)
+func (s *Scheduler) enqueueDue(ctx context.Context, conn *pgxpool.Conn, now time.Time) (int, error) {
+	st := store.New(conn)
+	classes, err := st.Classes(ctx)
 	if err != nil {
 		return 0, fmt.Errorf("tick: %w", err)
 	}
@@ -125,7 +144,7 @@ func (s *Scheduler) enqueueDue(ctx context.Context, now time.Time) (int, error) 
 			s.logger.Warn("tick: class skipped", "class", c.Name, "err", err)
 			continue
 		}
-		students, err := s.store.Students(ctx, c.ID)
+		students, err := st.Students(ctx, c.ID)
 		if err != nil {
 			return 0, fmt.Errorf("tick: class %s: %w", c.Name, err)
 		}
@@ -137,8 +156,16 @@ func (s *Scheduler) enqueueDue(ctx context.Context, now time.Time) (int, error) 
 	if len(params) == 0 {
 		return 0, nil
 	}
-	results, err := s.client.InsertMany(ctx, params)
+	tx, err := conn.Begin(ctx)
 	if err != nil {
+		return 0, fmt.Errorf("tick: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	results, err := s.client.InsertManyTx(ctx, tx, params)
+	if err != nil {
+		return 0, fmt.Errorf("tick: enqueue %d scans: %w", len(params), err)
+	}
+	if err := tx.Commit(ctx); err != nil {
 		return 0, fmt.Errorf("tick: enqueue %d scans: %w", len(params), err)
 	}
 	n := 0
@@ -164,11 +191,12 @@ func dueTargets(classID int64, students []store.Student, region string, due time
 	seen := map[scanArgs]bool{}
 	for _, g := range grader.Groups(roster, region) {
 		a := argsFor(classID, g.Target, store.TriggerSchedule)
+		a.Due = due
 		if seen[a] {
 			continue
 		}
 		for _, st := range g.Students {
-			if last := lastScanned[st.Login]; last.IsZero() || !last.After(due) {
+			if last := lastScanned[st.Login]; scanDue(last, due) {
 				seen[a] = true
 				out = append(out, a)
 				break
@@ -176,6 +204,22 @@ func dueTargets(classID int64, students []store.Student, region string, due time
 		}
 	}
 	return out
+}
+
+// scanDue reports whether a student last scanned at last is due a scan
+// by due.
+func scanDue(last, due time.Time) bool { return last.IsZero() || !last.After(due) }
+
+// stillDue reports whether a scheduled scan's target is due yet: the tick
+// judged it from students it read perhaps just before another job's save
+// of them, and the job would then scan them again for nothing.
+func stillDue(a scanArgs, students []store.Student, region string) bool {
+	for _, st := range students {
+		if a.reaches(st.Student, region) && scanDue(st.LastScannedAt, a.Due) {
+			return true
+		}
+	}
+	return false
 }
 
 type scanWorker struct {
@@ -192,7 +236,7 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 		return s.jobError(ctx, logger, fmt.Errorf("scan %s of class %d: %w", a.targetName(), a.ClassID, err))
 	}
 
-	lock, err := s.lockTarget(ctx, a)
+	lock, err := s.tryLock(ctx, a.lockKey())
 	if err != nil {
 		return fail(err)
 	}
@@ -219,6 +263,17 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	rubric, err := s.rubric(class)
 	if err != nil {
 		return river.JobCancel(err) // no retry mends a rubric
+	}
+	if !a.Due.IsZero() {
+		// Under the lock, every save of the target is seen.
+		saved, err := st.Students(ctx, a.ClassID)
+		if err != nil {
+			return fail(err)
+		}
+		if !stillDue(a, saved, rubric.Region) {
+			logger.Debug("scan skipped: the target was scanned since it was due")
+			return nil
+		}
 	}
 	roster, err := st.Roster(ctx, a.ClassID)
 	if err != nil {
@@ -250,7 +305,7 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
-	sum, err := st.SaveScan(ctx, a.ClassID, store.Trigger(a.Trigger), res)
+	sum, err := s.saveAndComplete(ctx, lock, job, res)
 	if err != nil {
 		return fail(err)
 	}
@@ -258,6 +313,28 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	logger.Debug("target scanned", "students", len(students), "changed", sum.ChangedResults,
 		"aws_calls", res.AWSCalls, "failed_targets", res.Failed(), "duration", res.FinishedAt.Sub(res.StartedAt))
 	return nil
+}
+
+// saveAndComplete stores the scan and marks the job completed in one
+// transaction, under the target lock: a running job whose lock is free is
+// then never one whose results are saved (see rescueOrphans).
+func (s *Scheduler) saveAndComplete(ctx context.Context, lock *targetLock, job *river.Job[scanArgs], res *grader.ScanResult) (store.SaveSummary, error) {
+	tx, err := lock.conn.Begin(ctx)
+	if err != nil {
+		return store.SaveSummary{}, fmt.Errorf("save: %w", err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	sum, err := store.New(tx).SaveScan(ctx, job.Args.ClassID, store.Trigger(job.Args.Trigger), res)
+	if err != nil {
+		return store.SaveSummary{}, err
+	}
+	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
+		return store.SaveSummary{}, fmt.Errorf("save: complete job: %w", err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return store.SaveSummary{}, fmt.Errorf("save: %w", err)
+	}
+	return sum, nil
 }
 
 // jobError is what a job returns for err. A job cancelled by Stop is

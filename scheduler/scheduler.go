@@ -2,15 +2,16 @@
 // grader on a schedule and on demand, as River jobs on labgrid's own
 // PostgreSQL, so that several labgrid processes share the work.
 //
-// A periodic job (the tick, run by River's elected leader) looks at every
-// class every few seconds and inserts one scan job per target (account,
-// region, role) whose interval has elapsed. A scan job loads the target's
+// A periodic job (the tick, queued by River's elected leader, and once by
+// every process as it starts) looks at every class every few seconds and
+// inserts one scan job per target (account, region, role) whose interval
+// has elapsed. A scan job loads the target's
 // students, takes one Snapshot of the target, judges them and saves the
 // results with store.SaveScan. Job args name the target by class id,
 // account, region and role ARN only: the external id, a secret, is read
 // from the roster by the worker and never stored in a job row.
 //
-// Two processes never scan one target at once: see lockTarget.
+// Two processes never scan one target at once: see lock.go.
 package scheduler
 
 import (
@@ -53,10 +54,11 @@ type Config struct {
 	JobTimeout time.Duration
 	// RescueAfter is how long a job may stay running before River takes
 	// it for the job of a dead process and runs it again (default
-	// JobTimeout + 15 s; must exceed JobTimeout). Until then the dead
-	// job's target gets no scheduled scan, so it is kept short: rescuing a
-	// job that in fact still runs costs nothing, the target's lock makes
-	// the second run skip (see lock.go).
+	// JobTimeout + 15 s; must exceed JobTimeout). A job of a dead process
+	// is handed back sooner, within a second or two, its lock being free
+	// (see lock.go); this is for a job stuck in a live one.
+	// Rescuing a job that in fact still runs costs nothing: the target's
+	// lock makes the second run skip.
 	RescueAfter time.Duration
 	// MaxAttempts is how often a job that fails (the database, not AWS:
 	// an AWS error is a result) is tried in all (default 3).
@@ -149,6 +151,11 @@ type Scheduler struct {
 	// timeout: the job is handed back rather than counted as failed.
 	stopping atomic.Bool
 
+	// stopRescue ends the rescueLoop that Start began; rescueDone closes
+	// when it has.
+	stopRescue context.CancelFunc
+	rescueDone chan struct{}
+
 	rubricsMu sync.Mutex
 	rubrics   map[string]*grader.Rubric // by the class's rubric YAML
 
@@ -228,6 +235,21 @@ func (s *Scheduler) Start(ctx context.Context) error {
 	if err := s.client.Start(context.WithoutCancel(ctx)); err != nil {
 		return fmt.Errorf("start scheduler: %w", err)
 	}
+	// The jobs a dead process left first, then a tick of its own at once:
+	// after a restart, the periodic ticks wait for a leader, which takes
+	// until a dead one's lease runs out (up to 15 s).
+	if _, err := s.rescueOrphans(ctx); err != nil {
+		s.logger.Warn("looking for jobs of dead processes", "err", oneLine(err))
+	}
+	if _, err := s.client.Insert(ctx, tickArgs{}, s.tickOpts()); err != nil {
+		return fmt.Errorf("start scheduler: first tick: %w", err)
+	}
+	rescueCtx, stopRescue := context.WithCancel(context.WithoutCancel(ctx))
+	s.stopRescue, s.rescueDone = stopRescue, make(chan struct{})
+	go func() {
+		defer close(s.rescueDone)
+		s.rescueLoop(rescueCtx)
+	}()
 	s.logger.Info("scheduler started", "workers", s.cfg.Workers, "tick", s.cfg.Tick, "interval", s.intervalName())
 	return nil
 }
@@ -239,6 +261,10 @@ func (s *Scheduler) Start(ctx context.Context) error {
 // is left running in the database and rescued after RescueAfter.
 func (s *Scheduler) Stop(ctx context.Context) error {
 	s.stopping.Store(true)
+	if s.stopRescue != nil {
+		s.stopRescue()
+		<-s.rescueDone
+	}
 	err := s.client.Stop(ctx)
 	if err == nil {
 		s.logger.Info("scheduler stopped")

@@ -312,9 +312,9 @@ func TestDueTargets(t *testing.T) {
 	}
 	got := dueTargets(7, students, "ap-northeast-1", due)
 	want := []scanArgs{
-		{ClassID: 7, AccountID: "111", Region: "ap-northeast-1", Trigger: "schedule"},
-		{ClassID: 7, AccountID: "333", Region: "ap-northeast-1", RoleARN: "arn:r", Trigger: "schedule"},
-		{ClassID: 7, AccountID: "444", Region: "us-east-1", Trigger: "schedule"},
+		{ClassID: 7, AccountID: "111", Region: "ap-northeast-1", Trigger: "schedule", Due: due},
+		{ClassID: 7, AccountID: "333", Region: "ap-northeast-1", RoleARN: "arn:r", Trigger: "schedule", Due: due},
+		{ClassID: 7, AccountID: "444", Region: "us-east-1", Trigger: "schedule", Due: due},
 	}
 	if len(got) != len(want) {
 		t.Fatalf("dueTargets = %+v, want %+v", got, want)
@@ -322,6 +322,21 @@ func TestDueTargets(t *testing.T) {
 	for i := range want {
 		if got[i] != want[i] {
 			t.Errorf("dueTargets[%d] = %+v, want %+v", i, got[i], want[i])
+		}
+	}
+
+	// The job looks again: a target whose students were scanned since the
+	// tick read them is no longer due.
+	for _, a := range got {
+		if !stillDue(a, students, "ap-northeast-1") {
+			t.Errorf("%s: not still due from the students it was found due by", a.targetName())
+		}
+	}
+	students[0].LastScannedAt = now
+	students[4].LastScannedAt = now
+	for _, a := range got[:2] {
+		if stillDue(a, students, "ap-northeast-1") {
+			t.Errorf("%s: still due once its students were scanned", a.targetName())
 		}
 	}
 }

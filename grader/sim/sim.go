@@ -46,6 +46,9 @@ type Options struct {
 	Region string
 	// Now is the clock a Snapshot is taken by (default time.Now).
 	Now func() time.Time
+	// Latency is how long each Snapshot takes (default none), as the AWS
+	// calls of a real scan do: to see scans in flight.
+	Latency time.Duration
 }
 
 // Class is a simulated class. It is immutable after New and safe for
@@ -174,6 +177,15 @@ func (c *Class) Snapshot(ctx context.Context, t grader.Target) (*grader.Snapshot
 			Code:    "AuthFailure",
 			Message: fmt.Sprintf("AWS was not able to validate the provided access credentials (the simulated class lives in %s, not %q)", c.opts.Region, t.Region),
 		})
+	}
+	if c.opts.Latency > 0 {
+		timer := time.NewTimer(c.opts.Latency)
+		defer timer.Stop()
+		select {
+		case <-timer.C:
+		case <-ctx.Done():
+			return nil, fmt.Errorf("sim %s: %w", t, ctx.Err())
+		}
 	}
 	now := c.opts.Now()
 	return c.snapshotAt(t, now), nil

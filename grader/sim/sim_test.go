@@ -962,3 +962,23 @@ func resultOf(t *testing.T, rep grader.Report, id string) grader.Result {
 	t.Fatalf("no result for %s", id)
 	return grader.Result{}
 }
+
+// With a Latency, a Snapshot takes that long, unless its context ends
+// first.
+func TestLatency(t *testing.T) {
+	t.Parallel()
+	c := New(Options{Students: 2, Latency: 200 * time.Millisecond})
+	begun := time.Now()
+	if _, err := c.Snapshot(context.Background(), c.Target()); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(begun); took < 200*time.Millisecond {
+		t.Errorf("Snapshot took %s, want the 200ms latency", took)
+	}
+	c = New(Options{Students: 2, Latency: time.Hour})
+	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
+	defer cancel()
+	if _, err := c.Snapshot(ctx, c.Target()); !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("Snapshot with an hour's latency, cut short: %v", err)
+	}
+}
