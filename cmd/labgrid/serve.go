@@ -32,10 +32,6 @@ import (
 
 const demoClassName = "demo"
 
-// envDemoScanDelay, a duration such as 3s, makes every scan of a target of
-// the demo class take that long, as AWS calls would: to watch, or test,
-// scans in flight. Unset, the simulated scans are instant.
-const envDemoScanDelay = "LABGRID_DEMO_SCAN_DELAY"
 
 // How long each part may take to stop on SIGTERM; together they stay
 // under the 30 s docker-compose.yml grants (stop_grace_period).
@@ -247,15 +243,7 @@ func serveReady(pool *pgxpool.Pool) func(context.Context) error {
 // its roster the simulated class's, starting now. It returns the path of
 // the first student's own page, or "" when the links are not this run's.
 func setupDemo(ctx context.Context, st *store.Store, cfg serveConfig, sources *serveSources, logger *slog.Logger) (string, error) {
-	var latency time.Duration
-	if v := os.Getenv(envDemoScanDelay); v != "" {
-		d, err := time.ParseDuration(v)
-		if err != nil || d < 0 || d > time.Minute {
-			return "", fmt.Errorf("%s=%q: want a duration from 0s to 1m", envDemoScanDelay, v)
-		}
-		latency = d
-	}
-	class := sim.New(sim.Options{Students: cfg.DemoStudents, Accounts: cfg.DemoAccounts, Seed: 1, Latency: latency})
+	class := sim.New(sim.Options{Students: cfg.DemoStudents, Accounts: cfg.DemoAccounts, Seed: 1, Latency: cfg.DemoScanDelay})
 	c, err := st.ClassByName(ctx, demoClassName)
 	if errors.Is(err, store.ErrNotFound) {
 		c, err = st.CreateClass(ctx, demoClassName, "")

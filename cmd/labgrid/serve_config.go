@@ -30,6 +30,7 @@ const (
 	envWorkers        = "LABGRID_WORKERS"
 	envDemoStudents   = "LABGRID_DEMO_STUDENTS"
 	envDemoAccounts   = "LABGRID_DEMO_ACCOUNTS"
+	envDemoScanDelay  = "LABGRID_DEMO_SCAN_DELAY"
 	envTrustedProxies = "LABGRID_TRUSTED_PROXIES"
 	// The instructor's password, or its bcrypt hash: only from the
 	// environment (a flag would show in ps).
@@ -60,6 +61,9 @@ type serveConfig struct {
 	// performance measurement).
 	DemoStudents int
 	DemoAccounts int
+	// DemoScanDelay is how long each simulated scan of a target takes, to
+	// see scans in flight (and kill a process in the middle of one).
+	DemoScanDelay time.Duration
 	// MaxStudents is how many students a class may have (the demo's too).
 	MaxStudents int
 	// Workers is how many targets this process scans at once.
@@ -88,7 +92,8 @@ Settings come from flags or, when a flag is not given, from the
 environment: DATABASE_URL, LABGRID_ADDR, LABGRID_SECRET,
 LABGRID_SCAN_INTERVAL, LABGRID_DEMO, LABGRID_LOG_LEVEL, LABGRID_BASE_URL,
 LABGRID_WORKERS, LABGRID_DEMO_STUDENTS, LABGRID_DEMO_ACCOUNTS,
-LABGRID_MAX_STUDENTS, LABGRID_TRUSTED_PROXIES. The instructor's
+LABGRID_DEMO_SCAN_DELAY, LABGRID_MAX_STUDENTS, LABGRID_TRUSTED_PROXIES.
+The instructor's
 password comes from LABGRID_ADMIN_PASSWORD (8 characters or more) or, as a
 bcrypt hash, LABGRID_ADMIN_PASSWORD_HASH; with --demo and neither, one is
 made and printed. AWS settings are
@@ -105,6 +110,7 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 		interval string
 		logLevel string
 		proxies  string
+		delay    string
 	)
 	fs := newFlagSet("serve", serveUsage, stderr)
 	db.define(fs)
@@ -116,6 +122,7 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	fs.StringVar(&logLevel, "log-level", "", "`level` of the log on stderr: debug, info, warn or error (default $"+envLogLevel+", else info)")
 	fs.IntVar(&cfg.DemoStudents, "demo-students", 30, "with --demo: how many simulated students ($"+envDemoStudents+")")
 	fs.IntVar(&cfg.DemoAccounts, "demo-accounts", 1, "with --demo: how many AWS accounts they are spread over, one target each ($"+envDemoAccounts+")")
+	fs.StringVar(&delay, "demo-scan-delay", "", "with --demo: how long each simulated scan of a target takes, e.g. 3s, at most 1m (default $"+envDemoScanDelay+", else none)")
 	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated `addresses` or CIDRs of reverse proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8 (default $"+envTrustedProxies+", else none)")
 	fs.IntVar(&cfg.Workers, "workers", 8, "targets this process scans at once ($"+envWorkers+")")
 	var classSize classSizeSetting
@@ -202,6 +209,17 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 			problems = append(problems, p)
 		}
 		cfg.Interval = d
+	}
+
+	if delay == "" {
+		delay = getenv(envDemoScanDelay)
+	}
+	if delay != "" {
+		d, err := time.ParseDuration(delay)
+		if err != nil || d < 0 || d > time.Minute {
+			problems = append(problems, fmt.Sprintf("--demo-scan-delay %q: want a duration from 0s to 1m", delay))
+		}
+		cfg.DemoScanDelay = d
 	}
 
 	if logLevel == "" {

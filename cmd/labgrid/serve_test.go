@@ -232,17 +232,18 @@ func TestServeBadConfig(t *testing.T) {
 		args []string
 		want []string
 	}{
-		"bad addr":       {[]string{"--database-url", url, "--secret", secret, "--addr", "localhost"}, []string{`--addr "localhost": want host:port`}},
-		"bad port":       {[]string{"--database-url", url, "--secret", secret, "--addr", "127.0.0.1:http8"}, []string{"port must be a number"}},
-		"bad interval":   {[]string{"--database-url", url, "--secret", secret, "--interval", "soon"}, []string{`--interval "soon"`}},
-		"short interval": {[]string{"--database-url", url, "--secret", secret, "--interval", "100ms"}, []string{"want 1s to 1h"}},
-		"short secret":   {[]string{"--database-url", url, "--secret", "short"}, []string{"the secret is 5 characters long"}},
-		"bad log level":  {[]string{"--demo", "--database-url", url, "--log-level", "loud"}, []string{`--log-level "loud"`}},
-		"several":        {[]string{"--demo", "--database-url", url, "--interval", "0", "--addr", "x"}, []string{"--interval", "--addr"}},
-		"argument":       {[]string{"--demo", "extra"}, []string{`unexpected argument "extra"`}},
-		"bad base url":   {[]string{"--demo", "--base-url", "labgrid.example.com"}, []string{`--base-url "labgrid.example.com"`}},
-		"bad proxy":      {[]string{"--demo", "--trusted-proxies", "10.0.0.0/8,proxy.local"}, []string{`--trusted-proxies: "proxy.local" is not an IP address or CIDR`}},
-		"bad proxy cidr": {[]string{"--demo", "--trusted-proxies", "10.0.0.0/33"}, []string{`--trusted-proxies: "10.0.0.0/33"`}},
+		"bad addr":        {[]string{"--database-url", url, "--secret", secret, "--addr", "localhost"}, []string{`--addr "localhost": want host:port`}},
+		"bad port":        {[]string{"--database-url", url, "--secret", secret, "--addr", "127.0.0.1:http8"}, []string{"port must be a number"}},
+		"bad interval":    {[]string{"--database-url", url, "--secret", secret, "--interval", "soon"}, []string{`--interval "soon"`}},
+		"short interval":  {[]string{"--database-url", url, "--secret", secret, "--interval", "100ms"}, []string{"want 1s to 1h"}},
+		"short secret":    {[]string{"--database-url", url, "--secret", "short"}, []string{"the secret is 5 characters long"}},
+		"bad log level":   {[]string{"--demo", "--database-url", url, "--log-level", "loud"}, []string{`--log-level "loud"`}},
+		"several":         {[]string{"--demo", "--database-url", url, "--interval", "0", "--addr", "x"}, []string{"--interval", "--addr"}},
+		"argument":        {[]string{"--demo", "extra"}, []string{`unexpected argument "extra"`}},
+		"bad base url":    {[]string{"--demo", "--base-url", "labgrid.example.com"}, []string{`--base-url "labgrid.example.com"`}},
+		"bad proxy":       {[]string{"--demo", "--trusted-proxies", "10.0.0.0/8,proxy.local"}, []string{`--trusted-proxies: "proxy.local" is not an IP address or CIDR`}},
+		"bad proxy cidr":  {[]string{"--demo", "--trusted-proxies", "10.0.0.0/33"}, []string{`--trusted-proxies: "10.0.0.0/33"`}},
+		"long scan delay": {[]string{"--demo", "--demo-scan-delay", "2m"}, []string{`--demo-scan-delay "2m": want a duration from 0s to 1m`}},
 	} {
 		stdout, stderr, code := runCLI(t, append([]string{"serve"}, tc.args...)...)
 		if code != 2 {
