@@ -32,7 +32,6 @@ import (
 
 const demoClassName = "demo"
 
-
 // How long each part may take to stop on SIGTERM; together they stay
 // under the 30 s docker-compose.yml grants (stop_grace_period).
 const (
@@ -175,7 +174,11 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 	srv := &http.Server{
 		Handler:           webServer.Routes(),
 		ReadHeaderTimeout: 10 * time.Second,
-		ErrorLog:          slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
+		// Bounded inputs: a page's request carries a URL and a few cookies,
+		// and an idle keep-alive connection is not kept forever.
+		MaxHeaderBytes: 64 << 10,
+		IdleTimeout:    2 * time.Minute,
+		ErrorLog:       slog.NewLogLogger(logger.Handler(), slog.LevelWarn),
 	}
 	// Stopping the hub closes the live streams, which Shutdown would
 	// otherwise wait for.

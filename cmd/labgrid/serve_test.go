@@ -128,6 +128,14 @@ func TestServeDemo(t *testing.T) {
 	if code, body := get(t, s.url+"/readyz"); code != 200 || body != "ok\n" {
 		t.Errorf("/readyz: %d %q", code, body)
 	}
+	// Request headers are bounded like every other input.
+	req, _ := http.NewRequest("GET", s.url+"/healthz", nil)
+	req.Header.Set("X-Padding", strings.Repeat("x", 100<<10))
+	if resp, err := http.DefaultClient.Do(req); err != nil || resp.StatusCode != http.StatusRequestHeaderFieldsTooLarge {
+		t.Errorf("100 KiB of headers: %v %v, want 431", resp, err)
+	} else {
+		resp.Body.Close()
+	}
 
 	pool := pgtest.NewPool(t, url)
 	st := store.New(pool)
