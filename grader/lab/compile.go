@@ -70,11 +70,18 @@ func (c *compiler) compileAt(env *cel.Env, n *yaml.Node, src string, line, col i
 			ok = ok || w.IsExactType(out)
 		}
 		if !ok {
+			// Point at the expression, not at the spaces before it.
+			lead := utf8.RuneCountInString(src) - utf8.RuneCountInString(strings.TrimLeft(src, " "))
+			l, co := place(1, lead)
+			if len(want) == len(textTypes) {
+				c.atPos(l, co, "%s: %q is a %s, which a text cannot show (give a string, a number or a list of strings)", where, strings.TrimSpace(src), out)
+				return nil
+			}
 			names := make([]string, len(want))
 			for i, w := range want {
 				names[i] = w.String()
 			}
-			c.atPos(fl, fc, "%s: %q is a %s, not a %s", where, strings.TrimSpace(src), out, strings.Join(names, " or "))
+			c.atPos(l, co, "%s: %q is a %s, not a %s", where, strings.TrimSpace(src), out, strings.Join(names, " or "))
 			return nil
 		}
 	}
