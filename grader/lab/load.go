@@ -317,13 +317,22 @@ func (c *compiler) resourceDecls(n *yaml.Node, env *cel.Env) *cel.Env {
 			case res.In == "":
 			case parent == nil:
 				c.at(in, "%s.in: %q is not a resource declared above", where, res.In)
-			case parent.Kind == nil || parent.Kind.Name != "ec2.vpc" || parent.Many:
+			case parent.Kind == nil:
+			case parent.Kind.Name != "ec2.vpc" || parent.Many:
 				c.at(in, "%s.in: %q must be a single ec2.vpc resource", where, res.In)
 			case res.Kind != nil && !res.Kind.InVPC:
 				c.at(in, "%s.in: a %s is not in a VPC", where, res.Kind.Name)
 			}
 		}
-		if res.Kind == nil || bad {
+		if bad {
+			continue
+		}
+		if res.Kind == nil {
+			// Declared as dyn, so that the rules reading it report their
+			// own mistakes, not this one again.
+			c.resources[name] = res
+			env = c.extend(env, cel.Variable(name, cel.DynType), cel.Variable("names."+name, cel.StringType),
+				cel.Variable("renamed."+name, cel.BoolType))
 			continue
 		}
 		itEnv := c.extend(env, cel.Variable("it", res.Kind.CELType()))
@@ -390,6 +399,8 @@ func (c *compiler) variables(n *yaml.Node, env *cel.Env, prefix string, into *[]
 		}
 		e := c.expr(env, m["expression"], where, wants...)
 		if e == nil {
+			declared[where] = true
+			env = c.extend(env, cel.Variable(where, cel.DynType)) // see resourceDecls
 			continue
 		}
 		*into = append(*into, &Variable{Name: name, Expr: e})

@@ -74,10 +74,10 @@ func TestMinimalLabLoads(t *testing.T) {
 // problem the checker reports, with its line and column.
 func TestBrokenLabs(t *testing.T) {
 	tests := []struct {
-		name       string
-		old, new   string
-		want       []string // file:line:col: and a piece of the message
-		wantAbsent bool
+		name     string
+		old, new string
+		want     []string // file:line:col: and a piece of the message
+		only     bool     // no other problem is reported
 	}{
 		{
 			name: "unknown top-level key",
@@ -208,12 +208,24 @@ func TestBrokenLabs(t *testing.T) {
 			want: []string{`tiny.yaml:`},
 		},
 		{
-			name: "several problems at once, in file order",
+			name: "an unknown kind is reported once, not by every rule reading the resource",
 			old:  "kind: ec2.vpc", new: "kind: ec2.vpcs",
+			want: []string{`tiny.yaml:11:11: resources.vpc.kind: unknown kind "ec2.vpcs"`},
+			only: true,
+		},
+		{
+			name: "several problems at once, in file order",
+			old:  "    points: 5\n", new: "    points: 5\n    pionts: 5\n    needs: [net.nope]\n",
 			want: []string{
-				`tiny.yaml:11:11: resources.vpc.kind: unknown kind "ec2.vpcs"`,
-				`tiny.yaml:20:21: check net.vpc: expression: undeclared reference to 'vpc'`,
+				`tiny.yaml:18:5: check: unknown key "pionts"`,
+				`tiny.yaml:19:13: check net.vpc: needs unknown check "net.nope"`,
 			},
+			only: true,
+		},
+		{
+			name: "a message missing its english text",
+			old:  `message: {ja: "CIDR {{ vpc.cidr }}", en: "CIDR {{ vpc.cidr }}"}`, new: `message: {ja: "CIDR {{ vpc.cidr }}"}`,
+			want: []string{`tiny.yaml:25:18: check net.vpc: message: missing required key "en"`},
 		},
 	}
 	for _, tt := range tests {
@@ -242,6 +254,9 @@ func TestBrokenLabs(t *testing.T) {
 					t.Errorf("problem %q is reported before an earlier one", w)
 				}
 				last = i
+			}
+			if tt.only && len(got) != len(tt.want) {
+				t.Errorf("%d problems, want %d:\n  %s", len(got), len(tt.want), strings.Join(got, "\n  "))
 			}
 		})
 	}
