@@ -15,11 +15,6 @@ import (
 	"labgrid/grader"
 )
 
-// costLimit bounds the work of one evaluation of one expression, so that a
-// rule over an odd snapshot ends with an error instead of spinning. Step
-// 3's rules over a busy account stay far below it.
-const costLimit = 1_000_000
-
 // baseEnv is the CEL environment every lab starts from: the kinds' types,
 // the standard extensions and the engine's function library, with the
 // variables every lab has (user, dedicated, probes). A lab extends it with

@@ -60,7 +60,7 @@ func (l *Lab) Evaluate(w *World, st grader.Student, prev Memory) Report {
 	statuses := map[string]string{}
 	base.fixed["status"] = statuses
 	results := map[string]grader.Result{}
-	for _, c := range l.order() {
+	for _, c := range l.ordered {
 		if !c.Enabled {
 			continue
 		}
@@ -138,7 +138,7 @@ func (l *Lab) judge(c *Check, w *World, base *activation, results map[string]gra
 		}
 	}
 
-	act := base.child()
+	act := base.child(len(c.Variables))
 	for _, v := range c.Variables {
 		act.lazy["variables."+v.Name] = v.Expr
 	}
@@ -260,8 +260,9 @@ func (l *Lab) attribute(r *Resource, want string, w *World, st grader.Student, a
 	}
 	var matches []*entry
 	if strings.Contains(want, "*") {
+		parts := strings.Split(norm(want), "*")
 		for _, e := range cat.all {
-			if glob(norm(want), norm(e.name)) && keep(e, r.Where) {
+			if globParts(parts, e.norm) && keep(e, r.Where) {
 				matches = append(matches, e)
 			}
 		}
@@ -293,15 +294,15 @@ func (l *Lab) attribute(r *Resource, want string, w *World, st grader.Student, a
 	}
 	// Candidates: the kind's records in scope, not exempt (default VPC,
 	// default group), not named by another template of the student.
-	var others []string
+	var others [][]string
 	for _, o := range l.Resources {
 		if o != r && o.Kind == r.Kind {
-			others = append(others, norm(strings.ReplaceAll(o.Template, "{user}", st.Login)))
+			others = append(others, strings.Split(norm(strings.ReplaceAll(o.Template, "{user}", st.Login)), "*"))
 		}
 	}
 	var cands []*entry
 	for _, e := range cat.all {
-		if e.exempt || slices.ContainsFunc(others, func(p string) bool { return glob(p, norm(e.name)) }) {
+		if e.exempt || slices.ContainsFunc(others, func(p []string) bool { return globParts(p, e.norm) }) {
 			continue
 		}
 		if keep(e, r.Where) && keep(e, r.FallbackWhere) {
@@ -314,12 +315,11 @@ func (l *Lab) attribute(r *Resource, want string, w *World, st grader.Student, a
 	return types.NullValue, false
 }
 
-// glob matches a name against a pattern where * stands for any run of
-// characters.
-func glob(pattern, name string) bool {
-	parts := strings.Split(pattern, "*")
+// globParts matches a name against a pattern split at its *s, each of
+// which stands for any run of characters.
+func globParts(parts []string, name string) bool {
 	if len(parts) == 1 {
-		return pattern == name
+		return parts[0] == name
 	}
 	if !strings.HasPrefix(name, parts[0]) {
 		return false
@@ -345,14 +345,17 @@ type activation struct {
 	parent *activation
 }
 
-func (a *activation) child() *activation {
-	return &activation{fixed: map[string]any{}, lazy: map[string]*Expr{}, cache: map[string]any{}, parent: a}
+// child is an activation for one check, with room for its variables.
+func (a *activation) child(vars int) *activation {
+	c := &activation{parent: a}
+	if vars > 0 {
+		c.lazy, c.cache = make(map[string]*Expr, vars), make(map[string]any, vars)
+	}
+	return c
 }
 
 func (a *activation) with(name string, v any) *activation {
-	c := a.child()
-	c.fixed[name] = v
-	return c
+	return &activation{fixed: map[string]any{name: v}, parent: a}
 }
 
 func (a *activation) ResolveName(name string) (any, bool) {

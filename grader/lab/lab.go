@@ -19,6 +19,9 @@ type Lab struct {
 	// Checks are in the file's order, which is the order of the student's
 	// checklist and of the grid's columns.
 	Checks []*Check
+	// ordered is Checks with every prerequisite before the checks needing
+	// it: the order of evaluation.
+	ordered []*Check
 }
 
 // Area groups checks on the checklist.

@@ -74,6 +74,7 @@ func Load(name string, data []byte) (*Lab, error) {
 		})
 		return nil, &Error{Problems: r.problems}
 	}
+	c.lab.ordered = c.lab.order()
 	return c.lab, nil
 }
 

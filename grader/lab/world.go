@@ -25,6 +25,7 @@ type catalog struct {
 // entry is one record with what attribution needs to know of it.
 type entry struct {
 	name  string // as AWS reports it
+	norm  string // norm(name), as names are compared
 	vpcID string
 	rec   any // *VPC, *Instance, …
 	// exempt records are never a fallback candidate: default VPCs and
@@ -34,8 +35,9 @@ type entry struct {
 }
 
 func (c *catalog) add(e *entry) {
+	e.norm = norm(e.name)
 	c.all = append(c.all, e)
-	c.byName[norm(e.name)] = append(c.byName[norm(e.name)], e)
+	c.byName[e.norm] = append(c.byName[e.norm], e)
 }
 
 // NewWorld builds the records of snap. The snapshot must not change
