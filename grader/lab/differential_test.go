@@ -136,3 +136,45 @@ func sumValues(m map[diffKey]int) int {
 	}
 	return n
 }
+
+// TestDifferentialEmptyAccount: with nothing built, the lab and the Go
+// checks agree on every status (nothing passes by absence).
+func TestDifferentialEmptyAccount(t *testing.T) {
+	l := step3Lab(t)
+	snap := &grader.Snapshot{TakenAt: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)}
+	w := lab.NewWorld(snap)
+	for _, st := range []grader.Student{{Login: "user01"}, {Login: "user02", Dedicated: true}} {
+		old := grader.Evaluate(grader.DefaultRubric(), snap, st, grader.Memory{})
+		neu := l.Evaluate(w, st, nil)
+		if neu.Score != 0 {
+			t.Errorf("%s scored %d in an empty account", st.Login, neu.Score)
+		}
+		for _, o := range old.Results {
+			if n := statusOf(t, neu.Results, o.CheckID); n.Status != o.Status {
+				t.Errorf("%s %s: %s (Go) vs %s (lab): %s", st.Login, o.CheckID, o.Status, n.Status, n.Message.EN)
+			}
+		}
+	}
+}
+
+// TestEvaluateConcurrently: one World and one Lab serve every student of a
+// target at once (run with -race).
+func TestEvaluateConcurrently(t *testing.T) {
+	l := step3Lab(t)
+	c, snap := finishedClass(t, 1)
+	w := lab.NewWorld(snap)
+	want := map[string]int{}
+	for _, st := range c.Roster() {
+		want[st.Login] = l.Evaluate(w, st, nil).Score
+	}
+	got := make(chan [2]any, len(want))
+	for _, st := range c.Roster() {
+		go func() { got <- [2]any{st.Login, l.Evaluate(w, st, nil).Score} }()
+	}
+	for range want {
+		r := <-got
+		if want[r[0].(string)] != r[1].(int) {
+			t.Errorf("%s: score %d concurrently, %d alone", r[0], r[1], want[r[0].(string)])
+		}
+	}
+}

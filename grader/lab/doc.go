@@ -12,12 +12,17 @@
 // this package exposed through ext.NativeTypes), so a misspelt field or a
 // type mismatch is refused at load, never met at a scan.
 //
-// What is wired: the format, its loader and checker (Load, Check), the CEL
-// environment with the kinds and the function library, and `labgrid lab
-// check|list` over the labs embedded in package labs. What is not wired
-// yet: Evaluate over a Snapshot (attribution by the templates, the
-// dedicated-account fallback, prerequisite order and blocked), the
-// per-student memory, probes and the class override file. Until then the
-// product grades with the Go checks of package grader; this package must
-// not be imported by the scanner or the web server.
+// What is here: the format, its loader and checker (Load, LoadFile; every
+// problem in an *Error), the CEL environment with the kinds and the
+// function library, `labgrid lab check|list` over the shipped labs (package
+// labs), and Evaluate over a Snapshot (NewWorld links the records once per
+// snapshot; attribution by the templates with the dedicated-account
+// fallback; prerequisites in order and blocked; lazy variables; the
+// per-student Memory), compared with the Go checks over the simulated
+// class by test.
+//
+// What is not wired yet: the scanner, the store and the web server still
+// grade with the Go checks of package grader and must not import this
+// package; the class override file (points, enabled, names, settings), the
+// prober (Check.ProbeURLs) and `lab doc|policy` are not connected.
 package lab
