@@ -32,6 +32,10 @@ func baseEnv() (*cel.Env, error) {
 		cel.Variable("user", cel.StringType),
 		cel.Variable("dedicated", cel.BoolType),
 		cel.Variable("now", cel.TimestampType), // when the snapshot was taken
+		// The data the snapshot could not read ("RDS events", …): a rule
+		// with severity error tests it where a check reads data beyond its
+		// resources' kinds.
+		cel.Variable("unreadable", cel.ListType(cel.StringType)),
 		cel.Variable("status", cel.MapType(cel.StringType, cel.StringType)),
 		cel.Variable("probes", cel.MapType(cel.StringType, cel.ObjectType(celTypeName(reflect.TypeFor[Probe]())))),
 		cel.Function("norm",

@@ -185,6 +185,10 @@ func (l *Lab) judge(c *Check, w *World, base *activation, results map[string]gra
 	}
 	pass := func() grader.Text { return c.Pass.render(act) }
 	switch {
+	case len(failed[SeverityError]) > 0:
+		res.Status = grader.StatusError
+		res.Message = joinTexts(msgs(failed[SeverityError]), "。", "; ")
+		res.Hint = errorHint
 	case len(failed[SeverityFail]) > 0:
 		res.Status = grader.StatusFail
 		res.Message = joinTexts(msgs(append(slices.Clone(failed[SeverityFail]), failed[SeverityBlock]...)), "。", "; ")
@@ -215,10 +219,11 @@ var errorHint = grader.Text{JA: "講師に連絡してください(受講者の�
 // (evaluated when first read).
 func (l *Lab) studentActivation(w *World, st grader.Student) *activation {
 	act := &activation{fixed: map[string]any{
-		"user":      st.Login,
-		"dedicated": st.Dedicated,
-		"now":       w.snap.TakenAt,
-		"probes":    w.probes,
+		"user":       st.Login,
+		"dedicated":  st.Dedicated,
+		"now":        w.snap.TakenAt,
+		"probes":     w.probes,
+		"unreadable": w.unreadable,
 	}, lazy: map[string]*Expr{}, cache: map[string]any{}}
 	for _, s := range l.Settings {
 		act.fixed["settings."+s.Name] = s.Value

@@ -77,6 +77,9 @@ const (
 	// SeverityPending: what the rule waits for (a probe's answer) is not
 	// there yet; the check is pending.
 	SeverityPending Severity = "pending"
+	// SeverityError: the grader could not look (a rule tests unreadable);
+	// the check is error, never the student's fault.
+	SeverityError Severity = "error"
 )
 
 // Check is one line of a lab's checklist.

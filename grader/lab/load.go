@@ -27,7 +27,7 @@ var (
 // reserved are the names a lab cannot give a resource: the engine's own
 // variables and CEL's words.
 var reserved = []string{
-	"user", "dedicated", "now", "status", "probes", "settings", "names", "renamed", "variables", "memory", "it",
+	"user", "dedicated", "now", "status", "unreadable", "probes", "settings", "names", "renamed", "variables", "memory", "it",
 	"true", "false", "null", "in", "as", "break", "const", "continue", "else", "for", "function", "if",
 	"import", "let", "loop", "package", "namespace", "return", "var", "void", "while",
 }
@@ -94,8 +94,8 @@ func yamlErrorLine(err error) int {
 type compiler struct {
 	*reader
 	lab *Lab
-	// resources by name, and which resources each lab variable and memory
-	// value reads, to derive what each check reads.
+	// resources by name, and what each lab variable, memory value and
+	// resource reads, to derive what each check reads.
 	resources map[string]*Resource
 	varReads  map[string][]string
 	checkIDs  map[string]*yaml.Node
@@ -122,7 +122,6 @@ func (c *compiler) load(root *yaml.Node, env *cel.Env) {
 	decls = append(decls, c.settings(top["settings"])...)
 	env = c.extend(env, decls...)
 	env = c.resourceDecls(top["resources"], env)
-	c.varReads = map[string][]string{}
 	env = c.variables(top["variables"], env, "variables", &l.Variables, nil, c.declared)
 	env = c.memory(top["memory"], env)
 	c.checks(top["checks"], env, areas)
@@ -275,6 +274,7 @@ func typedList[T any](in []any) []T {
 // read the resources above it.
 func (c *compiler) resourceDecls(n *yaml.Node, env *cel.Env) *cel.Env {
 	c.resources = map[string]*Resource{}
+	c.varReads = map[string][]string{}
 	if n == nil {
 		return env
 	}
@@ -354,6 +354,17 @@ func (c *compiler) resourceDecls(n *yaml.Node, env *cel.Env) *cel.Env {
 		env = c.extend(env, decls...)
 		c.resources[name] = res
 		c.lab.Resources = append(c.lab.Resources, res)
+		// Finding it reads its scope and what its filters read.
+		deps := []string{}
+		if res.In != "" {
+			deps = append(deps, res.In)
+		}
+		for _, e := range []*Expr{res.Where, res.FallbackWhere} {
+			if e != nil {
+				deps = append(deps, c.reads(e)...)
+			}
+		}
+		c.varReads[name] = deps
 	}
 	return env
 }
@@ -546,11 +557,11 @@ func (c *compiler) rule(n *yaml.Node, env *cel.Env, where string) *Rule {
 	if sn := m["severity"]; sn != nil {
 		s := Severity(c.str(sn, where+": severity"))
 		switch s {
-		case SeverityFail, SeverityWarn, SeverityBlock, SeverityPending:
+		case SeverityFail, SeverityWarn, SeverityBlock, SeverityPending, SeverityError:
 			r.Severity = s
 		case "":
 		default:
-			c.at(sn, "%s: severity %q must be fail, warn, block or pending", where, s)
+			c.at(sn, "%s: severity %q must be fail, warn, block, pending or error", where, s)
 		}
 	}
 	r.Stop = c.boolean(m["stop"], where+": stop", false)
@@ -612,10 +623,8 @@ func (c *compiler) derive(ch *Check) {
 			return
 		}
 		seen[name] = true
-		if strings.HasPrefix(name, "variables.") || strings.HasPrefix(name, "memory.") {
-			for _, r := range c.varReads[name] {
-				add(r)
-			}
+		for _, r := range c.varReads[name] { // a variable's, a memory value's or a resource's own reads
+			add(r)
 		}
 	}
 	for _, e := range exprs {

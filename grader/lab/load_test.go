@@ -194,7 +194,7 @@ func TestBrokenLabs(t *testing.T) {
 		{
 			name: "bad severity",
 			old:  "severity: warn", new: "severity: warning",
-			want: []string{`tiny.yaml:24:19: check net.vpc: severity "warning" must be fail, warn, block or pending`},
+			want: []string{`tiny.yaml:24:19: check net.vpc: severity "warning" must be fail, warn, block, pending or error`},
 		},
 		{
 			name: "variable declared twice",

@@ -1,6 +1,7 @@
 package lab
 
 import (
+	"slices"
 	"strings"
 
 	"labgrid/grader"
@@ -14,6 +15,8 @@ type World struct {
 	kinds map[string]*catalog // by kind name
 	// probes are the snapshot's probe answers, keyed by URL.
 	probes map[string]*Probe
+	// unreadable names the data the snapshot could not read.
+	unreadable []string
 }
 
 // catalog holds the records of one kind.
@@ -193,6 +196,11 @@ func NewWorld(snap *grader.Snapshot) *World {
 		w.kinds["rds.cluster"].add(&entry{name: c.ID, rec: rec})
 	}
 
+	w.unreadable = []string{}
+	for d := range snap.Unavailable {
+		w.unreadable = append(w.unreadable, string(d))
+	}
+	slices.Sort(w.unreadable)
 	for url, p := range snap.Probes {
 		w.probes[url] = &Probe{URL: p.URL, Status: p.Status, Err: p.Err, Duration: p.Duration, At: p.At}
 	}
