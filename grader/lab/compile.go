@@ -7,6 +7,7 @@ import (
 	"cel.dev/cel-go/cel"
 	celast "cel.dev/cel-go/common/ast"
 	"cel.dev/cel-go/common/operators"
+	"cel.dev/cel-go/common/types"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -147,15 +148,51 @@ func (c *compiler) checkStatusKeys(ast *cel.Ast, place func(int, int) (int, int)
 	visit(native.Expr())
 }
 
-// reads lists the variables an expression refers to, as declared: vpc,
-// variables.web_instances, settings.azs, probes.
+// reads lists what an expression reads: the variables it refers to, as
+// declared (vpc, variables.web_instances, settings.azs, probes), and the
+// fields of records it selects, as "lab.Instance.subnet".
 func (c *compiler) reads(e *Expr) []string {
 	var out []string
-	for _, ref := range e.ast.NativeRep().ReferenceMap() {
+	native := e.ast.NativeRep()
+	for _, ref := range native.ReferenceMap() {
 		if ref.Name != "" && ref.Value == nil && len(ref.OverloadIDs) == 0 {
 			out = append(out, ref.Name)
 		}
 	}
+	var visit func(x celast.Expr)
+	visit = func(x celast.Expr) {
+		switch x.Kind() {
+		case celast.SelectKind:
+			sel := x.AsSelect()
+			if t := native.GetType(sel.Operand().ID()); t != nil && t.Kind() == types.StructKind {
+				out = append(out, t.TypeName()+"."+sel.FieldName())
+			}
+			visit(sel.Operand())
+		case celast.CallKind:
+			call := x.AsCall()
+			if call.IsMemberFunction() {
+				visit(call.Target())
+			}
+			for _, a := range call.Args() {
+				visit(a)
+			}
+		case celast.ListKind:
+			for _, el := range x.AsList().Elements() {
+				visit(el)
+			}
+		case celast.MapKind:
+			for _, en := range x.AsMap().Entries() {
+				visit(en.AsMapEntry().Key())
+				visit(en.AsMapEntry().Value())
+			}
+		case celast.ComprehensionKind:
+			comp := x.AsComprehension()
+			for _, y := range []celast.Expr{comp.IterRange(), comp.AccuInit(), comp.LoopCondition(), comp.LoopStep(), comp.Result()} {
+				visit(y)
+			}
+		}
+	}
+	visit(native.Expr())
 	return out
 }
 

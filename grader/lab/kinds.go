@@ -239,17 +239,40 @@ func (k *Kind) CELType() *cel.Type { return cel.ObjectType(celTypeName(k.typ)) }
 func celTypeName(t reflect.Type) string { return "lab." + t.Name() }
 
 // kinds is every kind the engine knows. A new kind is a record above, its
-// entry here and its collector.
+// entry here (with the data its records come from) and its collector.
 var kinds = []*Kind{
-	{Name: "ec2.vpc", typ: reflect.TypeFor[VPC](), Reads: []grader.Data{grader.DataVPCs, grader.DataSubnets, grader.DataRouteTables}},
-	{Name: "ec2.subnet", typ: reflect.TypeFor[Subnet](), Reads: []grader.Data{grader.DataSubnets, grader.DataRouteTables}, InVPC: true},
-	{Name: "ec2.instance", typ: reflect.TypeFor[Instance](), Reads: []grader.Data{grader.DataInstances, grader.DataSubnets, grader.DataRouteTables, grader.DataSecurityGroups}, InVPC: true},
+	{Name: "ec2.vpc", typ: reflect.TypeFor[VPC](), Reads: []grader.Data{grader.DataVPCs}},
+	{Name: "ec2.subnet", typ: reflect.TypeFor[Subnet](), Reads: []grader.Data{grader.DataSubnets}, InVPC: true},
+	{Name: "ec2.instance", typ: reflect.TypeFor[Instance](), Reads: []grader.Data{grader.DataInstances}, InVPC: true},
 	{Name: "ec2.image", typ: reflect.TypeFor[Image](), Reads: []grader.Data{grader.DataImages}},
 	{Name: "ec2.security_group", typ: reflect.TypeFor[SecurityGroup](), Reads: []grader.Data{grader.DataSecurityGroups}, InVPC: true},
-	{Name: "elbv2.load_balancer", typ: reflect.TypeFor[LoadBalancer](), Reads: []grader.Data{grader.DataLoadBalancers, grader.DataListeners, grader.DataSubnets, grader.DataRouteTables, grader.DataSecurityGroups}, InVPC: true},
-	{Name: "elbv2.target_group", typ: reflect.TypeFor[TargetGroup](), Reads: []grader.Data{grader.DataTargetGroups, grader.DataTargetHealth, grader.DataInstances}, InVPC: true},
-	{Name: "rds.cluster", typ: reflect.TypeFor[DBCluster](), Reads: []grader.Data{grader.DataDBClusters, grader.DataDBInstances, grader.DataDBSubnetGroups, grader.DataSubnets, grader.DataRouteTables}},
+	{Name: "elbv2.load_balancer", typ: reflect.TypeFor[LoadBalancer](), Reads: []grader.Data{grader.DataLoadBalancers}, InVPC: true},
+	{Name: "elbv2.target_group", typ: reflect.TypeFor[TargetGroup](), Reads: []grader.Data{grader.DataTargetGroups}, InVPC: true},
+	{Name: "rds.cluster", typ: reflect.TypeFor[DBCluster](), Reads: []grader.Data{grader.DataDBClusters}},
 	{Name: "rds.instance", typ: reflect.TypeFor[DBInstance](), Reads: []grader.Data{grader.DataDBInstances}},
+}
+
+// fieldReads are the data behind the linked and derived fields of the
+// records: a check selecting one reads that data too, so that a partial
+// snapshot makes error only the checks that look at what is missing.
+// RDS events (DBCluster.events) are not here: a rule decides, with
+// unreadable, whether their absence matters.
+var fieldReads = map[string][]grader.Data{
+	"lab.VPC.subnets":                  {grader.DataSubnets},
+	"lab.Subnet.public":                {grader.DataRouteTables},
+	"lab.Instance.subnet":              {grader.DataSubnets},
+	"lab.Instance.security_groups":     {grader.DataSecurityGroups},
+	"lab.LoadBalancer.zones":           {},
+	"lab.LBZone.subnet":                {grader.DataSubnets},
+	"lab.LoadBalancer.security_groups": {grader.DataSecurityGroups},
+	"lab.LoadBalancer.listeners":       {grader.DataListeners},
+	"lab.Action.target_groups":         {grader.DataTargetGroups},
+	"lab.TargetGroup.targets":          {grader.DataTargetHealth},
+	"lab.Target.instance":              {grader.DataInstances},
+	"lab.Target.az":                    {grader.DataInstances}, // AWS's, else the instance's
+	"lab.ClusterMember.instance":       {grader.DataDBInstances},
+	"lab.DBCluster.subnet_group":       {grader.DataDBSubnetGroups},
+	"lab.DBSubnetGroup.subnets":        {grader.DataSubnets},
 }
 
 // KindNames lists the kinds a lab file may name.

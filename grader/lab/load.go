@@ -636,18 +636,24 @@ func (c *compiler) derive(ch *Check) {
 		}
 	}
 	var data []grader.Data
-	for _, res := range c.lab.Resources {
-		if seen[res.Name] {
-			ch.Resources = append(ch.Resources, res.Name)
-			for _, d := range res.Kind.Reads {
-				if !slices.Contains(data, d) {
-					data = append(data, d)
-				}
+	addData := func(ds []grader.Data) {
+		for _, d := range ds {
+			if !slices.Contains(data, d) {
+				data = append(data, d)
 			}
 		}
 	}
+	for _, res := range c.lab.Resources {
+		if seen[res.Name] {
+			ch.Resources = append(ch.Resources, res.Name)
+			addData(res.Kind.Reads)
+		}
+	}
+	for _, field := range slices.Sorted(maps.Keys(seen)) {
+		addData(fieldReads[field])
+	}
 	if seen["probes"] {
-		data = append(data, grader.DataProbes)
+		addData([]grader.Data{grader.DataProbes})
 	}
 	ch.Reads = data
 }
