@@ -3,6 +3,7 @@ package lab
 import (
 	"cmp"
 	"fmt"
+	"net/url"
 	"slices"
 	"strings"
 	"time"
@@ -495,4 +496,59 @@ func joinTexts(parts []grader.Text, sepJA, sepEN string) grader.Text {
 		t.EN += p.EN
 	}
 	return t
+}
+
+// ProbeTarget is one URL an enabled check of a student needs an answer
+// from.
+type ProbeTarget struct {
+	Check string
+	URL   string
+}
+
+// ProbeTargets lists the URLs the student's enabled checks want probed
+// (their probe_urls), with the attribution the checks judge with. A
+// probe_urls that fails at run time asks for nothing.
+func (l *Lab) ProbeTargets(w *World, st grader.Student) []ProbeTarget {
+	var out []ProbeTarget
+	var base *activation
+	for _, c := range l.Checks {
+		if !c.Enabled || c.ProbeURLs == nil {
+			continue
+		}
+		if base == nil {
+			base = l.studentActivation(w, st)
+		}
+		act := base.child(len(c.Variables))
+		for _, v := range c.Variables {
+			act.lazy["variables."+v.Name] = v.Expr
+		}
+		v, _, err := c.ProbeURLs.prg.Eval(act)
+		if err != nil {
+			continue
+		}
+		urls, err := stringList(v)
+		if err != nil {
+			continue
+		}
+		for _, u := range urls {
+			if u = probeURL(u); u != "" {
+				out = append(out, ProbeTarget{Check: c.ID, URL: u})
+			}
+		}
+	}
+	return out
+}
+
+// probeURL keeps a URL a lab asks for only when it is http://host/ as
+// grader.ProbeURL writes it: nothing in a lab file or a snapshot can make
+// the prober request anything else.
+func probeURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") || u.Port() != "" {
+		return ""
+	}
+	if p := grader.ProbeURL(u.Hostname()); p == raw {
+		return p
+	}
+	return ""
 }
