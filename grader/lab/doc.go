@@ -18,11 +18,13 @@
 // labs), and Evaluate over a Snapshot (NewWorld links the records once per
 // snapshot; attribution by the templates with the dedicated-account
 // fallback; prerequisites in order and blocked; lazy variables; the
-// per-student Memory), compared with the Go checks over the simulated
-// class by test.
+// per-student Memory), ProbeTargets for the prober, and Lab.With for a
+// class's override; all compared with the Go checks by test (the simulated
+// class at several stages, through the AWS emulator, partial snapshots,
+// probes, an empty account).
 //
-// What is not wired yet: the scanner, the store and the web server still
-// grade with the Go checks of package grader and must not import this
-// package; the class override file (points, enabled, names, settings), the
-// prober (Check.ProbeURLs) and `lab doc|policy` are not connected.
+// What is not wired yet: the scanner, the prober, the store and the web
+// server still grade with the Go checks of package grader and must not
+// import this package; today's class override file is not mapped onto
+// Lab.With; `lab doc|policy` and `scan --lab` do not exist.
 package lab
