@@ -5,6 +5,7 @@ package labs
 
 import (
 	"embed"
+	"fmt"
 	"io/fs"
 	"path"
 	"slices"
@@ -33,6 +34,9 @@ func Load() ([]*lab.Lab, error) {
 		if err != nil {
 			return nil, err
 		}
+		if l.ID != path.Dir(p) {
+			return nil, fmt.Errorf("labs: %s declares id %q: a shipped lab's id is its folder's name", p, l.ID)
+		}
 		out = append(out, l)
 	}
 	return out, nil
@@ -45,6 +49,3 @@ func Paths() []string {
 	slices.Sort(paths)
 	return paths
 }
-
-// dir is the lab id a shipped file's folder names.
-func dir(p string) string { return path.Dir(p) }

@@ -59,6 +59,9 @@ func Load(name string, data []byte) (*Lab, error) {
 		}
 		return nil, &Error{Problems: []Problem{{File: name, Line: line, Col: min(line, 1), Msg: strings.TrimPrefix(err.Error(), "yaml: ")}}}
 	}
+	if len(doc.Content) == 0 {
+		return nil, &Error{Problems: []Problem{{File: name, Msg: "the file holds no YAML document"}}}
+	}
 	base, err := baseEnv()
 	if err != nil {
 		return nil, fmt.Errorf("lab: CEL environment: %w", err) // a programming error

@@ -203,6 +203,11 @@ func TestBrokenLabs(t *testing.T) {
 			want: []string{`tiny.yaml:36:15: variables.public is declared twice`},
 		},
 		{
+			name: "no document",
+			old:  minimal, new: "---\n",
+			want: []string{`lab: expected a mapping, found an empty value`},
+		},
+		{
 			name: "YAML syntax error",
 			old:  "areas:\n", new: "areas: [\n",
 			want: []string{`tiny.yaml:`},
