@@ -76,6 +76,7 @@ func TestBrokenLabs(t *testing.T) {
 	tests := []struct {
 		name     string
 		old, new string
+		extra    string   // appended to the file
 		want     []string // file:line:col: and a piece of the message
 		only     bool     // no other problem is reported
 	}{
@@ -203,6 +204,37 @@ func TestBrokenLabs(t *testing.T) {
 			want: []string{`tiny.yaml:36:15: variables.public is declared twice`},
 		},
 		{
+			name: "unknown key in a resource",
+			old:  "    kind: ec2.vpc\n", new: "    kind: ec2.vpc\n    scope: vpc\n",
+			want: []string{`tiny.yaml:12:5: resources.vpc: unknown key "scope"`},
+		},
+		{
+			name: "a scope that is no VPC",
+			old:  "    name: \"vpc-{user}\"\n", new: "    name: \"vpc-{user}\"\n  sg:\n    kind: ec2.security_group\n    name: \"sg-{user}\"\n    in: user\n",
+			want: []string{`tiny.yaml:16:9: resources.sg.in: "user" is not a resource declared above`},
+		},
+		{
+			name: "a hint missing its japanese text",
+			old:  "hint: {ja: VPC を作成, en: Create the VPC}", new: "hint: {en: Create the VPC}",
+			want: []string{`tiny.yaml:27:11: check net.vpc: hint: missing required key "ja"`},
+		},
+		{
+			name: "a setting list of mixed types",
+			old:  "azs: [ap-northeast-1c, ap-northeast-1d]", new: "azs: [ap-northeast-1c, 2]",
+			want: []string{`tiny.yaml:8:26: settings.azs: every item must have the type of the first (string), found int`},
+		},
+		{
+			name: "evidence that is a number",
+			old:  "evidence: [vpc]", new: "evidence: [vpc.subnets.size()]",
+			want: []string{`tiny.yaml:28:16: check net.vpc: evidence: "vpc.subnets.size()" is a int; evidence must be a string, a record or a list of them`},
+		},
+		{
+			name: "a cycle through three checks",
+			old:  "    points: 5\n", new: "    points: 5\n    needs: [net.third]\n",
+			extra: "  - id: net.third\n    area: net\n    title: {ja: 三, en: Third}\n    needs: [net.subnets]\n    rules:\n      - expression: \"true\"\n        message: {ja: x, en: x}\n    pass: {ja: x, en: x}\n    hint: {ja: x, en: x}\n",
+			want:  []string{`prerequisites form a cycle: net.vpc → net.third → net.subnets → net.vpc`},
+		},
+		{
 			name: "no document",
 			old:  minimal, new: "---\n",
 			want: []string{`lab: expected a mapping, found an empty value`},
@@ -238,7 +270,7 @@ func TestBrokenLabs(t *testing.T) {
 			if !strings.Contains(minimal, tt.old) {
 				t.Fatalf("the minimal lab has no %q", tt.old)
 			}
-			src := strings.Replace(minimal, tt.old, tt.new, 1)
+			src := strings.Replace(minimal, tt.old, tt.new, 1) + tt.extra
 			_, err := lab.Load("tiny.yaml", []byte(src))
 			var le *lab.Error
 			if !errors.As(err, &le) {
