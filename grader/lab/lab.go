@@ -1,6 +1,8 @@
 package lab
 
 import (
+	"slices"
+
 	"cel.dev/cel-go/cel"
 
 	"labgrid/grader"
@@ -171,4 +173,21 @@ func (l *Lab) MaxScore() int {
 		}
 	}
 	return total
+}
+
+// Reads is the Snapshot data the lab's enabled checks read: what a scan
+// for this lab must collect.
+func (l *Lab) Reads() []grader.Data {
+	var out []grader.Data
+	for _, c := range l.Checks {
+		if !c.Enabled {
+			continue
+		}
+		for _, d := range c.Reads {
+			if !slices.Contains(out, d) {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
 }

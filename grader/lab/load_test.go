@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"labgrid/grader"
 	"labgrid/grader/lab"
 	"labgrid/labs"
 )
@@ -336,6 +337,21 @@ func TestShippedStep3(t *testing.T) {
 		if c := step3.Check(id); c.Enabled || c.ProbeURLs == nil {
 			t.Errorf("%s: enabled %t, probe_urls %v: probes are opt-in and name their URLs", id, c.Enabled, c.ProbeURLs)
 		}
+	}
+	// With the probes off, a scan for step-3 reads everything but RDS
+	// events (read through the cluster, whose absence a rule judges) and
+	// the internet gateways (the route tables say which subnets are
+	// public), and no probe.
+	reads := step3.Reads()
+	for _, d := range []grader.Data{grader.DataVPCs, grader.DataSubnets, grader.DataRouteTables, grader.DataInstances,
+		grader.DataImages, grader.DataSecurityGroups, grader.DataLoadBalancers, grader.DataListeners, grader.DataTargetGroups,
+		grader.DataTargetHealth, grader.DataDBClusters, grader.DataDBInstances, grader.DataDBSubnetGroups} {
+		if !slices.Contains(reads, d) {
+			t.Errorf("step-3 does not read %s", d)
+		}
+	}
+	if slices.Contains(reads, grader.DataProbes) {
+		t.Errorf("step-3 with its probes off reads %s", grader.DataProbes)
 	}
 	if c := step3.Check("aurora.private"); !slices.Contains(c.Resources, "vpc") || !slices.Contains(c.Resources, "cluster") {
 		t.Errorf("aurora.private reads %v, want vpc and cluster among them", c.Resources)
