@@ -21,6 +21,11 @@ type Lab struct {
 	// Checks are in the file's order, which is the order of the student's
 	// checklist and of the grid's columns.
 	Checks []*Check
+	// RubricKeys maps the keys of a class's rubric file (the override
+	// format of the Go checks, e.g. "names.web_server_1") to what they set
+	// here ("names.web1", "settings.vpc_cidr"; "" accepts and ignores the
+	// key), so that the files classes already have keep working.
+	RubricKeys map[string]string
 	// ordered is Checks with every prerequisite before the checks needing
 	// it: the order of evaluation.
 	ordered []*Check

@@ -110,7 +110,7 @@ type compiler struct {
 }
 
 func (c *compiler) load(root *yaml.Node, env *cel.Env) {
-	top, _ := c.mapping(root, "lab", "id!", "title!", "areas!", "settings", "resources", "variables", "memory", "checks!")
+	top, _ := c.mapping(root, "lab", "id!", "title!", "areas!", "settings", "resources", "variables", "memory", "checks!", "rubric_keys")
 	l := c.lab
 	if n := top["id"]; n != nil {
 		l.ID = c.str(n, "id")
@@ -128,6 +128,38 @@ func (c *compiler) load(root *yaml.Node, env *cel.Env) {
 	env = c.variables(top["variables"], env, "variables", &l.Variables, nil, c.declared)
 	env = c.memory(top["memory"], env)
 	c.checks(top["checks"], env, areas)
+	c.rubricKeys(top["rubric_keys"])
+}
+
+// rubricKeys reads the map from a class rubric file's keys to settings and
+// resources of the lab.
+func (c *compiler) rubricKeys(n *yaml.Node) {
+	if n == nil {
+		return
+	}
+	_, fields := c.mapping(n, "rubric_keys")
+	c.lab.RubricKeys = map[string]string{}
+	for _, f := range fields {
+		target := ""
+		if v := deref(f.value); v.Kind != yaml.ScalarNode || v.Tag != "!!null" && v.Tag != "!!str" {
+			c.at(f.value, "rubric_keys.%s: expected settings.<name>, names.<resource> or nothing", f.key.Value)
+			continue
+		} else if v.Tag == "!!str" {
+			target = v.Value
+		}
+		kind, name, _ := strings.Cut(target, ".")
+		switch {
+		case strings.HasPrefix(f.key.Value, "checks"):
+			c.at(f.key, "rubric_keys: checks.<id> are the lab's own and need no key")
+		case target == "":
+		case kind == "settings" && slices.ContainsFunc(c.lab.Settings, func(s Setting) bool { return s.Name == name }):
+		case kind == "names" && c.resources[name] != nil:
+		default:
+			c.at(f.value, "rubric_keys.%s: %q is neither settings.<a setting of this lab> nor names.<a resource of this lab>", f.key.Value, target)
+			continue
+		}
+		c.lab.RubricKeys[f.key.Value] = target
+	}
 }
 
 // extend adds declarations to env; a failure is a programming error or a

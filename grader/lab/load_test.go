@@ -236,6 +236,13 @@ func TestBrokenLabs(t *testing.T) {
 			want:  []string{`prerequisites form a cycle: net.vpc → net.third → net.subnets → net.vpc`},
 		},
 		{
+			name:  "a rubric key to nothing of the lab",
+			extra: "rubric_keys:\n  names.vpc: names.vpcc\n  expect.cidr: settings.cidr\n",
+			old:   "id: tiny", new: "id: tiny",
+			want: []string{`tiny.yaml:42:14: rubric_keys.names.vpc: "names.vpcc" is neither settings.<a setting of this lab> nor names.<a resource of this lab>`},
+			only: true,
+		},
+		{
 			name: "no document",
 			old:  minimal, new: "---\n",
 			want: []string{`lab: expected a mapping, found an empty value`},

@@ -5,6 +5,8 @@ import (
 	"maps"
 	"slices"
 	"strings"
+
+	"go.yaml.in/yaml/v3"
 )
 
 // Override is what a class changes of a lab without editing its file: how
@@ -148,4 +150,110 @@ func listOf[T any](v any) ([]T, bool) {
 		return out, len(out) > 0
 	}
 	return nil, false
+}
+
+// ParseRubricFile reads a class's rubric file (the override format of the
+// Go checks: checks.<id>.{enabled,required,points} and the keys the lab
+// maps in rubric_keys) into an Override of the lab. Unknown keys are
+// errors, so a typo never silently keeps a default.
+func (l *Lab) ParseRubricFile(data []byte) (Override, error) {
+	o := Override{Checks: map[string]CheckOverride{}, Names: map[string]string{}, Settings: map[string]any{}}
+	var doc yaml.Node
+	if err := yaml.Unmarshal(data, &doc); err != nil {
+		return o, fmt.Errorf("rubric: invalid YAML: %w", err)
+	}
+	if len(doc.Content) == 0 || deref(doc.Content[0]).Tag == "!!null" {
+		return o, nil
+	}
+	var problems []string
+	bad := func(n *yaml.Node, format string, args ...any) {
+		problems = append(problems, fmt.Sprintf("line %d: ", n.Line)+fmt.Sprintf(format, args...))
+	}
+	var walk func(n *yaml.Node, prefix string)
+	walk = func(n *yaml.Node, prefix string) {
+		n = deref(n)
+		if n.Kind != yaml.MappingNode {
+			bad(n, "%s: expected a mapping", strings.TrimSuffix(prefix, "."))
+			return
+		}
+		for i := 0; i+1 < len(n.Content); i += 2 {
+			k, v := n.Content[i], deref(n.Content[i+1])
+			path := prefix + k.Value
+			switch {
+			case path == "checks":
+				l.rubricChecks(v, o.Checks, bad)
+			case v.Kind == yaml.MappingNode:
+				if !slices.ContainsFunc(slices.Collect(maps.Keys(l.RubricKeys)), func(k string) bool { return strings.HasPrefix(k, path+".") }) {
+					bad(k, "%s: unknown key", path)
+					continue
+				}
+				walk(v, path+".")
+			default:
+				target, ok := l.RubricKeys[path]
+				if !ok {
+					bad(k, "%s: unknown key", path)
+					continue
+				}
+				var value any
+				if err := v.Decode(&value); err != nil {
+					bad(v, "%s: %v", path, err)
+					continue
+				}
+				kind, name, _ := strings.Cut(target, ".")
+				switch kind {
+				case "settings":
+					o.Settings[name] = value
+				case "names":
+					s, ok := value.(string)
+					if !ok {
+						bad(v, "%s: expected a name template", path)
+						continue
+					}
+					o.Names[name] = s
+				}
+			}
+		}
+	}
+	walk(doc.Content[0], "")
+	if len(problems) > 0 {
+		return o, fmt.Errorf("rubric:\n  %s", strings.Join(problems, "\n  "))
+	}
+	return o, nil
+}
+
+func (l *Lab) rubricChecks(n *yaml.Node, into map[string]CheckOverride, bad func(*yaml.Node, string, ...any)) {
+	if n.Kind != yaml.MappingNode {
+		bad(n, "checks: expected a mapping of check ids")
+		return
+	}
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := n.Content[i], deref(n.Content[i+1])
+		if v.Kind != yaml.MappingNode {
+			bad(v, "checks.%s: expected {enabled, required, points}", k.Value)
+			continue
+		}
+		var co CheckOverride
+		for j := 0; j+1 < len(v.Content); j += 2 {
+			fk, fv := v.Content[j], v.Content[j+1]
+			var err error
+			switch fk.Value {
+			case "enabled":
+				co.Enabled = new(bool)
+				err = fv.Decode(co.Enabled)
+			case "required":
+				co.Required = new(bool)
+				err = fv.Decode(co.Required)
+			case "points":
+				co.Points = new(int)
+				err = fv.Decode(co.Points)
+			default:
+				bad(fk, "checks.%s.%s: unknown key (known: enabled, required, points)", k.Value, fk.Value)
+				continue
+			}
+			if err != nil {
+				bad(fv, "checks.%s.%s: %q is not a %s", k.Value, fk.Value, fv.Value, map[string]string{"points": "whole number"}[fk.Value]+map[bool]string{true: "true/false"}[fk.Value != "points"])
+			}
+		}
+		into[k.Value] = co
+	}
 }
