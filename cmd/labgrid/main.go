@@ -40,6 +40,8 @@ Usage:
   labgrid roster import --class NAME FILE [--prune] [--max-students N]
   labgrid roster links --class NAME [--base-url URL]
   labgrid rescan --class NAME [--student LOGIN]
+  labgrid lab list [--lang ja|en]
+  labgrid lab check [FILE…]
   labgrid version
 
 The database commands read DATABASE_URL (or --database-url); roster import
@@ -67,6 +69,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runRescan(ctx, args[1:], stdout, stderr)
 	case "roster":
 		return runRoster(ctx, args[1:], stdout, stderr)
+	case "lab":
+		return runLab(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "labgrid", version)
 		return nil

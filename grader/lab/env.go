@@ -1,0 +1,144 @@
+package lab
+
+import (
+	"errors"
+	"reflect"
+	"slices"
+	"strings"
+
+	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/common/types/traits"
+	"cel.dev/cel-go/ext"
+
+	"labgrid/grader"
+)
+
+// baseEnv is the CEL environment every lab starts from: the kinds' types,
+// the standard extensions and the engine's function library, with the
+// variables every lab has (user, dedicated, probes). A lab extends it with
+// its settings, resources and variables.
+func baseEnv() (*cel.Env, error) {
+	sg := cel.ObjectType(celTypeName(reflect.TypeFor[SecurityGroup]()))
+	perm := cel.ObjectType(celTypeName(reflect.TypeFor[Permission]()))
+	return cel.NewEnv(
+		ext.NativeTypes(append(nativeTypes(), ext.ParseStructTags(true))...),
+		ext.Strings(),
+		ext.Lists(),
+		ext.Sets(),
+		ext.Bindings(),
+		cel.OptionalTypes(),
+		cel.Variable("user", cel.StringType),
+		cel.Variable("dedicated", cel.BoolType),
+		cel.Variable("now", cel.TimestampType), // when the snapshot was taken
+		// The data the snapshot could not read ("RDS events", …): a rule
+		// with severity error tests it where a check reads data beyond its
+		// resources' kinds.
+		cel.Variable("unreadable", cel.ListType(cel.StringType)),
+		cel.Variable("status", cel.MapType(cel.StringType, cel.StringType)),
+		cel.Variable("probes", cel.MapType(cel.StringType, cel.ObjectType(celTypeName(reflect.TypeFor[Probe]())))),
+		cel.Function("norm",
+			cel.Overload("norm_string", []*cel.Type{cel.StringType}, cel.StringType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.String(norm(string(v.(types.String)))) }))),
+		cel.Function("probe_url",
+			cel.Overload("probe_url_string", []*cel.Type{cel.StringType}, cel.StringType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.String(grader.ProbeURL(string(v.(types.String)))) }))),
+		cel.Function("covers_port",
+			cel.MemberOverload("permission_covers_port_int", []*cel.Type{perm, cel.IntType}, cel.BoolType,
+				cel.BinaryBinding(func(p, port ref.Val) ref.Val {
+					return types.Bool(coversPort(p.Value().(*Permission), int(port.(types.Int))))
+				}))),
+		cel.Function("ip_sources",
+			cel.MemberOverload("security_group_ip_sources_int", []*cel.Type{sg, cel.IntType}, cel.ListType(cel.StringType),
+				cel.BinaryBinding(func(g, port ref.Val) ref.Val {
+					return types.DefaultTypeAdapter.NativeToValue(ipSourcesTo(g.Value().(*SecurityGroup), int(port.(types.Int))))
+				}))),
+		cel.Function("allows_port_from",
+			cel.MemberOverload("security_group_allows_port_from_int_list", []*cel.Type{sg, cel.IntType, cel.ListType(cel.StringType)}, cel.BoolType,
+				cel.FunctionBinding(func(args ...ref.Val) ref.Val {
+					groups, err := stringList(args[2])
+					if err != nil {
+						return types.WrapErr(err)
+					}
+					return types.Bool(allowsPortFrom(args[0].Value().(*SecurityGroup), int(args[1].(types.Int)), groups))
+				}))),
+		cel.Function("allows_port_from_anywhere",
+			cel.MemberOverload("security_group_allows_port_from_anywhere_int", []*cel.Type{sg, cel.IntType}, cel.BoolType,
+				cel.BinaryBinding(func(g, port ref.Val) ref.Val {
+					return types.Bool(allowsPortFromAnywhere(g.Value().(*SecurityGroup), int(port.(types.Int))))
+				}))),
+	)
+}
+
+// norm is how names are compared: students mistype case and add spaces.
+func norm(s string) string { return strings.ToLower(strings.TrimSpace(s)) }
+
+// coversPort reports whether a rule lets TCP traffic to port through: an
+// all-traffic rule, or a TCP rule whose range holds the port.
+func coversPort(p *Permission, port int) bool {
+	switch norm(p.Protocol) {
+	case "-1", "all":
+		return true
+	case "tcp", "6":
+		return p.FromPort <= port && port <= p.ToPort
+	}
+	return false
+}
+
+// ipSourcesTo lists the address ranges (IPv4, IPv6, prefix lists) that the
+// group's rules open port to.
+func ipSourcesTo(sg *SecurityGroup, port int) []string {
+	out := []string{}
+	for _, p := range sg.Inbound {
+		if !coversPort(p, port) {
+			continue
+		}
+		for _, src := range slices.Concat(p.IPv4Ranges, p.IPv6Ranges, p.PrefixListIDs) {
+			if !slices.Contains(out, src) {
+				out = append(out, src)
+			}
+		}
+	}
+	return out
+}
+
+// allowsPortFrom reports whether a rule of the group opens port to one of
+// the groups.
+func allowsPortFrom(sg *SecurityGroup, port int, groups []string) bool {
+	for _, p := range sg.Inbound {
+		if coversPort(p, port) && slices.ContainsFunc(p.GroupIDs, func(g string) bool { return slices.Contains(groups, g) }) {
+			return true
+		}
+	}
+	return false
+}
+
+// allowsPortFromAnywhere reports whether the group opens port to 0.0.0.0/0
+// or ::/0.
+func allowsPortFromAnywhere(sg *SecurityGroup, port int) bool {
+	for _, p := range sg.Inbound {
+		if coversPort(p, port) && (slices.Contains(p.IPv4Ranges, "0.0.0.0/0") || slices.Contains(p.IPv6Ranges, "::/0")) {
+			return true
+		}
+	}
+	return false
+}
+
+func stringList(v ref.Val) ([]string, error) {
+	l, ok := v.(traits.Lister)
+	if !ok {
+		return nil, errNotList
+	}
+	var out []string
+	for it := l.Iterator(); it.HasNext() == types.True; {
+		s, ok := it.Next().(types.String)
+		if !ok {
+			return nil, errNotList
+		}
+		out = append(out, string(s))
+	}
+	return out, nil
+}
+
+var errNotList = errors.New("expected a list of strings")

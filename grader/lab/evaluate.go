@@ -1,0 +1,554 @@
+package lab
+
+import (
+	"cmp"
+	"fmt"
+	"net/url"
+	"slices"
+	"strings"
+	"time"
+
+	"cel.dev/cel-go/common/types"
+	"cel.dev/cel-go/common/types/ref"
+	"cel.dev/cel-go/common/types/traits"
+	"cel.dev/cel-go/interpreter"
+
+	"labgrid/grader"
+)
+
+// Memory is what a lab keeps of one student between scans: for each of its
+// memory values, the last one seen and whether it ever changed.
+type Memory map[string]Memo
+
+// Memo is one remembered value.
+type Memo struct {
+	Value   string
+	Changed bool // sticky: once a change is seen, it stays seen
+}
+
+// Report is one student's verdict on one lab.
+type Report struct {
+	Student  grader.Student
+	Score    int
+	MaxScore int
+	Results  []grader.Result
+	Memory   Memory
+}
+
+// Evaluate judges one student's resources in w against the lab. prev is
+// what the previous scan remembered (nil on the first). It is pure, and a
+// rule that cannot be evaluated makes its check error, never a panic.
+func (l *Lab) Evaluate(w *World, st grader.Student, prev Memory) Report {
+	rep := Report{Student: st, MaxScore: l.MaxScore(), Memory: Memory{}}
+	base := l.studentActivation(w, st)
+
+	// Memory first: checks read memory.<name>.
+	for _, m := range l.Memory {
+		before := prev[m.Name]
+		current := ""
+		if v, err := evalString(m.Expr, base); err == nil {
+			current = v
+		}
+		changed := before.Value != "" && current != "" && norm(before.Value) != norm(current)
+		base.fixed["memory."+m.Name] = &Remembered{Previous: before.Value, Current: current, Changed: changed, ChangedBefore: before.Changed}
+		next := Memo{Value: before.Value, Changed: before.Changed || changed}
+		if current != "" {
+			next.Value = current // a value not seen now does not erase the one remembered
+		}
+		rep.Memory[m.Name] = next
+	}
+
+	statuses := map[string]string{}
+	base.fixed["status"] = statuses
+	results := map[string]grader.Result{}
+	for _, c := range l.ordered {
+		if !c.Enabled {
+			continue
+		}
+		res := l.judge(c, w, base, results)
+		res.ObservedAt = w.snap.TakenAt
+		res.Required = c.Required
+		if c.Required {
+			res.MaxPoints = c.Points
+		}
+		if res.Status.Passed() {
+			res.Points = res.MaxPoints
+			res.Hint = grader.Text{}
+		}
+		results[c.ID] = res
+		statuses[c.ID] = string(res.Status)
+	}
+	for _, c := range l.Checks {
+		if res, ok := results[c.ID]; ok {
+			rep.Score += res.Points
+			rep.Results = append(rep.Results, res)
+		}
+	}
+	return rep
+}
+
+// order is the checks with every prerequisite before the checks needing
+// it, otherwise in file order. Load refused cycles.
+func (l *Lab) order() []*Check {
+	done := map[string]bool{}
+	var out []*Check
+	var visit func(c *Check)
+	visit = func(c *Check) {
+		if done[c.ID] {
+			return
+		}
+		done[c.ID] = true
+		for _, n := range c.Needs {
+			if nc := l.Check(n); nc != nil {
+				visit(nc)
+			}
+		}
+		out = append(out, c)
+	}
+	for _, c := range l.Checks {
+		visit(c)
+	}
+	return out
+}
+
+func (l *Lab) judge(c *Check, w *World, base *activation, results map[string]grader.Result) grader.Result {
+	res := grader.Result{CheckID: c.ID}
+	for _, d := range c.Reads {
+		if err := w.snap.Unavailable[d]; err != nil {
+			code := cmp.Or(grader.ErrorCode(err), "Error")
+			res.Status = grader.StatusError
+			res.Message = grader.Text{
+				JA: fmt.Sprintf("%s を読めませんでした(%s): %v", d, code, err),
+				EN: fmt.Sprintf("Could not read the %s (%s): %v", d, code, err),
+			}
+			res.Hint = errorHint
+			return res
+		}
+	}
+	// A prerequisite that was judged and did not pass blocks; a disabled
+	// one blocks nothing.
+	for _, id := range c.Needs {
+		if r, judged := results[id]; judged && !r.Status.Passed() {
+			res.Status = grader.StatusBlocked
+			res.Message = grader.Text{
+				JA: fmt.Sprintf("前提のチェック %s が未達成のため、判定していません", id),
+				EN: fmt.Sprintf("Not judged: the prerequisite %s has not passed", id),
+			}
+			res.Hint = grader.Text{JA: fmt.Sprintf("先に %s を完了してください", id), EN: fmt.Sprintf("Complete %s first", id)}
+			return res
+		}
+	}
+
+	act := base.child(len(c.Variables))
+	for _, v := range c.Variables {
+		act.lazy["variables."+v.Name] = v.Expr
+	}
+	var failed = map[Severity][]*Rule{}
+	for _, r := range c.Rules {
+		ok, err := evalBool(r.Expr, act)
+		if err != nil {
+			res.Status = grader.StatusError
+			res.Message = grader.Text{
+				JA: fmt.Sprintf("ルール(%d 行目)を評価できませんでした: %v", r.Expr.Line, err),
+				EN: fmt.Sprintf("The rule at line %d could not be evaluated: %v", r.Expr.Line, err),
+			}
+			res.Hint = errorHint
+			return res
+		}
+		if ok {
+			continue
+		}
+		failed[r.Severity] = append(failed[r.Severity], r)
+		if r.Stop {
+			break
+		}
+	}
+	msgs := func(rules []*Rule) []grader.Text {
+		out := make([]grader.Text, 0, len(rules))
+		for _, r := range rules {
+			out = append(out, r.Message.render(act))
+		}
+		return out
+	}
+	hints := func(rules []*Rule) grader.Text {
+		var hs []grader.Text
+		for _, r := range rules {
+			if r.Hint != nil {
+				if h := r.Hint.render(act); !slices.Contains(hs, h) {
+					hs = append(hs, h)
+				}
+			}
+		}
+		if len(hs) == 0 {
+			return c.Hint.render(act)
+		}
+		return joinTexts(hs, "。", ". ")
+	}
+	pass := func() grader.Text { return c.Pass.render(act) }
+	switch {
+	case len(failed[SeverityError]) > 0:
+		res.Status = grader.StatusError
+		res.Message = joinTexts(msgs(failed[SeverityError]), "。", "; ")
+		res.Hint = errorHint
+	case len(failed[SeverityFail]) > 0:
+		res.Status = grader.StatusFail
+		res.Message = joinTexts(msgs(append(slices.Clone(failed[SeverityFail]), failed[SeverityBlock]...)), "。", "; ")
+		res.Hint = hints(failed[SeverityFail])
+	case len(failed[SeverityBlock]) > 0:
+		res.Status = grader.StatusBlocked
+		res.Message = joinTexts(append([]grader.Text{pass()}, msgs(append(slices.Clone(failed[SeverityWarn]), failed[SeverityBlock]...))...), "", " ")
+		res.Hint = hints(failed[SeverityBlock])
+	case len(failed[SeverityPending]) > 0:
+		res.Status = grader.StatusPending
+		res.Message = joinTexts(msgs(failed[SeverityPending]), "。", "; ")
+		res.Hint = hints(failed[SeverityPending])
+	case len(failed[SeverityWarn]) > 0:
+		res.Status = grader.StatusWarn
+		res.Message = joinTexts(append([]grader.Text{pass()}, msgs(failed[SeverityWarn])...), "", " ")
+	default:
+		res.Status = grader.StatusPass
+		res.Message = pass()
+	}
+	res.Evidence = evidence(c.Evidence, act)
+	return res
+}
+
+var errorHint = grader.Text{JA: "講師に連絡してください(受講者の作業の問題ではありません)", EN: "Tell the instructor (this is not a problem with your work)"}
+
+// studentActivation binds what every expression of the lab may read for
+// one student: settings, the attributed resources and the lab's variables
+// (evaluated when first read).
+func (l *Lab) studentActivation(w *World, st grader.Student) *activation {
+	act := &activation{fixed: map[string]any{
+		"user":       st.Login,
+		"dedicated":  st.Dedicated,
+		"now":        w.snap.TakenAt,
+		"probes":     w.probes,
+		"unreadable": w.unreadable,
+	}, lazy: map[string]*Expr{}, cache: map[string]any{}}
+	for _, s := range l.Settings {
+		act.fixed["settings."+s.Name] = s.Value
+	}
+	for _, r := range l.Resources {
+		want := strings.ReplaceAll(r.Template, "{user}", st.Login)
+		act.fixed["names."+r.Name] = want
+		found, renamed := l.attribute(r, want, w, st, act)
+		act.fixed["renamed."+r.Name] = renamed
+		act.fixed[r.Name] = found
+	}
+	for _, v := range l.Variables {
+		act.lazy["variables."+v.Name] = v.Expr
+	}
+	return act
+}
+
+// attribute finds a resource for a student: the records whose name
+// matches the template (after trimming and case-folding), in the scope and
+// kept by where; the best one, or all with many. With none, a student with
+// an account of their own gets the lone candidate of the kind, renamed.
+func (l *Lab) attribute(r *Resource, want string, w *World, st grader.Student, act *activation) (any, bool) {
+	cat := w.kinds[r.Kind.Name]
+	scoped, scopeVPC := r.In != "", ""
+	if scoped {
+		if vpc, ok := act.fixed[r.In].(*VPC); ok && vpc != nil {
+			scopeVPC = vpc.ID
+		}
+	}
+	keep := func(e *entry, where *Expr) bool {
+		if scoped && (scopeVPC == "" || e.vpcID != scopeVPC) {
+			return false
+		}
+		if where == nil {
+			return true
+		}
+		ok, err := evalBool(where, act.with("it", e.rec))
+		return err == nil && ok
+	}
+	var matches []*entry
+	if strings.Contains(want, "*") {
+		parts := strings.Split(norm(want), "*")
+		for _, e := range cat.all {
+			if globParts(parts, e.norm) && keep(e, r.Where) {
+				matches = append(matches, e)
+			}
+		}
+	} else {
+		for _, e := range cat.byName[norm(want)] {
+			if keep(e, r.Where) {
+				matches = append(matches, e)
+			}
+		}
+	}
+	if r.Many {
+		list := make([]any, len(matches))
+		for i, e := range matches {
+			list[i] = e.rec
+		}
+		return list, false
+	}
+	if len(matches) > 0 {
+		top := matches[0]
+		for _, e := range matches[1:] {
+			if e.rank > top.rank {
+				top = e
+			}
+		}
+		return top.rec, false
+	}
+	if !st.Dedicated || !r.Fallback {
+		return types.NullValue, false
+	}
+	// Candidates: the kind's records in scope, not exempt (default VPC,
+	// default group), not named by another template of the student.
+	var others [][]string
+	for _, o := range l.Resources {
+		if o != r && o.Kind == r.Kind {
+			others = append(others, strings.Split(norm(strings.ReplaceAll(o.Template, "{user}", st.Login)), "*"))
+		}
+	}
+	var cands []*entry
+	for _, e := range cat.all {
+		if e.exempt || slices.ContainsFunc(others, func(p []string) bool { return globParts(p, e.norm) }) {
+			continue
+		}
+		if keep(e, r.Where) && keep(e, r.FallbackWhere) {
+			cands = append(cands, e)
+		}
+	}
+	if len(cands) == 1 {
+		return cands[0].rec, true
+	}
+	return types.NullValue, false
+}
+
+// globParts matches a name against a pattern split at its *s, each of
+// which stands for any run of characters.
+func globParts(parts []string, name string) bool {
+	if len(parts) == 1 {
+		return parts[0] == name
+	}
+	if !strings.HasPrefix(name, parts[0]) {
+		return false
+	}
+	name = name[len(parts[0]):]
+	for _, p := range parts[1 : len(parts)-1] {
+		i := strings.Index(name, p)
+		if i < 0 {
+			return false
+		}
+		name = name[i+len(p):]
+	}
+	return strings.HasSuffix(name, parts[len(parts)-1])
+}
+
+// activation resolves the names of an evaluation: fixed values, and lazy
+// variables evaluated once when first read (a variable no rule reads costs
+// nothing, and one that fails only fails the rules that read it).
+type activation struct {
+	fixed  map[string]any
+	lazy   map[string]*Expr
+	cache  map[string]any
+	parent *activation
+}
+
+// child is an activation for one check, with room for its variables.
+func (a *activation) child(vars int) *activation {
+	c := &activation{parent: a}
+	if vars > 0 {
+		c.lazy, c.cache = make(map[string]*Expr, vars), make(map[string]any, vars)
+	}
+	return c
+}
+
+func (a *activation) with(name string, v any) *activation {
+	return &activation{fixed: map[string]any{name: v}, parent: a}
+}
+
+func (a *activation) ResolveName(name string) (any, bool) {
+	if v, ok := a.fixed[name]; ok {
+		return v, true
+	}
+	if e, ok := a.lazy[name]; ok {
+		if v, ok := a.cache[name]; ok {
+			return v, true
+		}
+		v, _, err := e.prg.Eval(a)
+		var out any = v
+		if err != nil {
+			out = types.WrapErr(fmt.Errorf("%s: %w", name, err))
+		}
+		a.cache[name] = out
+		return out, true
+	}
+	if a.parent != nil {
+		return a.parent.ResolveName(name)
+	}
+	return nil, false
+}
+
+func (a *activation) Parent() interpreter.Activation { return nil }
+
+func evalBool(e *Expr, act *activation) (bool, error) {
+	v, _, err := e.prg.Eval(act)
+	if err != nil {
+		return false, err
+	}
+	b, ok := v.(types.Bool)
+	if !ok {
+		return false, fmt.Errorf("%q gave %v, not a bool", e.Source, v)
+	}
+	return bool(b), nil
+}
+
+func evalString(e *Expr, act *activation) (string, error) {
+	v, _, err := e.prg.Eval(act)
+	if err != nil {
+		return "", err
+	}
+	return show(v), nil
+}
+
+// render fills a message's {{ }} parts. A part that cannot be evaluated
+// reads "?": a message is no reason to lose the verdict.
+func (m Message) render(act *activation) grader.Text {
+	return grader.Text{JA: m.JA.render(act), EN: m.EN.render(act)}
+}
+
+func (t Template) render(act *activation) string {
+	var b strings.Builder
+	for _, p := range t.Parts {
+		if p.Expr == nil {
+			b.WriteString(p.Literal)
+			continue
+		}
+		v, _, err := p.Expr.prg.Eval(act)
+		if err != nil {
+			b.WriteString("?")
+			continue
+		}
+		b.WriteString(show(v))
+	}
+	return b.String()
+}
+
+// show is a value as a text shows it: lists joined with ", ".
+func show(v ref.Val) string {
+	switch x := v.(type) {
+	case traits.Lister:
+		var parts []string
+		for it := x.Iterator(); it.HasNext() == types.True; {
+			parts = append(parts, show(it.Next()))
+		}
+		if len(parts) == 0 {
+			return "-"
+		}
+		return strings.Join(parts, ", ")
+	case types.Timestamp:
+		return x.Time.UTC().Format(time.RFC3339)
+	case types.Duration:
+		return x.Duration.Round(time.Millisecond).String()
+	case types.Null:
+		return "-"
+	}
+	if r, ok := v.Value().(interface{ describe() string }); ok {
+		return r.describe()
+	}
+	return fmt.Sprint(v.Value())
+}
+
+// evidence evaluates a check's evidence: strings and records, flattened.
+func evidence(exprs []*Expr, act *activation) []string {
+	var out []string
+	var add func(v ref.Val)
+	add = func(v ref.Val) {
+		switch x := v.(type) {
+		case traits.Lister:
+			for it := x.Iterator(); it.HasNext() == types.True; {
+				add(it.Next())
+			}
+		case types.Null:
+		default:
+			if s := show(v); s != "" {
+				out = append(out, s)
+			}
+		}
+	}
+	for _, e := range exprs {
+		v, _, err := e.prg.Eval(act)
+		if err != nil {
+			continue
+		}
+		add(v)
+	}
+	return out
+}
+
+func joinTexts(parts []grader.Text, sepJA, sepEN string) grader.Text {
+	var t grader.Text
+	for i, p := range parts {
+		if i > 0 && p.JA != "" {
+			t.JA += sepJA
+		}
+		if i > 0 && p.EN != "" {
+			t.EN += sepEN
+		}
+		t.JA += p.JA
+		t.EN += p.EN
+	}
+	return t
+}
+
+// ProbeTarget is one URL an enabled check of a student needs an answer
+// from.
+type ProbeTarget struct {
+	Check string
+	URL   string
+}
+
+// ProbeTargets lists the URLs the student's enabled checks want probed
+// (their probe_urls), with the attribution the checks judge with. A
+// probe_urls that fails at run time asks for nothing.
+func (l *Lab) ProbeTargets(w *World, st grader.Student) []ProbeTarget {
+	var out []ProbeTarget
+	var base *activation
+	for _, c := range l.Checks {
+		if !c.Enabled || c.ProbeURLs == nil {
+			continue
+		}
+		if base == nil {
+			base = l.studentActivation(w, st)
+		}
+		act := base.child(len(c.Variables))
+		for _, v := range c.Variables {
+			act.lazy["variables."+v.Name] = v.Expr
+		}
+		v, _, err := c.ProbeURLs.prg.Eval(act)
+		if err != nil {
+			continue
+		}
+		urls, err := stringList(v)
+		if err != nil {
+			continue
+		}
+		for _, u := range urls {
+			if u = probeURL(u); u != "" {
+				out = append(out, ProbeTarget{Check: c.ID, URL: u})
+			}
+		}
+	}
+	return out
+}
+
+// probeURL keeps a URL a lab asks for only when it is http://host/ as
+// grader.ProbeURL writes it: nothing in a lab file or a snapshot can make
+// the prober request anything else.
+func probeURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil || u.Scheme != "http" || u.User != nil || u.RawQuery != "" || u.Fragment != "" || (u.Path != "" && u.Path != "/") || u.Port() != "" {
+		return ""
+	}
+	if p := grader.ProbeURL(u.Hostname()); p == raw {
+		return p
+	}
+	return ""
+}

@@ -1,0 +1,198 @@
+package lab
+
+import (
+	"slices"
+
+	"cel.dev/cel-go/cel"
+
+	"labgrid/grader"
+)
+
+// Lab is a loaded, compiled lab file. It is immutable and safe to share.
+type Lab struct {
+	File      string
+	ID        string
+	Title     grader.Text
+	Areas     []Area
+	Settings  []Setting
+	Resources []*Resource
+	Variables []*Variable
+	Memory    []*Variable
+	// Checks are in the file's order, which is the order of the student's
+	// checklist and of the grid's columns.
+	Checks []*Check
+	// RubricKeys maps the keys of a class's rubric file (the override
+	// format of the Go checks, e.g. "names.web_server_1") to what they set
+	// here ("names.web1", "settings.vpc_cidr"; "" accepts and ignores the
+	// key), so that the files classes already have keep working.
+	RubricKeys map[string]string
+	// ordered is Checks with every prerequisite before the checks needing
+	// it: the order of evaluation.
+	ordered []*Check
+}
+
+// Area groups checks on the checklist.
+type Area struct {
+	ID    string
+	Title grader.Text
+}
+
+// Setting is a value of the handout (a region, an AZ, a CIDR) that rules and
+// texts read as settings.<name>.
+type Setting struct {
+	Name  string
+	Value any // string, int64, bool or a []string, []int64, []bool
+	Type  *cel.Type
+}
+
+// Resource is what a lab finds per student: the records of one kind whose
+// name matches a template.
+type Resource struct {
+	Name string // the CEL variable: vpc, web1, …
+	Kind *Kind
+	// Template is the name with {user} for the login; * matches any run of
+	// characters. Names match after trimming and case-folding.
+	Template string
+	// Many binds a list of every match; otherwise the best match or null.
+	Many bool
+	// In names the ec2.vpc resource the matches must belong to ("": the
+	// whole account).
+	In string
+	// Where filters the matches (it is the candidate record).
+	Where *Expr
+	// Fallback allows, for a student with an account of their own and no
+	// match, the lone candidate of the kind (renamed.<name> is then true).
+	Fallback bool
+	// FallbackWhere narrows the fallback's candidates.
+	FallbackWhere *Expr
+}
+
+// Variable is a named CEL expression: a lab's or a check's variables.<name>,
+// or a memory.<name> value kept between scans.
+type Variable struct {
+	Name string
+	Expr *Expr
+}
+
+// Severity says what a rule that does not hold does to its check.
+type Severity string
+
+const (
+	SeverityFail  Severity = "fail"  // the check fails
+	SeverityWarn  Severity = "warn"  // the check passes with a caveat
+	SeverityBlock Severity = "block" // the check is not judged (blocked)
+	// SeverityPending: what the rule waits for (a probe's answer) is not
+	// there yet; the check is pending.
+	SeverityPending Severity = "pending"
+	// SeverityError: the grader could not look (a rule tests unreadable);
+	// the check is error, never the student's fault.
+	SeverityError Severity = "error"
+)
+
+// Check is one line of a lab's checklist.
+type Check struct {
+	ID       string
+	Area     string
+	Title    grader.Text
+	Points   int
+	Required bool
+	Enabled  bool
+	// Needs are checks that must pass before this one is judged; otherwise
+	// it is blocked.
+	Needs     []string
+	Variables []*Variable
+	// Rules are judged in order; see Rule.
+	Rules []*Rule
+	// Pass is the message when every rule holds; a warning appends the
+	// warn rules' messages to it.
+	Pass Message
+	// Hint is what to do when the check does not pass and no failing rule
+	// has a hint of its own.
+	Hint     Message
+	Evidence []*Expr
+	// ProbeURLs, when set, lists the URLs the prober must GET for this
+	// check (a list of strings).
+	ProbeURLs *Expr
+	// Resources are the lab's resources the check reads, directly or
+	// through variables; Reads the Snapshot data behind them.
+	Resources []string
+	Reads     []grader.Data
+}
+
+// Rule is one condition of a check: Expr (a bool) must hold, else the
+// rule's severity applies with its message and hint. Stop ends the check's
+// rules when this one does not hold, so later rules may assume it.
+type Rule struct {
+	Expr     *Expr
+	Severity Severity
+	Stop     bool
+	Message  Message
+	Hint     *Message
+}
+
+// Message is a text in both languages whose {{ … }} parts are CEL
+// expressions, filled in with what was found.
+type Message struct {
+	JA, EN Template
+}
+
+// Template is a text with {{ expression }} parts.
+type Template struct {
+	Source string
+	Parts  []Part
+}
+
+// Part is a literal text or an expression of a Template.
+type Part struct {
+	Literal string
+	Expr    *Expr
+}
+
+// Expr is one compiled CEL expression and where it was written.
+type Expr struct {
+	Source    string
+	Line, Col int
+	ast       *cel.Ast
+	prg       cel.Program
+}
+
+// OutputType is the expression's CEL type as the checker inferred it.
+func (e *Expr) OutputType() *cel.Type { return e.ast.OutputType() }
+
+// Check returns the check with id, or nil.
+func (l *Lab) Check(id string) *Check {
+	for _, c := range l.Checks {
+		if c.ID == id {
+			return c
+		}
+	}
+	return nil
+}
+
+// MaxScore is what a student earns by passing every enabled required check.
+func (l *Lab) MaxScore() int {
+	total := 0
+	for _, c := range l.Checks {
+		if c.Enabled && c.Required {
+			total += c.Points
+		}
+	}
+	return total
+}
+
+// Reads is the Snapshot data the lab's enabled checks read: what a scan
+// for this lab must collect.
+func (l *Lab) Reads() []grader.Data {
+	var out []grader.Data
+	for _, c := range l.Checks {
+		if !c.Enabled {
+			continue
+		}
+		for _, d := range c.Reads {
+			if !slices.Contains(out, d) {
+				out = append(out, d)
+			}
+		}
+	}
+	return out
+}
