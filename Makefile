@@ -59,7 +59,7 @@ bench-serve: build
 
 # A longer fuzz run of the roster parser than the seed corpus `make test` runs.
 fuzz:
-	$(GO) test -run='^$$' -fuzz=FuzzParseRoster -fuzztime=60s ./grader/
+	$(GO) test -run='^$$' -fuzz=FuzzParse -fuzztime=60s ./roster/
 
 run: build
 ifeq ($(ROSTER),)

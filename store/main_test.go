@@ -31,8 +31,8 @@ func mustClass(t testing.TB, ctx context.Context, s *Store, name string) Class {
 	return c
 }
 
-// roster is n students user01…, each in an account of their own.
-func roster(n int) []grader.Student {
+// rosterOf is n students user01…, each in an account of their own.
+func rosterOf(n int) []grader.Student {
 	students := make([]grader.Student, n)
 	for i := range students {
 		students[i] = grader.Student{
@@ -49,7 +49,7 @@ func roster(n int) []grader.Student {
 func mustImport(t testing.TB, ctx context.Context, s *Store, name string, n int) (Class, []grader.Student) {
 	t.Helper()
 	c := mustClass(t, ctx, s, name)
-	students := roster(n)
+	students := rosterOf(n)
 	if _, err := s.ImportRoster(ctx, c.ID, students, false, []byte(testSecret)); err != nil {
 		t.Fatal(err)
 	}

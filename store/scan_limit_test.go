@@ -16,6 +16,7 @@ import (
 
 	"labgrid/grader"
 	"labgrid/internal/pgtest"
+	"labgrid/roster"
 )
 
 // A class at the size limit is saved whole, first with every result new and
@@ -40,7 +41,7 @@ func TestSaveScanAtClassSizeLimit(t *testing.T) {
 		{"twice the checks", doubled, []grader.Status{grader.StatusFail}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			testSaveScanAtLimit(t, grader.DefaultMaxClassSize, tc.checks, tc.scans)
+			testSaveScanAtLimit(t, roster.DefaultMaxClassSize, tc.checks, tc.scans)
 		})
 	}
 }

@@ -37,7 +37,7 @@ type DBTX interface {
 type Store struct {
 	db DBTX
 	// MaxClassSize is how many students ImportRoster lets a class have;
-	// 0 means grader.DefaultMaxClassSize.
+	// 0 means roster.DefaultMaxClassSize.
 	MaxClassSize int
 }
 

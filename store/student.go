@@ -9,6 +9,7 @@ import (
 	"github.com/jackc/pgx/v5"
 
 	"labgrid/grader"
+	"labgrid/roster"
 )
 
 // Student is a roster row as stored. Dedicated is not stored (it depends
@@ -111,7 +112,7 @@ func (s *Store) maxClassSize() int {
 	if s.MaxClassSize > 0 {
 		return s.MaxClassSize
 	}
-	return grader.DefaultMaxClassSize
+	return roster.DefaultMaxClassSize
 }
 
 // ImportRoster makes the class's students those of the roster: new logins

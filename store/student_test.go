@@ -9,6 +9,7 @@ import (
 	"testing"
 
 	"labgrid/grader"
+	"labgrid/roster"
 )
 
 func TestImportRoster(t *testing.T) {
@@ -16,7 +17,7 @@ func TestImportRoster(t *testing.T) {
 	ctx, s := setup(t)
 	c := mustClass(t, ctx, s, "import")
 	secret := []byte(testSecret)
-	students := roster(3)
+	students := rosterOf(3)
 	students[0].RoleARN = "arn:aws:iam::111122220000:role/labgrid-grader"
 	students[0].ExternalID = "ext-secret-1"
 	students[1].Region = "us-east-1"
@@ -53,7 +54,7 @@ func TestImportRoster(t *testing.T) {
 
 	// Logins match in any case; a changed column is an update; a student
 	// missing from the file is kept without prune.
-	next := []grader.Student{students[0], students[1], roster(4)[3]}
+	next := []grader.Student{students[0], students[1], rosterOf(4)[3]}
 	next[0].DisplayName = "新しい名前"
 	next[1].Login = "USER02"
 	sum, err = s.ImportRoster(ctx, c.ID, next, false, secret)
@@ -102,20 +103,20 @@ func TestImportRosterFailureChangesNothing(t *testing.T) {
 
 	// PostgreSQL refuses the NUL in the last row after the other rows were
 	// sent: the update and the additions before it must be undone too.
-	bad := append(roster(5), grader.Student{Login: "user06", AccountID: "bad\x00"})
+	bad := append(rosterOf(5), grader.Student{Login: "user06", AccountID: "bad\x00"})
 	bad[0].DisplayName = "changed"
 	if _, err := s.ImportRoster(ctx, c.ID, bad, true, []byte(testSecret)); err == nil {
 		t.Fatal("import with a NUL byte succeeded")
 	}
 	// Invalid input and a wrong secret are refused before any write.
-	dup := append(roster(2), grader.Student{Login: "USER01", AccountID: "111122223333"})
+	dup := append(rosterOf(2), grader.Student{Login: "USER01", AccountID: "111122223333"})
 	if _, err := s.ImportRoster(ctx, c.ID, dup, true, []byte(testSecret)); !errors.Is(err, ErrInvalid) {
 		t.Errorf("duplicate login: err = %v, want ErrInvalid", err)
 	}
-	if _, err := s.ImportRoster(ctx, c.ID, roster(5), true, []byte("another-secret-0123456789abcdefghij")); !errors.Is(err, ErrSecretMismatch) {
+	if _, err := s.ImportRoster(ctx, c.ID, rosterOf(5), true, []byte("another-secret-0123456789abcdefghij")); !errors.Is(err, ErrSecretMismatch) {
 		t.Errorf("another secret: err = %v, want ErrSecretMismatch", err)
 	}
-	if _, err := s.ImportRoster(ctx, c.ID, roster(5), true, []byte("short")); !errors.Is(err, ErrInvalid) {
+	if _, err := s.ImportRoster(ctx, c.ID, rosterOf(5), true, []byte("short")); !errors.Is(err, ErrInvalid) {
 		t.Errorf("short secret: err = %v, want ErrInvalid", err)
 	}
 	if _, err := s.ImportRoster(ctx, -1, students, false, []byte(testSecret)); !errors.Is(err, ErrNotFound) {
@@ -131,7 +132,7 @@ func TestRoster(t *testing.T) {
 	t.Parallel()
 	ctx, s := setup(t)
 	c := mustClass(t, ctx, s, "roster")
-	students := roster(3)
+	students := rosterOf(3)
 	students[1].AccountID = students[0].AccountID // two students share an account
 	if _, err := s.ImportRoster(ctx, c.ID, students, false, []byte(testSecret)); err != nil {
 		t.Fatal(err)
@@ -180,13 +181,13 @@ func snapshotStudents(t *testing.T, ctx context.Context, s *Store, classID int64
 	return out
 }
 
-// A class may have at most MaxClassSize students (grader.DefaultMaxClassSize
+// A class may have at most MaxClassSize students (roster.DefaultMaxClassSize
 // unless set) after the import: kept students count too. A refused import
 // changes nothing.
 func TestImportRosterClassSizeLimit(t *testing.T) {
 	t.Parallel()
 	ctx, s := setup(t)
-	limit := grader.DefaultMaxClassSize
+	limit := roster.DefaultMaxClassSize
 	c, _ := mustImport(t, ctx, s, "size-limit", limit) // at the limit: allowed
 	before := snapshotStudents(t, ctx, s, c.ID)
 
@@ -210,7 +211,7 @@ func TestImportRosterClassSizeLimit(t *testing.T) {
 	}
 
 	// One over, with a change to a known student that must not be made.
-	over := roster(limit + 1)
+	over := rosterOf(limit + 1)
 	over[0].DisplayName = "changed"
 	refused("one over the limit", over, true, limit+1)
 	// Without prune the kept students count: one new student is one over.
@@ -218,7 +219,7 @@ func TestImportRosterClassSizeLimit(t *testing.T) {
 	refused("one added to a full class", extra, false, limit+1)
 
 	// With prune, one in and one out keeps the class at the limit.
-	swap := append(roster(limit - 1)[:limit-1:limit-1], extra...)
+	swap := append(rosterOf(limit - 1)[:limit-1:limit-1], extra...)
 	sum, err := s.ImportRoster(ctx, c.ID, swap, true, []byte(testSecret))
 	if err != nil || len(sum.Added) != 1 || len(sum.Removed) != 1 {
 		t.Fatalf("swapping one student at the limit: %+v, %v", sum, err)
@@ -231,7 +232,7 @@ func TestImportRosterClassSizeLimit(t *testing.T) {
 	small := New(s.db)
 	small.MaxClassSize = 2
 	c2 := mustClass(t, ctx, small, "size-small")
-	if _, err := small.ImportRoster(ctx, c2.ID, roster(2), false, []byte(testSecret)); err != nil {
+	if _, err := small.ImportRoster(ctx, c2.ID, rosterOf(2), false, []byte(testSecret)); err != nil {
 		t.Fatalf("2 students with a limit of 2: %v", err)
 	}
 	_, err = small.ImportRoster(ctx, c2.ID, extra, false, []byte(testSecret))

@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"strings"
 
-	"labgrid/grader"
+	"labgrid/roster"
 	"labgrid/store"
 )
 
@@ -35,7 +35,7 @@ type classSizeSetting struct {
 }
 
 func (c *classSizeSetting) define(fs *flag.FlagSet) {
-	fs.IntVar(&c.MaxStudents, "max-students", 0, fmt.Sprintf("at most `N` students in a class: every scan saves a target's students at once, and the grid shows them all on one page (default $%s, else %d)", envMaxStudents, grader.DefaultMaxClassSize))
+	fs.IntVar(&c.MaxStudents, "max-students", 0, fmt.Sprintf("at most `N` students in a class: every scan saves a target's students at once, and the grid shows them all on one page (default $%s, else %d)", envMaxStudents, roster.DefaultMaxClassSize))
 }
 
 // resolve fills the limit from the environment when the flag was not
@@ -55,7 +55,7 @@ func (c *classSizeSetting) resolve(fs *flag.FlagSet, getenv func(string) string)
 		}
 		c.MaxStudents = n
 	default:
-		c.MaxStudents = grader.DefaultMaxClassSize
+		c.MaxStudents = roster.DefaultMaxClassSize
 	}
 	return nil
 }
@@ -83,7 +83,7 @@ Makes the class's students those of the roster FILE (the CSV that labgrid scan
 reads): new logins are added, known ones updated. Students missing from the
 file are kept unless --prune is given. A file with any problem changes nothing,
 and so does an import that would leave the class with more students than the
-limit (--max-students, else $`+envMaxStudents+`, else `+strconv.Itoa(grader.DefaultMaxClassSize)+`).`, stderr)
+limit (--max-students, else $`+envMaxStudents+`, else `+strconv.Itoa(roster.DefaultMaxClassSize)+`).`, stderr)
 	cfg.dbSettings.define(fs)
 	cfg.secretSetting.define(fs)
 	cfg.classSizeSetting.define(fs)
@@ -124,7 +124,7 @@ func runRosterImport(ctx context.Context, args []string, stdout, stderr io.Write
 	}
 	// The whole file is checked before the database is touched: a roster
 	// with any problem changes nothing, and every problem is listed.
-	students, err := grader.ReadRosterFile(cfg.File)
+	students, err := roster.ReadFile(cfg.File)
 	if err != nil {
 		return usageError(err)
 	}

@@ -6,8 +6,8 @@ import (
 	"strings"
 	"testing"
 
-	"labgrid/grader"
 	"labgrid/internal/pgtest"
+	"labgrid/roster"
 )
 
 // rosterOf is a roster CSV of logins user0001… from the first-th on, n
@@ -22,7 +22,7 @@ func rosterOf(first, n int) string {
 }
 
 // A class may have at most --max-students students (LABGRID_MAX_STUDENTS,
-// default grader.DefaultMaxClassSize) after the import; a refused import
+// default roster.DefaultMaxClassSize) after the import; a refused import
 // changes nothing and names the setting to change.
 func TestRosterImportClassSizeLimit(t *testing.T) {
 	t.Parallel()
@@ -30,7 +30,7 @@ func TestRosterImportClassSizeLimit(t *testing.T) {
 	if _, errOut, code := runCLI(t, "class", "create", "cli-size", "--database-url", db); code != 0 {
 		t.Fatal(errOut)
 	}
-	limit := grader.DefaultMaxClassSize
+	limit := roster.DefaultMaxClassSize
 	common := []string{"--class", "cli-size", "--database-url", db, "--secret", cliSecret}
 	students := func() int {
 		t.Helper()
@@ -84,8 +84,8 @@ func TestRosterImportMaxStudentsSetting(t *testing.T) {
 	parse := func(args ...string) (rosterImportConfig, error) {
 		return parseRosterImportFlags(append([]string{"--class", "c", "f.csv"}, args...), &bytes.Buffer{}, getenv)
 	}
-	if cfg, err := parse(); err != nil || cfg.MaxStudents != grader.DefaultMaxClassSize {
-		t.Errorf("default: %d, %v; want %d", cfg.MaxStudents, err, grader.DefaultMaxClassSize)
+	if cfg, err := parse(); err != nil || cfg.MaxStudents != roster.DefaultMaxClassSize {
+		t.Errorf("default: %d, %v; want %d", cfg.MaxStudents, err, roster.DefaultMaxClassSize)
 	}
 	env[envMaxStudents] = "40"
 	if cfg, err := parse(); err != nil || cfg.MaxStudents != 40 {
@@ -116,7 +116,7 @@ func TestServeDemoStudentsWithinLimit(t *testing.T) {
 	t.Parallel()
 	env := map[string]string{}
 	getenv := func(k string) string { return env[k] }
-	limit := grader.DefaultMaxClassSize
+	limit := roster.DefaultMaxClassSize
 	cfg, err := parseServeFlags([]string{"--demo", "--demo-students", fmt.Sprint(limit)}, &bytes.Buffer{}, getenv)
 	if err != nil || cfg.DemoStudents != limit || cfg.MaxStudents != limit {
 		t.Errorf("--demo-students %d: %+v, %v", limit, cfg, err)

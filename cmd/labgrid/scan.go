@@ -17,6 +17,7 @@ import (
 	"labgrid/grader/sim"
 	"labgrid/prober"
 	"labgrid/report"
+	"labgrid/roster"
 )
 
 // scanConfig is the whole configuration of `labgrid scan`, validated
@@ -142,7 +143,7 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	if cfg.Demo {
 		class = sim.New(sim.Options{Start: time.Now().Add(-cfg.DemoElapsed), Seed: cfg.DemoSeed})
 		students = class.Roster()
-	} else if students, err = grader.ReadRosterFile(cfg.RosterPath); err != nil {
+	} else if students, err = roster.ReadFile(cfg.RosterPath); err != nil {
 		return usageError(err)
 	}
 	// Bad input is reported before any AWS configuration is loaded.

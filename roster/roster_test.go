@@ -1,4 +1,4 @@
-package grader
+package roster
 
 import (
 	"errors"
@@ -13,6 +13,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/japanese"
+
+	"labgrid/grader"
 )
 
 const bom = "\ufeff"
@@ -28,7 +30,7 @@ const goodRoster = bom +
 	",,,,,,,,\r\n" +
 	"B,,222222222222,User.03_x-y,Sato Jiro,,,us-east-1,S003\r\n"
 
-var goodRosterStudents = []Student{
+var goodRosterStudents = []grader.Student{
 	{Login: "user01", DisplayName: "Yamada, Taro", AccountID: "111111111111",
 		RoleARN:    "arn:aws:iam::111111111111:role/labgrid/LabGridReadOnly",
 		ExternalID: "Ext-Id_01:ok", Region: "ap-northeast-1", Email: "taro@example.com",
@@ -52,12 +54,12 @@ func mustShiftJIS(s string) string {
 	return b
 }
 
-func TestParseRosterGood(t *testing.T) {
+func TestParseGood(t *testing.T) {
 	t.Parallel()
 	tests := []struct {
 		name string
 		in   string
-		want []Student
+		want []grader.Student
 	}{
 		{name: "all columns reordered, BOM, CRLF", in: goodRoster, want: goodRosterStudents},
 		{name: "LF without BOM", in: strings.ReplaceAll(strings.TrimPrefix(goodRoster, bom), "\r\n", "\n"), want: goodRosterStudents},
@@ -65,14 +67,14 @@ func TestParseRosterGood(t *testing.T) {
 		{
 			name: "required columns only, blank lines around",
 			in:   "\n\n  LOGIN\t,  Account_Id \nuser05,012345678901\n\n\n",
-			want: []Student{{Login: "user05", AccountID: "012345678901", Dedicated: true}},
+			want: []grader.Student{{Login: "user05", AccountID: "012345678901", Dedicated: true}},
 		},
 		{
 			name: "other partitions, role path, 64-char login, 1224-char external id",
 			in: "login,account_id,role_arn,external_id\n" +
 				strings.Repeat("a", 64) + ",111111111111,\"arn:aws-cn:iam::111111111111:role/a/b/R+=,.@-_\"," + strings.Repeat("x", 1224) + "\n" +
 				"u2,222222222222,arn:aws-us-gov:iam::222222222222:role/r,ab\n",
-			want: []Student{
+			want: []grader.Student{
 				{Login: strings.Repeat("a", 64), AccountID: "111111111111", RoleARN: "arn:aws-cn:iam::111111111111:role/a/b/R+=,.@-_", ExternalID: strings.Repeat("x", 1224), Dedicated: true},
 				{Login: "u2", AccountID: "222222222222", RoleARN: "arn:aws-us-gov:iam::222222222222:role/r", ExternalID: "ab", Dedicated: true},
 			},
@@ -80,14 +82,14 @@ func TestParseRosterGood(t *testing.T) {
 		{
 			name: "full-width and no-break spaces trimmed",
 			in:   "login,account_id,display_name\n\u3000user1\u3000,111111111111,\u00a0Taro\u3000\n",
-			want: []Student{{Login: "user1", AccountID: "111111111111", DisplayName: "Taro", Dedicated: true}},
+			want: []grader.Student{{Login: "user1", AccountID: "111111111111", DisplayName: "Taro", Dedicated: true}},
 		},
 		{
 			name: "Shift_JIS with Japanese names, CRLF",
 			in: mustShiftJIS("login,display_name,account_id,section\r\n" +
 				"user01,山田 太郎,111111111111,ソフト表\r\n" + // ソ and 表 have 0x5C as second byte
 				"user02,鈴木 花子,222222222222,２組\r\n"),
-			want: []Student{
+			want: []grader.Student{
 				{Login: "user01", DisplayName: "山田 太郎", AccountID: "111111111111", Section: "ソフト表", Dedicated: true},
 				{Login: "user02", DisplayName: "鈴木 花子", AccountID: "222222222222", Section: "２組", Dedicated: true},
 			},
@@ -97,18 +99,18 @@ func TestParseRosterGood(t *testing.T) {
 			// IBM extension (髙 = FB FC).
 			name: "CP932 extension characters",
 			in:   "login,account_id,display_name\r\nuser01,111111111111,\xfb\xfc\x8b\xb4 \x87\x40\r\n",
-			want: []Student{{Login: "user01", AccountID: "111111111111", DisplayName: "髙橋 ①", Dedicated: true}},
+			want: []grader.Student{{Login: "user01", AccountID: "111111111111", DisplayName: "髙橋 ①", Dedicated: true}},
 		},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			got, err := ParseRoster(strings.NewReader(tt.in))
+			got, err := Parse(strings.NewReader(tt.in))
 			if err != nil {
-				t.Fatalf("ParseRoster: unexpected error:\n%v", err)
+				t.Fatalf("Parse: unexpected error:\n%v", err)
 			}
 			if !reflect.DeepEqual(got, tt.want) {
-				t.Errorf("ParseRoster =\n%+v\nwant\n%+v", got, tt.want)
+				t.Errorf("Parse =\n%+v\nwant\n%+v", got, tt.want)
 			}
 		})
 	}
@@ -227,7 +229,7 @@ var badRosterCases = []badRosterCase{
 	{name: "Shift_JIS row with a bad account", in: mustShiftJIS("login,display_name,account_id\r\nuser01,山田 太郎,1.23457E+11\r\n"), want: []wantProblem{{2, "account_id", "scientific notation"}}},
 }
 
-func TestParseRosterBad(t *testing.T) {
+func TestParseBad(t *testing.T) {
 	t.Parallel()
 	for _, tt := range badRosterCases {
 		t.Run(tt.name, func(t *testing.T) {
@@ -239,15 +241,15 @@ func TestParseRosterBad(t *testing.T) {
 
 // checkProblems parses in and asserts it fails with exactly the wanted
 // problems, in order.
-func checkProblems(t *testing.T, in string, want []wantProblem) *RosterError {
+func checkProblems(t *testing.T, in string, want []wantProblem) *Error {
 	t.Helper()
-	students, err := ParseRoster(strings.NewReader(in))
+	students, err := Parse(strings.NewReader(in))
 	if students != nil {
-		t.Errorf("ParseRoster returned students %+v with an error; want nil", students)
+		t.Errorf("Parse returned students %+v with an error; want nil", students)
 	}
-	var re *RosterError
+	var re *Error
 	if !errors.As(err, &re) {
-		t.Fatalf("ParseRoster error = %v (%T); want *RosterError", err, err)
+		t.Fatalf("Parse error = %v (%T); want *Error", err, err)
 	}
 	if len(re.Problems) != len(want) {
 		t.Fatalf("got %d problems, want %d:\n%v", len(re.Problems), len(want), err)
@@ -267,7 +269,7 @@ func checkProblems(t *testing.T, in string, want []wantProblem) *RosterError {
 	return re
 }
 
-func TestParseRosterManyProblems(t *testing.T) {
+func TestParseManyProblems(t *testing.T) {
 	t.Parallel()
 	in := bom + "login,account_id,role_arn,external_id,region,email\r\n" +
 		"user01,111111111111,,,,\r\n" + // fine
@@ -299,7 +301,7 @@ func TestParseRosterManyProblems(t *testing.T) {
 	}
 }
 
-func TestParseRosterDedicated(t *testing.T) {
+func TestParseDedicated(t *testing.T) {
 	t.Parallel()
 	in := "login,account_id\n" +
 		"a1,111111111111\n" +
@@ -307,7 +309,7 @@ func TestParseRosterDedicated(t *testing.T) {
 		"b2,222222222222\n" +
 		"c1,333333333333\n" +
 		"b3,222222222222\n"
-	got, err := ParseRoster(strings.NewReader(in))
+	got, err := Parse(strings.NewReader(in))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -322,7 +324,7 @@ func TestParseRosterDedicated(t *testing.T) {
 	}
 }
 
-func TestParseRosterNeverEchoesExternalID(t *testing.T) {
+func TestParseNeverEchoesExternalID(t *testing.T) {
 	t.Parallel()
 	const secret = "Sup3rS3cretExtId"
 	const head = "login,account_id,role_arn,external_id\n"
@@ -342,9 +344,9 @@ func TestParseRosterNeverEchoesExternalID(t *testing.T) {
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			t.Parallel()
-			students, err := ParseRoster(strings.NewReader(tt.in))
+			students, err := Parse(strings.NewReader(tt.in))
 			if err == nil || students != nil {
-				t.Fatalf("ParseRoster = %v, %v; want an error", students, err)
+				t.Fatalf("Parse = %v, %v; want an error", students, err)
 			}
 			if strings.Contains(err.Error(), secret[:8]) {
 				t.Errorf("error text contains the external id:\n%v", err)
@@ -353,13 +355,13 @@ func TestParseRosterNeverEchoesExternalID(t *testing.T) {
 	}
 }
 
-func TestReadRosterFile(t *testing.T) {
+func TestReadFile(t *testing.T) {
 	t.Parallel()
-	dir := filepath.Join("testdata", "roster")
+	dir := "testdata"
 
 	t.Run("good UTF-8 with BOM and CRLF", func(t *testing.T) {
 		t.Parallel()
-		got, err := ReadRosterFile(filepath.Join(dir, "good.csv"))
+		got, err := ReadFile(filepath.Join(dir, "good.csv"))
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -370,11 +372,11 @@ func TestReadRosterFile(t *testing.T) {
 
 	t.Run("good Shift_JIS", func(t *testing.T) {
 		t.Parallel()
-		got, err := ReadRosterFile(filepath.Join(dir, "good_sjis.csv"))
+		got, err := ReadFile(filepath.Join(dir, "good_sjis.csv"))
 		if err != nil {
 			t.Fatal(err)
 		}
-		want := []Student{
+		want := []grader.Student{
 			{Login: "user01", DisplayName: "山田 太郎", AccountID: "111111111111", Section: "ソフト表", Dedicated: true},
 			{Login: "user02", DisplayName: "鈴木 花子", AccountID: "222222222222", Section: "２組", Dedicated: true},
 		}
@@ -386,16 +388,16 @@ func TestReadRosterFile(t *testing.T) {
 	t.Run("bad", func(t *testing.T) {
 		t.Parallel()
 		path := filepath.Join(dir, "bad.csv")
-		got, err := ReadRosterFile(path)
+		got, err := ReadFile(path)
 		if got != nil || err == nil {
-			t.Fatalf("ReadRosterFile = %v, %v; want an error", got, err)
+			t.Fatalf("ReadFile = %v, %v; want an error", got, err)
 		}
 		if !strings.HasPrefix(err.Error(), "roster "+path+": line 2, account_id: ") {
 			t.Errorf("error does not start with the path and the first problem:\n%v", err)
 		}
-		var re *RosterError
+		var re *Error
 		if !errors.As(err, &re) {
-			t.Fatalf("error %T does not wrap *RosterError", err)
+			t.Fatalf("error %T does not wrap *Error", err)
 		}
 		want := []struct {
 			line   int
@@ -417,7 +419,7 @@ func TestReadRosterFile(t *testing.T) {
 	t.Run("missing file", func(t *testing.T) {
 		t.Parallel()
 		path := filepath.Join(t.TempDir(), "nope.csv")
-		_, err := ReadRosterFile(path)
+		_, err := ReadFile(path)
 		if !errors.Is(err, fs.ErrNotExist) {
 			t.Errorf("err = %v, want fs.ErrNotExist", err)
 		}
@@ -427,9 +429,9 @@ func TestReadRosterFile(t *testing.T) {
 	})
 }
 
-func TestRosterErrorFormat(t *testing.T) {
+func TestErrorFormat(t *testing.T) {
 	t.Parallel()
-	e := &RosterError{Problems: []RosterProblem{
+	e := &Error{Problems: []Problem{
 		{Line: 12, Column: "account_id", Message: "bad"},
 		{Line: 3, Message: "row"},
 		{Message: "file"},
@@ -448,13 +450,13 @@ var (
 	fuzzRoleRE    = regexp.MustCompile(`^arn:(aws|aws-cn|aws-us-gov):iam::([0-9]{12}):role/.+$`)
 )
 
-func FuzzParseRoster(f *testing.F) {
+func FuzzParse(f *testing.F) {
 	f.Add(goodRoster)
 	f.Add(strings.ReplaceAll(goodRoster, "\r\n", "\n"))
 	for _, c := range badRosterCases {
 		f.Add(c.in)
 	}
-	if b, err := os.ReadFile(filepath.Join("testdata", "roster", "good_sjis.csv")); err == nil {
+	if b, err := os.ReadFile(filepath.Join("testdata", "good_sjis.csv")); err == nil {
 		f.Add(string(b))
 	}
 	f.Add("login,account_id\nu1,111111111111\nu2,111111111111\n")
@@ -463,15 +465,15 @@ func FuzzParseRoster(f *testing.F) {
 	f.Add("login,account_id,display_name\nu1,111111111111,a\u200bb\n")
 
 	f.Fuzz(func(t *testing.T, in string) {
-		students, err := ParseRoster(strings.NewReader(in))
+		students, err := Parse(strings.NewReader(in))
 		if err != nil {
 			if students != nil {
 				t.Fatalf("returned %d students and an error", len(students))
 			}
-			var re *RosterError
+			var re *Error
 			if errors.As(err, &re) {
 				if len(re.Problems) == 0 {
-					t.Fatal("RosterError without problems")
+					t.Fatal("Error without problems")
 				}
 				for _, p := range re.Problems {
 					if p.Message == "" || p.Line < 0 {
@@ -486,7 +488,7 @@ func FuzzParseRoster(f *testing.F) {
 		}
 		logins := map[string]bool{}
 		accounts := map[string]int{}
-		credentials := map[string]Student{}
+		credentials := map[string]grader.Student{}
 		for _, s := range students {
 			accounts[s.AccountID]++
 			if first, ok := credentials[s.AccountID]; !ok {
@@ -540,7 +542,7 @@ func FuzzParseRoster(f *testing.F) {
 // Invisible characters can disguise a name (U+202E shows "evil" as
 // "live") or blank it (U+200B alone): every free-text column refuses
 // control and format characters (Unicode Cc and Cf), naming the line.
-func TestParseRosterRefusesInvisibleCharacters(t *testing.T) {
+func TestParseRefusesInvisibleCharacters(t *testing.T) {
 	t.Parallel()
 	const h = "login,account_id,display_name,email,sis_id,section\n"
 	cases := []badRosterCase{
@@ -576,9 +578,9 @@ func TestParseRosterRefusesInvisibleCharacters(t *testing.T) {
 		"u4,444444444444,葛\U000E0100城 次郎,,,\n" +
 		"u5,555555555555,שלום עליכם,,,\n" +
 		"u6,666666666666,Zoë Ångström-Øre,,,\n"
-	got, err := ParseRoster(strings.NewReader(in))
+	got, err := Parse(strings.NewReader(in))
 	if err != nil {
-		t.Fatalf("ParseRoster of real names: %v", err)
+		t.Fatalf("Parse of real names: %v", err)
 	}
 	want := []string{"山田\u3000太郎", "ﾔﾏﾀﾞ ﾀﾛｳ", "𠮷野 花子", "葛\U000E0100城 次郎", "שלום עליכם", "Zoë Ångström-Øre"}
 	for i, s := range got {
@@ -591,7 +593,7 @@ func TestParseRosterRefusesInvisibleCharacters(t *testing.T) {
 // The students of one account are scanned together, with one set of
 // credentials: rows of one account that disagree on the role (or its
 // external id) would silently make separate targets of one account.
-func TestParseRosterOneRolePerAccount(t *testing.T) {
+func TestParseOneRolePerAccount(t *testing.T) {
 	t.Parallel()
 	const (
 		h     = "login,account_id,role_arn,external_id,region\n"
@@ -639,9 +641,9 @@ func TestParseRosterOneRolePerAccount(t *testing.T) {
 		"u3,222222222222,arn:aws:iam::222222222222:role/Other,,\n" +
 		"u4,333333333333,,,\n" +
 		"u5,333333333333,,,us-west-2\n"
-	got, err := ParseRoster(strings.NewReader(in))
+	got, err := Parse(strings.NewReader(in))
 	if err != nil {
-		t.Fatalf("ParseRoster: %v", err)
+		t.Fatalf("Parse: %v", err)
 	}
 	if len(got) != 5 {
 		t.Fatalf("got %d students, want 5", len(got))

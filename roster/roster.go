@@ -1,4 +1,7 @@
-package grader
+// Package roster reads class rosters: CSV files of students, as instructors
+// save them from Excel, checked row by row so that every problem is reported
+// at once with its line and column.
+package roster
 
 import (
 	"bytes"
@@ -15,6 +18,8 @@ import (
 	"unicode/utf8"
 
 	"golang.org/x/text/encoding/japanese"
+
+	"labgrid/grader"
 )
 
 // Roster columns. login and account_id are required; the rest are optional.
@@ -30,18 +35,18 @@ const (
 	colSection     = "section"
 )
 
-// rosterColumns lists every column a roster may have, in the order used in
+// columns lists every column a roster may have, in the order used in
 // messages.
-var rosterColumns = []string{
+var columns = []string{
 	colLogin, colAccountID, colDisplayName, colRoleARN, colExternalID,
 	colRegion, colEmail, colSISID, colSection,
 }
 
-var requiredRosterColumns = []string{colLogin, colAccountID}
+var requiredColumns = []string{colLogin, colAccountID}
 
-// maxRosterBytes bounds how much of a roster is read: a class roster is a few
+// maxBytes bounds how much of a roster is read: a class roster is a few
 // kilobytes, and the whole file is held in memory to detect its encoding.
-const maxRosterBytes = 16 << 20
+const maxBytes = 16 << 20
 
 // DefaultMaxClassSize is how many students a class may have unless the
 // instructor sets another limit: every scan of a target saves all of its
@@ -56,21 +61,21 @@ var (
 	utf8BOM      = []byte{0xEF, 0xBB, 0xBF}
 	utf16LEBOM   = []byte{0xFF, 0xFE}
 	utf16BEBOM   = []byte{0xFE, 0xFF}
-	columnsHint  = strings.Join(rosterColumns, ", ")
+	columnsHint  = strings.Join(columns, ", ")
 	externalHint = "letters, digits and the characters _ + = , . @ : / -"
 )
 
-// RosterProblem is one thing wrong with a roster file. Line is the physical
+// Problem is one thing wrong with a roster file. Line is the physical
 // line of the file (the header is normally line 1); Column is the column the
 // problem is in, empty when it concerns a whole row or the whole file.
-type RosterProblem struct {
+type Problem struct {
 	Line    int
 	Column  string
 	Message string
 }
 
 // String formats the problem as "line 12, account_id: message".
-func (p RosterProblem) String() string {
+func (p Problem) String() string {
 	var b strings.Builder
 	if p.Line > 0 {
 		fmt.Fprintf(&b, "line %d", p.Line)
@@ -88,14 +93,14 @@ func (p RosterProblem) String() string {
 	return b.String()
 }
 
-// RosterError holds every problem found in a roster. ParseRoster reports
+// Error holds every problem found in a roster. Parse reports
 // all of them, not only the first, so a roster can be fixed in one go.
-type RosterError struct {
-	Problems []RosterProblem
+type Error struct {
+	Problems []Problem
 }
 
 // Error lists the problems one per line.
-func (e *RosterError) Error() string {
+func (e *Error) Error() string {
 	if len(e.Problems) == 0 {
 		return "invalid roster"
 	}
@@ -106,22 +111,22 @@ func (e *RosterError) Error() string {
 	return strings.Join(lines, "\n")
 }
 
-// ReadRosterFile reads and parses the roster at path. Errors are wrapped as
-// "roster PATH: ...", so a *RosterError is still reachable with errors.As.
-func ReadRosterFile(path string) ([]Student, error) {
+// ReadFile reads and parses the roster at path. Errors are wrapped as
+// "roster PATH: ...", so a *Error is still reachable with errors.As.
+func ReadFile(path string) ([]grader.Student, error) {
 	f, err := os.Open(path)
 	if err != nil {
 		return nil, fmt.Errorf("roster %s: %w", path, err)
 	}
 	defer f.Close()
-	students, err := ParseRoster(f)
+	students, err := Parse(f)
 	if err != nil {
 		return nil, fmt.Errorf("roster %s: %w", path, err)
 	}
 	return students, nil
 }
 
-// ParseRoster reads a roster CSV: a header row naming the columns (in any
+// Parse reads a roster CSV: a header row naming the columns (in any
 // order, case-insensitive: login and account_id required; display_name,
 // role_arn, external_id, region, email, sis_id and section optional), then
 // one row per student. The file may be UTF-8 (with or without a byte-order
@@ -129,26 +134,26 @@ func ReadRosterFile(path string) ([]Student, error) {
 // ends. Blank rows (including rows of only commas) are skipped and every
 // field is trimmed of surrounding white space.
 //
-// Every problem found is reported in one *RosterError, each with its line
+// Every problem found is reported in one *Error, each with its line
 // and column; when there is any problem no student is returned. On success
-// Student.Dedicated is set for students whose account no other row uses.
-func ParseRoster(r io.Reader) ([]Student, error) {
-	raw, err := io.ReadAll(io.LimitReader(r, maxRosterBytes+1))
+// grader.Student.Dedicated is set for students whose account no other row uses.
+func Parse(r io.Reader) ([]grader.Student, error) {
+	raw, err := io.ReadAll(io.LimitReader(r, maxBytes+1))
 	if err != nil {
 		return nil, fmt.Errorf("reading roster: %w", err)
 	}
-	if len(raw) > maxRosterBytes {
-		return nil, fmt.Errorf("roster is larger than %d MiB; a class roster should be a few kilobytes", maxRosterBytes>>20)
+	if len(raw) > maxBytes {
+		return nil, fmt.Errorf("roster is larger than %d MiB; a class roster should be a few kilobytes", maxBytes>>20)
 	}
-	text, problems := decodeRoster(raw)
+	text, problems := decode(raw)
 	if len(problems) > 0 {
-		return nil, &RosterError{Problems: problems}
+		return nil, &Error{Problems: problems}
 	}
-	p := &rosterParser{}
+	p := &parser{}
 	students := p.parse(text)
 	if len(p.problems) > 0 {
 		sort.SliceStable(p.problems, func(i, j int) bool { return p.problems[i].Line < p.problems[j].Line })
-		return nil, &RosterError{Problems: p.problems}
+		return nil, &Error{Problems: p.problems}
 	}
 	perAccount := make(map[string]int, len(students))
 	for _, s := range students {
@@ -160,17 +165,17 @@ func ParseRoster(r io.Reader) ([]Student, error) {
 	return students, nil
 }
 
-// decodeRoster turns the file's bytes into UTF-8 text: a UTF-8 byte-order
+// decode turns the file's bytes into UTF-8 text: a UTF-8 byte-order
 // mark is dropped, and bytes that are not valid UTF-8 are decoded as
 // Shift_JIS (CP932). Text that is neither is reported, line by line.
-func decodeRoster(b []byte) (string, []RosterProblem) {
+func decode(b []byte) (string, []Problem) {
 	const resave = `expected UTF-8 or Shift_JIS text (save the file again from Excel as "CSV UTF-8 (comma delimited)")`
 	if bytes.HasPrefix(b, utf16LEBOM) || bytes.HasPrefix(b, utf16BEBOM) {
-		return "", []RosterProblem{{Line: 1, Message: "the file is UTF-16 (Excel's \"Unicode Text\"); " + resave}}
+		return "", []Problem{{Line: 1, Message: "the file is UTF-16 (Excel's \"Unicode Text\"); " + resave}}
 	}
 	if rest, ok := bytes.CutPrefix(b, utf8BOM); ok {
 		if !utf8.Valid(rest) {
-			return "", []RosterProblem{{
+			return "", []Problem{{
 				Line:    lineOfInvalidUTF8(rest),
 				Message: "the file starts with a UTF-8 byte-order mark but this line is not valid UTF-8; " + resave,
 			}}
@@ -182,12 +187,12 @@ func decodeRoster(b []byte) (string, []RosterProblem) {
 	}
 	decoded, err := japanese.ShiftJIS.NewDecoder().Bytes(b)
 	if err != nil {
-		return "", []RosterProblem{{Line: 1, Message: fmt.Sprintf("the file is neither UTF-8 nor Shift_JIS (%v); %s", err, resave)}}
+		return "", []Problem{{Line: 1, Message: fmt.Sprintf("the file is neither UTF-8 nor Shift_JIS (%v); %s", err, resave)}}
 	}
-	var problems []RosterProblem
+	var problems []Problem
 	for i, line := range strings.Split(string(decoded), "\n") {
 		if strings.ContainsRune(line, utf8.RuneError) {
-			problems = append(problems, RosterProblem{
+			problems = append(problems, Problem{
 				Line:    i + 1,
 				Message: "this line is neither valid UTF-8 nor valid Shift_JIS (the encoding Japanese Excel uses for CSV); " + resave,
 			})
@@ -213,8 +218,8 @@ func lineOfInvalidUTF8(b []byte) int {
 	return line
 }
 
-type rosterParser struct {
-	problems []RosterProblem
+type parser struct {
+	problems []Problem
 	// accounts holds the first row of each account, whose role the
 	// account's other rows must repeat.
 	accounts map[string]accountRow
@@ -227,13 +232,13 @@ type accountRow struct {
 	externalID string
 }
 
-func (p *rosterParser) add(line int, column, format string, args ...any) {
-	p.problems = append(p.problems, RosterProblem{Line: line, Column: column, Message: fmt.Sprintf(format, args...)})
+func (p *parser) add(line int, column, format string, args ...any) {
+	p.problems = append(p.problems, Problem{Line: line, Column: column, Message: fmt.Sprintf(format, args...)})
 }
 
 // parse reads the CSV text and returns the students of the valid rows;
 // problems are collected in p.problems.
-func (p *rosterParser) parse(text string) []Student {
+func (p *parser) parse(text string) []grader.Student {
 	cr := csv.NewReader(strings.NewReader(text))
 	cr.FieldsPerRecord = -1 // the count is checked here, to report it per row
 	cr.TrimLeadingSpace = true
@@ -255,7 +260,7 @@ func (p *rosterParser) parse(text string) []Student {
 	index := p.parseHeader(header, cr)
 
 	var (
-		students   []Student
+		students   []grader.Student
 		rows       int
 		firstLogin = map[string]int{} // lower-cased login -> line of its first row
 	)
@@ -291,7 +296,7 @@ func (p *rosterParser) parse(text string) []Student {
 }
 
 // csvError reports a record the csv package could not parse.
-func (p *rosterParser) csvError(err error) {
+func (p *parser) csvError(err error) {
 	var pe *csv.ParseError
 	if errors.As(err, &pe) {
 		msg := fmt.Sprintf("malformed CSV: %v", pe.Err)
@@ -309,10 +314,10 @@ func (p *rosterParser) csvError(err error) {
 
 // parseHeader maps each known column name to its field index, reporting
 // unknown, duplicate and missing columns.
-func (p *rosterParser) parseHeader(header []string, cr *csv.Reader) map[string]int {
+func (p *parser) parseHeader(header []string, cr *csv.Reader) map[string]int {
 	index := make(map[string]int, len(header))
-	known := make(map[string]bool, len(rosterColumns))
-	for _, c := range rosterColumns {
+	known := make(map[string]bool, len(columns))
+	for _, c := range columns {
 		known[c] = true
 	}
 	headerLine, _ := cr.FieldPos(0)
@@ -337,7 +342,7 @@ func (p *rosterParser) parseHeader(header []string, cr *csv.Reader) map[string]i
 			index[name] = i
 		}
 	}
-	for _, c := range requiredRosterColumns {
+	for _, c := range requiredColumns {
 		if _, ok := index[c]; !ok {
 			p.add(headerLine, c, "missing required column %q; expected a header naming at least %s and %s", c, colLogin, colAccountID)
 		}
@@ -355,7 +360,7 @@ func guessColumn(name string) string {
 		}
 		return r
 	}, name)
-	for _, c := range rosterColumns {
+	for _, c := range columns {
 		if norm == c || strings.ReplaceAll(norm, "_", "") == strings.ReplaceAll(c, "_", "") {
 			return c
 		}
@@ -374,7 +379,7 @@ func blankRecord(rec []string) bool {
 
 // parseRow validates one row and reports whether it was free of problems.
 // firstLogin maps the lower-cased logins seen so far to their lines.
-func (p *rosterParser) parseRow(rec []string, index map[string]int, cr *csv.Reader, rowLine int, firstLogin map[string]int) (Student, bool) {
+func (p *parser) parseRow(rec []string, index map[string]int, cr *csv.Reader, rowLine int, firstLogin map[string]int) (grader.Student, bool) {
 	before := len(p.problems)
 	get := func(column string) (string, int) {
 		i, ok := index[column]
@@ -390,7 +395,7 @@ func (p *rosterParser) parseRow(rec []string, index map[string]int, cr *csv.Read
 		}
 	}
 
-	var s Student
+	var s grader.Student
 	var line int
 
 	s.Login, line = get(colLogin)
@@ -475,7 +480,7 @@ func (p *rosterParser) parseRow(rec []string, index map[string]int, cr *csv.Read
 // scanned together with one set of credentials, so rows that disagree
 // would silently split the account into targets of their own. Regions may
 // differ: a region is a target of its own anyway.
-func (p *rosterParser) checkAccountRole(s Student, rowLine, arnLine, extLine int) {
+func (p *parser) checkAccountRole(s grader.Student, rowLine, arnLine, extLine int) {
 	if p.accounts == nil {
 		p.accounts = map[string]accountRow{}
 	}
