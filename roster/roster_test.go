@@ -456,9 +456,12 @@ func FuzzParse(f *testing.F) {
 	for _, c := range badRosterCases {
 		f.Add(c.in)
 	}
-	if b, err := os.ReadFile(filepath.Join("testdata", "good_sjis.csv")); err == nil {
-		f.Add(string(b))
+	// A missing seed file fails the run rather than quietly shrinking the corpus.
+	sjis, err := os.ReadFile(filepath.Join("testdata", "good_sjis.csv"))
+	if err != nil {
+		f.Fatal(err)
 	}
+	f.Add(string(sjis))
 	f.Add("login,account_id\nu1,111111111111\nu2,111111111111\n")
 	f.Add("login,account_id,external_id,role_arn\nu1,111111111111,ab,arn:aws:iam::111111111111:role/r\n")
 	f.Add("login,account_id,external_id,role_arn\nu1,111111111111,ab,arn:aws:iam::111111111111:role/r\nu2,111111111111,ac,arn:aws:iam::111111111111:role/r\n")
