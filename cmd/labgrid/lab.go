@@ -3,6 +3,7 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
@@ -36,6 +37,9 @@ func runLabList(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	flags := newFlagSet("lab list", "Usage: labgrid lab list [--lang ja|en]\n\nLists the labs built into labgrid.", stderr)
 	lang := flags.String("lang", defaultLang(), "language of the titles: ja or en (default from LANG)")
 	positional, err := parseInterspersed(flags, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return flagError(err)
 	}
@@ -62,6 +66,9 @@ func runLabList(_ context.Context, args []string, stdout, stderr io.Writer) erro
 func runLabCheck(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := newFlagSet("lab check", "Usage: labgrid lab check [FILE…]\n\nChecks lab files (unknown keys, CEL errors, unknown prerequisites or areas,\nmissing ja/en texts, cycles) and prints every problem with its place.\nWithout FILE, checks the built-in labs. Exits 2 when any file has a problem.", stderr)
 	files, err := parseInterspersed(flags, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return flagError(err)
 	}
@@ -108,6 +115,9 @@ func runLabDoc(_ context.Context, args []string, stdout, stderr io.Writer) error
 	flags := newFlagSet("lab doc", "Usage: labgrid lab doc ID|FILE [--lang ja|en|both]\n\nPrints the lab's reference in Markdown: its areas and, for each check, what it\nneeds, points, prerequisites and hint, then its resources and settings.", stderr)
 	lang := flags.String("lang", "both", "language: ja, en or both")
 	positional, err := parseInterspersed(flags, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return flagError(err)
 	}
@@ -134,6 +144,9 @@ func runLabDoc(_ context.Context, args []string, stdout, stderr io.Writer) error
 func runLabPolicy(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := newFlagSet("lab policy", "Usage: labgrid lab policy ID|FILE…\n\nPrints the IAM policy (JSON) that allows exactly the AWS calls the labs' checks\nneed, for the role in a student account (the layout of deploy/iam-policy.json).", stderr)
 	positional, err := parseInterspersed(flags, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return flagError(err)
 	}
