@@ -11,7 +11,7 @@ LDFLAGS := -X main.version=$(VERSION)
 ROSTER  ?=
 FORMAT  ?= table
 
-.PHONY: build test deps-test lint bench bench-serve fuzz run clean generate vendor-js
+.PHONY: build test deps-test lint bench bench-serve fuzz run clean generate docs vendor-js
 
 # `make run` and `make test` install what they need beyond Go from the
 # system's packages when it is missing (scripts/deps.sh: PostgreSQL, and
@@ -34,6 +34,12 @@ test: deps-test lint
 # The Go code of the templ components (web/views/*_templ.go, committed).
 generate:
 	$(GO) tool templ generate -path web
+
+# Each shipped lab's reference, labs/<id>/README.md, is `labgrid lab doc
+# <id>`; a test in labs/ fails when one is out of date.
+docs:
+	@set -e; for f in labs/*/lab.yaml; do id=$$(basename $$(dirname $$f)); \
+	$(GO) run ./cmd/labgrid lab doc $$id > labs/$$id/README.md.tmp; mv labs/$$id/README.md.tmp labs/$$id/README.md; done
 
 # htmx and its SSE extension, pinned, vendored as plain files under
 # web/static/vendor/ (see its README). Needs npm; nothing is fetched at run time.

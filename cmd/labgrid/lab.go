@@ -3,24 +3,32 @@ package main
 import (
 	"context"
 	"errors"
+	"flag"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"strings"
 	"text/tabwriter"
 
+	"labgrid/grader"
+	"labgrid/grader/awssource"
 	"labgrid/grader/lab"
 	"labgrid/labs"
 )
 
 const labUsage = `Usage:
   labgrid lab list [--lang ja|en]
-  labgrid lab check [FILE…]`
+  labgrid lab check [FILE…]
+  labgrid lab doc ID|FILE [--lang ja|en|both]
+  labgrid lab policy ID|FILE…`
 
 func runLab(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 	return runSubcommand(ctx, "lab", labUsage, map[string]command{
-		"list":  runLabList,
-		"check": runLabCheck,
+		"list":   runLabList,
+		"check":  runLabCheck,
+		"doc":    runLabDoc,
+		"policy": runLabPolicy,
 	}, args, stdout, stderr)
 }
 
@@ -29,6 +37,9 @@ func runLabList(_ context.Context, args []string, stdout, stderr io.Writer) erro
 	flags := newFlagSet("lab list", "Usage: labgrid lab list [--lang ja|en]\n\nLists the labs built into labgrid.", stderr)
 	lang := flags.String("lang", defaultLang(), "language of the titles: ja or en (default from LANG)")
 	positional, err := parseInterspersed(flags, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return flagError(err)
 	}
@@ -55,6 +66,9 @@ func runLabList(_ context.Context, args []string, stdout, stderr io.Writer) erro
 func runLabCheck(_ context.Context, args []string, stdout, stderr io.Writer) error {
 	flags := newFlagSet("lab check", "Usage: labgrid lab check [FILE…]\n\nChecks lab files (unknown keys, CEL errors, unknown prerequisites or areas,\nmissing ja/en texts, cycles) and prints every problem with its place.\nWithout FILE, checks the built-in labs. Exits 2 when any file has a problem.", stderr)
 	files, err := parseInterspersed(flags, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
 	if err != nil {
 		return flagError(err)
 	}
@@ -93,4 +107,110 @@ func runLabCheck(_ context.Context, args []string, stdout, stderr io.Writer) err
 		return usageError(fmt.Errorf("lab check: %d problem(s)", problems))
 	}
 	return nil
+}
+
+// runLabDoc prints a lab's reference in Markdown; labs/<id>/README.md is
+// this output for each shipped lab (make docs).
+func runLabDoc(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	flags := newFlagSet("lab doc", "Usage: labgrid lab doc ID|FILE [--lang ja|en|both]\n\nPrints the lab's reference in Markdown: its areas and, for each check, what it\nneeds, points, prerequisites and hint, then its resources and settings.", stderr)
+	lang := flags.String("lang", "both", "language: ja, en or both")
+	positional, err := parseInterspersed(flags, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return flagError(err)
+	}
+	if len(positional) != 1 {
+		return usageError(errors.New("lab doc: want one lab id or file"))
+	}
+	if *lang != "ja" && *lang != "en" && *lang != "both" {
+		return usageError(fmt.Errorf("lab doc: --lang %q: want ja, en or both", *lang))
+	}
+	l, err := findLab(positional[0], stderr)
+	if err != nil {
+		return fmt.Errorf("lab doc: %w", err)
+	}
+	ref, err := l.Reference(*lang)
+	if err != nil {
+		return fmt.Errorf("lab doc: %w", err)
+	}
+	_, err = io.WriteString(stdout, ref)
+	return err
+}
+
+// runLabPolicy prints the least-privilege IAM policy for the given labs:
+// the AWS actions behind the data their checks read.
+func runLabPolicy(_ context.Context, args []string, stdout, stderr io.Writer) error {
+	flags := newFlagSet("lab policy", "Usage: labgrid lab policy ID|FILE…\n\nPrints the IAM policy (JSON) that allows exactly the AWS calls the labs' checks\nneed, for the role in a student account (the layout of deploy/iam-policy.json).", stderr)
+	positional, err := parseInterspersed(flags, args)
+	if errors.Is(err, flag.ErrHelp) {
+		return nil
+	}
+	if err != nil {
+		return flagError(err)
+	}
+	if len(positional) == 0 {
+		return usageError(errors.New("lab policy: want at least one lab id or file"))
+	}
+	var reads []grader.Data
+	for _, arg := range positional {
+		l, err := findLab(arg, stderr)
+		if err != nil {
+			return fmt.Errorf("lab policy: %w", err)
+		}
+		// Every check, enabled or not: a class's override may enable one
+		// after the role is deployed.
+		for _, c := range l.Checks {
+			reads = append(reads, c.Collects...)
+		}
+	}
+	ops, err := awssource.OperationsFor(reads)
+	if err != nil {
+		return fmt.Errorf("lab policy: %w", err)
+	}
+	doc, err := awssource.PolicyDocument(ops)
+	if err != nil {
+		return fmt.Errorf("lab policy: %w", err)
+	}
+	_, err = stdout.Write(doc)
+	return err
+}
+
+// findLab is the shipped lab with id arg, else the lab file at arg. A file
+// that does not compile has its problems written to stderr; both that and
+// an unknown id are usage errors (exit 2).
+func findLab(arg string, stderr io.Writer) (*lab.Lab, error) {
+	shipped, err := labs.Load()
+	if err != nil {
+		return nil, fmt.Errorf("a built-in lab is invalid: %w", err)
+	}
+	for _, l := range shipped {
+		if l.ID == arg {
+			return l, nil
+		}
+	}
+	data, err := os.ReadFile(arg)
+	if errors.Is(err, fs.ErrNotExist) {
+		ids := make([]string, 0, len(shipped))
+		for _, l := range shipped {
+			ids = append(ids, l.ID)
+		}
+		return nil, usageError(fmt.Errorf("%q is neither a built-in lab (%s) nor a file", arg, strings.Join(ids, ", ")))
+	}
+	if err != nil {
+		return nil, usageError(err)
+	}
+	l, err := lab.Load(arg, data)
+	var le *lab.Error
+	if errors.As(err, &le) {
+		for _, p := range le.Problems {
+			fmt.Fprintln(stderr, p)
+		}
+		return nil, usageError(fmt.Errorf("%s: %d problem(s)", arg, len(le.Problems)))
+	}
+	if err != nil {
+		return nil, usageError(fmt.Errorf("%s: %w", arg, err))
+	}
+	return l, nil
 }

@@ -104,3 +104,102 @@ func TestLabCheck(t *testing.T) {
 		}
 	})
 }
+
+func TestLabDoc(t *testing.T) {
+	t.Parallel()
+	out, _, code := labCmd(t, "doc", "step-3")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	again, _, _ := labCmd(t, "doc", "step-3")
+	if out != again {
+		t.Error("lab doc step-3 differs between two runs")
+	}
+	committed, err := os.ReadFile(filepath.Join("..", "..", "labs", "step-3", "README.md"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if out != string(committed) {
+		t.Error("labs/step-3/README.md is not `labgrid lab doc step-3`: run make docs")
+	}
+	for _, want := range []string{"`aurora.failover`", "Aurora failover", "Aurora フェイルオーバー", "wp-{user}-cluster", "| `vpc_cidr` | 10.0.0.0/16 |"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lab doc step-3 lacks %q", want)
+		}
+	}
+	en, _, _ := labCmd(t, "doc", "--lang", "en", "step-3")
+	if strings.Contains(en, "フェイルオーバー") || !strings.Contains(en, "Aurora failover") {
+		t.Error("--lang en is not English only")
+	}
+
+	// A file works as an id does; a broken one and an unknown id exit 2
+	// naming them.
+	shipped, err := os.ReadFile(filepath.Join("..", "..", "labs", "step-3", "lab.yaml"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	dir := t.TempDir()
+	good, broken := filepath.Join(dir, "good.yaml"), filepath.Join(dir, "broken.yaml")
+	if err := os.WriteFile(good, shipped, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(broken, []byte(strings.Replace(string(shipped), "needs: [alb.exists]", "needs: [alb.exist]", 1)), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if fromFile, _, code := labCmd(t, "doc", good); code != 0 || fromFile != out {
+		t.Errorf("lab doc FILE: exit %d, same output as the id: %t", code, fromFile == out)
+	}
+	if _, stderr, code := labCmd(t, "doc", broken); code != 2 || !strings.Contains(stderr, "broken.yaml:") || !strings.Contains(stderr, "alb.exist") {
+		t.Errorf("broken file: exit %d, stderr %q; want 2 naming the file and the problem", code, stderr)
+	}
+	if _, _, code := labCmd(t, "doc", "step-9"); code != 2 {
+		t.Errorf("unknown id: exit %d, want 2", code)
+	}
+	if _, _, code := labCmd(t, "doc", "--lang", "fr", "step-3"); code != 2 {
+		t.Errorf("--lang fr: exit %d, want 2", code)
+	}
+}
+
+func TestLabPolicy(t *testing.T) {
+	t.Parallel()
+	out, _, code := labCmd(t, "policy", "step-3")
+	if code != 0 {
+		t.Fatalf("exit %d", code)
+	}
+	if twice, _, _ := labCmd(t, "policy", "step-3", "step-3"); twice != out {
+		t.Error("lab policy step-3 step-3 differs from lab policy step-3")
+	}
+	for _, want := range []string{`"rds:DescribeEvents"`, `"elasticloadbalancing:DescribeTargetHealth"`, `"Resource": "*"`} {
+		if !strings.Contains(out, want) {
+			t.Errorf("lab policy step-3 lacks %s:\n%s", want, out)
+		}
+	}
+	// deploy/iam-policy.json is this output plus the one call the scanner
+	// still makes that no lab reads (see awssource's
+	// TestDeployPolicyIsLabPolicy).
+	deployed, err := os.ReadFile(filepath.Join("..", "..", "deploy", "iam-policy.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := strings.Replace(string(deployed), "        \"ec2:DescribeInternetGateways\",\n", "", 1); out != want {
+		t.Errorf("lab policy step-3 is\n%s\nwant deploy/iam-policy.json without DescribeInternetGateways\n%s", out, want)
+	}
+	if _, _, code := labCmd(t, "policy", "step-3", "nope"); code != 2 {
+		t.Errorf("unknown id: exit %d, want 2", code)
+	}
+	if _, _, code := labCmd(t, "policy"); code != 2 {
+		t.Errorf("no lab: exit %d, want 2", code)
+	}
+}
+
+// TestLabHelp: --help on each lab subcommand shows its usage and exits 0,
+// as the other commands do.
+func TestLabHelp(t *testing.T) {
+	t.Parallel()
+	for _, sub := range []string{"list", "check", "doc", "policy"} {
+		_, stderr, code := labCmd(t, sub, "--help")
+		if code != 0 || !strings.Contains(stderr, "Usage: labgrid lab "+sub) {
+			t.Errorf("lab %s --help: exit %d, stderr %q", sub, code, stderr)
+		}
+	}
+}

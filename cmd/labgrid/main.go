@@ -42,6 +42,8 @@ Usage:
   labgrid rescan --class NAME [--student LOGIN]
   labgrid lab list [--lang ja|en]
   labgrid lab check [FILE…]
+  labgrid lab doc ID|FILE [--lang ja|en|both]
+  labgrid lab policy ID|FILE…
   labgrid version
 
 The database commands read DATABASE_URL (or --database-url); roster import

@@ -13,6 +13,7 @@ import (
 
 	"labgrid/grader"
 	"labgrid/grader/awssource/awstest"
+	"labgrid/labs"
 )
 
 // The files in deploy/ grant exactly what this package calls: these tests
@@ -103,6 +104,16 @@ func TestOperationsAreWhatSnapshotCalls(t *testing.T) {
 	}
 	if n := len(slices.Compact(slices.Clone(want))); n != len(Operations) {
 		t.Errorf("Operations has duplicates")
+	}
+
+	// DataOperations names exactly the calls a Snapshot makes.
+	var byData []string
+	for _, ops := range DataOperations {
+		byData = append(byData, ops...)
+	}
+	slices.Sort(byData)
+	if byData = slices.Compact(byData); !slices.Equal(byData, policyDescribeOperations()) {
+		t.Errorf("DataOperations names\n %v\na Snapshot calls (without sts:AssumeRole)\n %v", byData, policyDescribeOperations())
 	}
 
 	// The policies in deploy/ follow Operations.
@@ -452,4 +463,47 @@ func policyMinus(a, b []string) []string {
 		}
 	}
 	return out
+}
+
+// TestDeployPolicyIsLabPolicy: deploy/iam-policy.json is `labgrid lab
+// policy` of the shipped labs, plus the calls a Snapshot still makes that
+// no lab reads (the scanner does not yet collect only what its labs read;
+// when it does, that list is empty and the two are the same).
+func TestDeployPolicyIsLabPolicy(t *testing.T) {
+	t.Parallel()
+	shipped, err := labs.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var data []grader.Data
+	for _, l := range shipped {
+		for _, c := range l.Checks { // a class may enable any check
+			data = append(data, c.Collects...)
+		}
+	}
+	labOps, err := OperationsFor(data)
+	if err != nil {
+		t.Fatal(err)
+	}
+	unread := policyMinus(policyDescribeOperations(), labOps)
+	if want := []string{"ec2:DescribeInternetGateways"}; !slices.Equal(unread, want) {
+		t.Errorf("calls no shipped lab needs: %v, want %v", unread, want)
+	}
+	var all []string
+	for _, op := range Operations {
+		if op != assumeRoleAction && (slices.Contains(labOps, op) || slices.Contains(unread, op)) {
+			all = append(all, op)
+		}
+	}
+	want, err := PolicyDocument(all)
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := os.ReadFile(filepath.Join(policyDeployDir, "iam-policy.json"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(got) != string(want) {
+		t.Errorf("deploy/iam-policy.json is\n%s\nwant\n%s", got, want)
+	}
 }

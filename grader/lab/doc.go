@@ -15,8 +15,10 @@
 // What is here: the format, its loader and checker (Load, LoadFile; every
 // problem in an *Error), the CEL environment with the kinds and the
 // function library, `labgrid lab check|list` over the shipped labs (package
-// labs), and Evaluate over a Snapshot (NewWorld links the records once per
-// snapshot; attribution by the templates with the dedicated-account
+// labs), Reference (`labgrid lab doc`: the Markdown reference each shipped
+// lab commits as its README.md), Collects (the data a scan must collect,
+// from which `labgrid lab policy` derives the IAM policy), and Evaluate
+// over a Snapshot (NewWorld links the records once per snapshot; attribution by the templates with the dedicated-account
 // fallback; prerequisites in order and blocked; lazy variables; the
 // per-student Memory), ProbeTargets for the prober, and Lab.With for a
 // class's override; all compared with the Go checks by test (the simulated
@@ -26,5 +28,5 @@
 // What is not wired yet: the scanner, the prober, the store and the web
 // server still grade with the Go checks of package grader and must not
 // import this package; today's class override file is not mapped onto
-// Lab.With; `lab doc|policy` and `scan --lab` do not exist.
+// Lab.With; `scan --lab` does not exist.
 package lab

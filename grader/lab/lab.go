@@ -91,12 +91,16 @@ const (
 
 // Check is one line of a lab's checklist.
 type Check struct {
-	ID       string
-	Area     string
-	Title    grader.Text
-	Points   int
-	Required bool
-	Enabled  bool
+	ID    string
+	Area  string
+	Title grader.Text
+	// Description says in plain words what the check needs, for the lab's
+	// reference (`labgrid lab doc`, which fills in settings and names);
+	// optional.
+	Description Message
+	Points      int
+	Required    bool
+	Enabled     bool
 	// Needs are checks that must pass before this one is judged; otherwise
 	// it is blocked.
 	Needs     []string
@@ -117,6 +121,9 @@ type Check struct {
 	// through variables; Reads the Snapshot data behind them.
 	Resources []string
 	Reads     []grader.Data
+	// Collects is Reads and the data the check's rules judge the absence
+	// of themselves (RDS events): what a scan must collect for it.
+	Collects []grader.Data
 }
 
 // Rule is one condition of a check: Expr (a bool) must hold, else the
@@ -180,15 +187,22 @@ func (l *Lab) MaxScore() int {
 	return total
 }
 
-// Reads is the Snapshot data the lab's enabled checks read: what a scan
-// for this lab must collect.
-func (l *Lab) Reads() []grader.Data {
+// Reads is the Snapshot data the lab's enabled checks read.
+func (l *Lab) Reads() []grader.Data { return l.data(func(c *Check) []grader.Data { return c.Reads }) }
+
+// Collects is the Snapshot data a scan for this lab must collect: Reads
+// and the RDS events.
+func (l *Lab) Collects() []grader.Data {
+	return l.data(func(c *Check) []grader.Data { return c.Collects })
+}
+
+func (l *Lab) data(of func(*Check) []grader.Data) []grader.Data {
 	var out []grader.Data
 	for _, c := range l.Checks {
 		if !c.Enabled {
 			continue
 		}
-		for _, d := range c.Reads {
+		for _, d := range of(c) {
 			if !slices.Contains(out, d) {
 				out = append(out, d)
 			}

@@ -491,7 +491,7 @@ func (c *compiler) checks(n *yaml.Node, env *cel.Env, areas map[string]bool) {
 	}
 	for _, it := range items {
 		m, _ := c.mapping(it, "check", "id!", "area!", "title!", "points", "required", "enabled", "needs",
-			"variables", "rules!", "pass!", "hint!", "evidence", "probe_urls")
+			"description", "variables", "rules!", "pass!", "hint!", "evidence", "probe_urls")
 		ch := &Check{}
 		if m["id"] != nil {
 			ch.ID = c.str(m["id"], "check id")
@@ -535,6 +535,7 @@ func (c *compiler) checks(n *yaml.Node, env *cel.Env, areas map[string]bool) {
 			c.at(m["rules"], "%s: a check needs at least one rule", where)
 		}
 		ch.Pass = c.message(m["pass"], cenv, where+": pass")
+		ch.Description = c.message(m["description"], cenv, where+": description")
 		ch.Hint = c.message(m["hint"], cenv, where+": hint")
 		for _, en := range c.sequence(m["evidence"], where+": evidence") {
 			if e := c.evidence(en, cenv, where+": evidence"); e != nil {
@@ -691,6 +692,12 @@ func (c *compiler) derive(ch *Check) {
 		addData([]grader.Data{grader.DataProbes})
 	}
 	ch.Reads = data
+	// RDS events are not in Reads (a rule judges their absence through
+	// unreadable) but a scan must still collect them.
+	ch.Collects = slices.Clone(data)
+	if seen["lab.DBCluster.events"] {
+		ch.Collects = append(ch.Collects, grader.DataRDSEvents)
+	}
 }
 
 func (m Message) exprs() []*Expr {
