@@ -26,9 +26,9 @@ type Lab struct {
 	// here ("names.web1", "settings.vpc_cidr"; "" accepts and ignores the
 	// key), so that the files classes already have keep working.
 	RubricKeys map[string]string
-	// ordered is Checks with every prerequisite before the checks needing
-	// it: the order of evaluation.
-	ordered []*Check
+	// scope numbers the names the expressions read and orders the checks
+	// for evaluation; built once per lab (and per override).
+	scope *scope
 }
 
 // Area groups checks on the checklist.

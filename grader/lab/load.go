@@ -77,7 +77,7 @@ func Load(name string, data []byte) (*Lab, error) {
 		})
 		return nil, &Error{Problems: r.problems}
 	}
-	c.lab.ordered = c.lab.order()
+	c.lab.scope = c.lab.newScope()
 	return c.lab, nil
 }
 
