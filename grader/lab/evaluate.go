@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -519,7 +520,7 @@ func evalString(e *Expr, act interpreter.Activation) (string, error) {
 	if err != nil {
 		return "", err
 	}
-	return show(v), nil
+	return show(v, worldOf(act)), nil
 }
 
 // render fills a message's {{ }} parts. A part that cannot be evaluated
@@ -529,7 +530,14 @@ func (m Message) render(act interpreter.Activation) grader.Text {
 }
 
 func (t Template) render(act interpreter.Activation) string {
+	switch {
+	case len(t.Parts) == 0:
+		return ""
+	case len(t.Parts) == 1 && t.Parts[0].Expr == nil:
+		return t.Parts[0].Literal // most texts: nothing to fill in
+	}
 	var b strings.Builder
+	b.Grow(len(t.Source))
 	for _, p := range t.Parts {
 		if p.Expr == nil {
 			b.WriteString(p.Literal)
@@ -540,18 +548,38 @@ func (t Template) render(act interpreter.Activation) string {
 			b.WriteString("?")
 			continue
 		}
-		b.WriteString(show(v))
+		b.WriteString(show(v, worldOf(act)))
 	}
 	return b.String()
 }
 
-// show is a value as a text shows it: lists joined with ", ".
-func show(v ref.Val) string {
+// worldOf is the World an activation reads, for show's cache.
+func worldOf(act interpreter.Activation) *World {
+	switch a := act.(type) {
+	case *checkScope:
+		return a.parent.w
+	case *activation:
+		return a.w
+	case *itScope:
+		return a.parent.w
+	}
+	return nil
+}
+
+// show is a value as a text shows it: lists joined with ", ". A record's
+// description is made once per World (w may be nil).
+func show(v ref.Val, w *World) string {
 	switch x := v.(type) {
+	case types.String:
+		return string(x)
+	case types.Int:
+		return strconv.FormatInt(int64(x), 10)
+	case types.Bool:
+		return strconv.FormatBool(bool(x))
 	case traits.Lister:
 		var parts []string
 		for it := x.Iterator(); it.HasNext() == types.True; {
-			parts = append(parts, show(it.Next()))
+			parts = append(parts, show(it.Next(), w))
 		}
 		if len(parts) == 0 {
 			return "-"
@@ -564,14 +592,15 @@ func show(v ref.Val) string {
 	case types.Null:
 		return "-"
 	}
-	if r, ok := v.Value().(interface{ describe() string }); ok {
-		return r.describe()
+	if r, ok := v.Value().(describer); ok {
+		return w.describe(r)
 	}
 	return fmt.Sprint(v.Value())
 }
 
 // evidence evaluates a check's evidence: strings and records, flattened.
 func evidence(exprs []*Expr, act interpreter.Activation) []string {
+	w := worldOf(act)
 	var out []string
 	var add func(v ref.Val)
 	add = func(v ref.Val) {
@@ -582,7 +611,7 @@ func evidence(exprs []*Expr, act interpreter.Activation) []string {
 			}
 		case types.Null:
 		default:
-			if s := show(v); s != "" {
+			if s := show(v, w); s != "" {
 				out = append(out, s)
 			}
 		}

@@ -3,6 +3,7 @@ package lab
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"labgrid/grader"
 )
@@ -17,6 +18,35 @@ type World struct {
 	probes map[string]*Probe
 	// unreadable names the data the snapshot could not read.
 	unreadable []string
+	// described caches the records' descriptions: a record is shown by
+	// several checks (a DB instance by four) and students may be judged
+	// in parallel.
+	mu        sync.Mutex
+	described map[describer]string
+}
+
+// describer is a record that evidence shows in a standard form.
+type describer interface{ describe() string }
+
+// describe is r.describe(), made once per World.
+func (w *World) describe(r describer) string {
+	if w == nil {
+		return r.describe()
+	}
+	w.mu.Lock()
+	s, ok := w.described[r]
+	w.mu.Unlock()
+	if ok {
+		return s
+	}
+	s = r.describe()
+	w.mu.Lock()
+	if w.described == nil {
+		w.described = map[describer]string{}
+	}
+	w.described[r] = s
+	w.mu.Unlock()
+	return s
 }
 
 // catalog holds the records of one kind.
