@@ -52,7 +52,7 @@ func (l *Lab) Evaluate(w *World, st grader.Student, prev Memory) Report {
 			current = v
 		}
 		changed := before.Value != "" && current != "" && norm(before.Value) != norm(current)
-		base.vals[sc.memory+i] = &Remembered{Previous: before.Value, Current: current, Changed: changed, ChangedBefore: before.Changed}
+		base.vals[sc.memory+i] = l.adapter.NativeToValue(&Remembered{Previous: before.Value, Current: current, Changed: changed, ChangedBefore: before.Changed})
 		next := Memo{Value: before.Value, Changed: before.Changed || changed}
 		if current != "" {
 			next.Value = current // a value not seen now does not erase the one remembered
@@ -61,7 +61,7 @@ func (l *Lab) Evaluate(w *World, st grader.Student, prev Memory) Report {
 	}
 
 	statuses := make(map[string]string, len(l.Checks))
-	base.vals[slotStatus] = statuses
+	base.vals[slotStatus] = types.NewStringStringMap(l.adapter, statuses) // a view: it sees the statuses added below
 	// results are by index in l.Checks; judged says which were.
 	results := make([]grader.Result, len(l.Checks))
 	judged := make([]bool, len(l.Checks))
@@ -107,6 +107,8 @@ type scope struct {
 	lazy  []*Expr // by slot: a lab variable's expression, else nil
 	// The first slot of each group, in the lab's order.
 	settings, resources, variables, memory int
+	// settingVals are the settings as CEL values, made once.
+	settingVals []ref.Val
 	// checkSlots are each check's own variables.<name>, by index in
 	// Checks, as indexes into its Variables.
 	checkSlots []map[string]int
@@ -134,6 +136,7 @@ func (l *Lab) newScope() *scope {
 	sc.settings = n
 	for _, s := range l.Settings {
 		sc.slots["settings."+s.Name] = n
+		sc.settingVals = append(sc.settingVals, l.adapter.NativeToValue(s.Value))
 		n++
 	}
 	sc.resources = n
@@ -295,20 +298,22 @@ var errorHint = grader.Text{JA: "講師に連絡してください(受講者の�
 func (l *Lab) studentActivation(w *World, st grader.Student) *activation {
 	sc := l.scope
 	act := &activation{w: w, scope: sc, vals: make([]any, len(sc.lazy)), done: make([]bool, len(sc.lazy))}
-	act.vals[slotUser] = st.Login
-	act.vals[slotDedicated] = st.Dedicated
-	act.vals[slotNow] = w.snap.TakenAt
-	act.vals[slotProbes] = w.probes
-	act.vals[slotUnreadable] = w.unreadable
-	for i, s := range l.Settings {
-		act.vals[sc.settings+i] = s.Value
+	// Values are bound as CEL values: the interpreter would otherwise
+	// convert a Go value again at every read.
+	act.vals[slotUser] = types.String(st.Login)
+	act.vals[slotDedicated] = types.Bool(st.Dedicated)
+	act.vals[slotNow] = types.Timestamp{Time: w.snap.TakenAt}
+	act.vals[slotProbes] = l.adapter.NativeToValue(w.probes)
+	act.vals[slotUnreadable] = l.adapter.NativeToValue(w.unreadable)
+	for i, v := range sc.settingVals {
+		act.vals[sc.settings+i] = v
 	}
 	for i, r := range l.Resources {
 		want := strings.ReplaceAll(r.Template, "{user}", st.Login)
 		slot := sc.resources + 3*i
-		act.vals[slot+1] = want
+		act.vals[slot+1] = types.String(want)
 		found, renamed := l.attribute(r, want, w, st, act)
-		act.vals[slot+2] = renamed
+		act.vals[slot+2] = types.Bool(renamed)
 		act.vals[slot] = found
 	}
 	return act
@@ -318,7 +323,7 @@ func (l *Lab) studentActivation(w *World, st grader.Student) *activation {
 // matches the template (after trimming and case-folding), in the scope and
 // kept by where; the best one, or all with many. With none, a student with
 // an account of their own gets the lone candidate of the kind, renamed.
-func (l *Lab) attribute(r *Resource, want string, w *World, st grader.Student, act *activation) (any, bool) {
+func (l *Lab) attribute(r *Resource, want string, w *World, st grader.Student, act *activation) (ref.Val, bool) {
 	cat := w.kinds[r.Kind.Name]
 	scoped, scopeVPC := r.In != "", ""
 	if scoped {
@@ -354,11 +359,11 @@ func (l *Lab) attribute(r *Resource, want string, w *World, st grader.Student, a
 		}
 	}
 	if r.Many {
-		list := make([]any, len(matches))
+		list := make([]ref.Val, len(matches))
 		for i, e := range matches {
-			list[i] = e.rec
+			list[i] = l.adapter.NativeToValue(e.rec)
 		}
-		return list, false
+		return types.NewRefValList(l.adapter, list), false
 	}
 	if len(matches) > 0 {
 		top := matches[0]
@@ -367,7 +372,7 @@ func (l *Lab) attribute(r *Resource, want string, w *World, st grader.Student, a
 				top = e
 			}
 		}
-		return top.rec, false
+		return l.adapter.NativeToValue(top.rec), false
 	}
 	if !st.Dedicated || !r.Fallback {
 		return types.NullValue, false
@@ -390,7 +395,7 @@ func (l *Lab) attribute(r *Resource, want string, w *World, st grader.Student, a
 		}
 	}
 	if len(cands) == 1 {
-		return cands[0].rec, true
+		return l.adapter.NativeToValue(cands[0].rec), true
 	}
 	return types.NullValue, false
 }
@@ -439,9 +444,12 @@ func (a *activation) ResolveName(name string) (any, bool) {
 
 func (a *activation) Parent() interpreter.Activation { return nil }
 
-// resolved is the value of a name already bound (a resource above).
+// resolved is the Go value of a name already bound (a resource above).
 func (a *activation) resolved(name string) any {
 	v, _ := a.ResolveName(name)
+	if rv, ok := v.(ref.Val); ok {
+		return rv.Value()
+	}
 	return v
 }
 

@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
 
 	"labgrid/grader"
 )
@@ -29,6 +30,8 @@ type Lab struct {
 	// scope numbers the names the expressions read and orders the checks
 	// for evaluation; built once per lab (and per override).
 	scope *scope
+	// adapter makes CEL values of Go ones, with the kinds' types.
+	adapter types.Adapter
 }
 
 // Area groups checks on the checklist.

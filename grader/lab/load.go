@@ -129,6 +129,7 @@ func (c *compiler) load(root *yaml.Node, env *cel.Env) {
 	env = c.memory(top["memory"], env)
 	c.checks(top["checks"], env, areas)
 	c.rubricKeys(top["rubric_keys"])
+	l.adapter = env.CELTypeAdapter()
 }
 
 // rubricKeys reads the map from a class rubric file's keys to settings and
