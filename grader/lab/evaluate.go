@@ -223,8 +223,8 @@ func (l *Lab) judge(c *Check, w *World, act *checkScope, results []grader.Result
 		if err != nil {
 			res.Status = grader.StatusError
 			res.Message = grader.Text{
-				JA: fmt.Sprintf("ルール(%d 行目)を評価できませんでした: %v", r.Expr.Line, err),
-				EN: fmt.Sprintf("The rule at line %d could not be evaluated: %v", r.Expr.Line, err),
+				JA: fmt.Sprintf("ルール(%d 行目)を評価できませんでした: %s", r.Expr.Line, typeNames.Replace(err.Error())),
+				EN: fmt.Sprintf("The rule at line %d could not be evaluated: %s", r.Expr.Line, typeNames.Replace(err.Error())),
 			}
 			res.Hint = errorHint
 			return res
