@@ -372,12 +372,14 @@ func (c *compiler) resourceDecls(n *yaml.Node, env *cel.Env) *cel.Env {
 				cel.Variable("renamed."+name, cel.BoolType))
 			continue
 		}
-		itEnv := c.extend(env, cel.Variable("it", res.Kind.CELType()))
-		if w := m["where"]; w != nil {
-			res.Where = c.expr(itEnv, w, where+".where", cel.BoolType)
-		}
-		if w := m["fallback_where"]; w != nil {
-			res.FallbackWhere = c.expr(itEnv, w, where+".fallback_where", cel.BoolType)
+		if m["where"] != nil || m["fallback_where"] != nil { // an environment costs: only when needed
+			itEnv := c.extend(env, cel.Variable("it", res.Kind.CELType()))
+			if w := m["where"]; w != nil {
+				res.Where = c.expr(itEnv, w, where+".where", cel.BoolType)
+			}
+			if w := m["fallback_where"]; w != nil {
+				res.FallbackWhere = c.expr(itEnv, w, where+".fallback_where", cel.BoolType)
+			}
 		}
 		typ := res.Kind.CELType()
 		if res.Many {
