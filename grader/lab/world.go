@@ -81,7 +81,7 @@ func NewWorld(snap *grader.Snapshot) *World {
 		w.kinds[k.Name] = &catalog{byName: map[string][]*entry{}}
 	}
 
-	subnets := map[string]*Subnet{}
+	subnets := make(map[string]*Subnet, len(snap.Subnets))
 	explicit, mainOf := map[string]*grader.RouteTable{}, map[string]*grader.RouteTable{}
 	for i := range snap.RouteTables {
 		rt := &snap.RouteTables[i]
@@ -102,17 +102,20 @@ func NewWorld(snap *grader.Snapshot) *World {
 		subnets[s.ID] = sn
 		w.kinds["ec2.subnet"].add(&entry{name: s.Name, vpcID: s.VPCID, rec: sn})
 	}
+	// Grouped once: a class's account holds a VPC per student.
+	subnetsOf := make(map[string][]*Subnet, len(snap.VPCs))
+	for _, s := range snap.Subnets {
+		subnetsOf[s.VPCID] = append(subnetsOf[s.VPCID], subnets[s.ID])
+	}
 	for _, v := range snap.VPCs {
-		vpc := &VPC{ID: v.ID, Name: v.Name, CIDR: v.CIDR, IsDefault: v.IsDefault, Subnets: []*Subnet{}}
-		for _, s := range snap.Subnets {
-			if s.VPCID == v.ID {
-				vpc.Subnets = append(vpc.Subnets, subnets[s.ID])
-			}
+		vpc := &VPC{ID: v.ID, Name: v.Name, CIDR: v.CIDR, IsDefault: v.IsDefault, Subnets: subnetsOf[v.ID]}
+		if vpc.Subnets == nil {
+			vpc.Subnets = []*Subnet{}
 		}
 		w.kinds["ec2.vpc"].add(&entry{name: v.Name, vpcID: v.ID, rec: vpc, exempt: v.IsDefault})
 	}
 
-	groups := map[string]*SecurityGroup{}
+	groups := make(map[string]*SecurityGroup, len(snap.SecurityGroups))
 	for _, g := range snap.SecurityGroups {
 		sg := &SecurityGroup{ID: g.ID, Name: g.Name, Description: g.Description, VPCID: g.VPCID, Inbound: []*Permission{}}
 		for _, p := range g.Inbound {
@@ -132,7 +135,7 @@ func NewWorld(snap *grader.Snapshot) *World {
 		return out
 	}
 
-	instances := map[string]*Instance{}
+	instances := make(map[string]*Instance, len(snap.Instances))
 	for _, in := range snap.Instances {
 		rec := &Instance{ID: in.ID, Name: in.Name, State: in.State, Type: in.Type, AZ: in.AZ, VPCID: in.VPCID, SubnetID: in.SubnetID,
 			Subnet: subnets[in.SubnetID], PublicIP: in.PublicIP, PrivateIP: in.PrivateIP, ImageID: in.ImageID, KeyName: in.KeyName,
@@ -166,16 +169,18 @@ func NewWorld(snap *grader.Snapshot) *World {
 		tgs[g.ARN] = tg
 		w.kinds["elbv2.target_group"].add(&entry{name: g.Name, vpcID: g.VPCID, rec: tg})
 	}
+	listenersOf := make(map[string][]*grader.Listener, len(snap.LoadBalancers))
+	for i := range snap.Listeners {
+		ls := &snap.Listeners[i]
+		listenersOf[ls.LoadBalancerARN] = append(listenersOf[ls.LoadBalancerARN], ls)
+	}
 	for _, l := range snap.LoadBalancers {
 		lb := &LoadBalancer{ARN: l.ARN, Name: l.Name, DNSName: l.DNSName, Type: l.Type, Scheme: l.Scheme, State: l.State, VPCID: l.VPCID,
 			Zones: []*LBZone{}, SecurityGroupIDs: orEmpty(l.SecurityGroupIDs), SecurityGroups: groupsOf(l.SecurityGroupIDs), Listeners: []*Listener{}}
 		for _, z := range l.Zones {
 			lb.Zones = append(lb.Zones, &LBZone{ZoneName: z.ZoneName, SubnetID: z.SubnetID, Subnet: subnets[z.SubnetID]})
 		}
-		for _, ls := range snap.Listeners {
-			if ls.LoadBalancerARN != l.ARN {
-				continue
-			}
+		for _, ls := range listenersOf[l.ARN] {
 			rec := &Listener{ARN: ls.ARN, Protocol: ls.Protocol, Port: int(ls.Port), DefaultActions: []*Action{}}
 			for _, a := range ls.DefaultActions {
 				act := &Action{Type: a.Type, TargetGroupARNs: orEmpty(a.TargetGroupARNs), TargetGroups: []*TargetGroup{}}
