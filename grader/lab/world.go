@@ -77,8 +77,13 @@ func (c *catalog) add(e *entry) {
 // afterwards.
 func NewWorld(snap *grader.Snapshot) *World {
 	w := &World{snap: snap, kinds: map[string]*catalog{}, probes: map[string]*Probe{}}
+	// Sized up front: a class's account holds hundreds of each.
+	sizes := map[string]int{"ec2.vpc": len(snap.VPCs), "ec2.subnet": len(snap.Subnets), "ec2.instance": len(snap.Instances),
+		"ec2.image": len(snap.Images), "ec2.security_group": len(snap.SecurityGroups), "elbv2.load_balancer": len(snap.LoadBalancers),
+		"elbv2.target_group": len(snap.TargetGroups), "rds.cluster": len(snap.DBClusters), "rds.instance": len(snap.DBInstances)}
 	for _, k := range kinds {
-		w.kinds[k.Name] = &catalog{byName: map[string][]*entry{}}
+		n := sizes[k.Name]
+		w.kinds[k.Name] = &catalog{all: make([]*entry, 0, n), byName: make(map[string][]*entry, n)}
 	}
 
 	subnets := make(map[string]*Subnet, len(snap.Subnets))
