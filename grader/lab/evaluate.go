@@ -93,7 +93,9 @@ func (l *Lab) Evaluate(w *World, st grader.Student, prev Memory) Report {
 			n++
 		}
 	}
-	rep.Results = results[:n:n]
+	if n > 0 { // none judged stays nil, as before
+		rep.Results = results[:n:n]
+	}
 	return rep
 }
 
