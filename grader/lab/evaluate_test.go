@@ -216,3 +216,24 @@ func TestEvaluateSharedWorld(t *testing.T) {
 		}
 	}
 }
+
+// TestNoCheckEnabled: a class that disables every check gets a report
+// without results (null in JSON, as before any check existed), not an
+// empty list.
+func TestNoCheckEnabled(t *testing.T) {
+	l := step3Lab(t)
+	no := false
+	o := lab.Override{Checks: map[string]lab.CheckOverride{}}
+	for _, c := range l.Checks {
+		o.Checks[c.ID] = lab.CheckOverride{Enabled: &no}
+	}
+	off, err := l.With(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, snap := finishedClass(t, 0)
+	rep := off.Evaluate(lab.NewWorld(snap), c.Roster()[0], nil)
+	if rep.Results != nil || rep.Score != 0 || rep.MaxScore != 0 {
+		t.Errorf("Evaluate with every check disabled = %d results (nil: %t), score %d/%d", len(rep.Results), rep.Results == nil, rep.Score, rep.MaxScore)
+	}
+}
