@@ -60,7 +60,7 @@ func (c *compiler) compileAt(env *cel.Env, n *yaml.Node, src string, line, col i
 			if loc := e.Location; loc != nil && loc.Line() > 0 {
 				l, co = place(loc.Line(), loc.Column())
 			}
-			c.atPos(l, co, "%s: %s", where, e.Message)
+			c.atPos(l, co, "%s: %s", where, typeNames.Replace(e.Message))
 		}
 		return nil
 	}
@@ -75,14 +75,14 @@ func (c *compiler) compileAt(env *cel.Env, n *yaml.Node, src string, line, col i
 			lead := utf8.RuneCountInString(src) - utf8.RuneCountInString(strings.TrimLeft(src, " "))
 			l, co := place(1, lead)
 			if len(want) == len(textTypes) {
-				c.atPos(l, co, "%s: %q is a %s, which a text cannot show (give a string, a number or a list of strings)", where, strings.TrimSpace(src), out)
+				c.atPos(l, co, "%s: %q is a %s, which a text cannot show (give a string, a number or a list of strings)", where, strings.TrimSpace(src), typeNames.Replace(out.String()))
 				return nil
 			}
 			names := make([]string, len(want))
 			for i, w := range want {
-				names[i] = w.String()
+				names[i] = typeNames.Replace(w.String())
 			}
-			c.atPos(l, co, "%s: %q is a %s, not a %s", where, strings.TrimSpace(src), out, strings.Join(names, " or "))
+			c.atPos(l, co, "%s: %q is a %s, not a %s", where, strings.TrimSpace(src), typeNames.Replace(out.String()), strings.Join(names, " or "))
 			return nil
 		}
 	}

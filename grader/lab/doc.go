@@ -18,15 +18,20 @@
 // labs), Reference (`labgrid lab doc`: the Markdown reference each shipped
 // lab commits as its README.md), Collects (the data a scan must collect,
 // from which `labgrid lab policy` derives the IAM policy), and Evaluate
-// over a Snapshot (NewWorld links the records once per snapshot; attribution by the templates with the dedicated-account
-// fallback; prerequisites in order and blocked; lazy variables; the
-// per-student Memory), ProbeTargets for the prober, and Lab.With for a
-// class's override; all compared with the Go checks by test (the simulated
-// class at several stages, through the AWS emulator, partial snapshots,
-// probes, an empty account).
+// over a Snapshot (NewWorld links the records once per snapshot;
+// attribution by the templates with the dedicated-account fallback; prerequisites in order and blocked; lazy variables; the
+// per-student Memory), ProbeTargets for the prober, and a class's override:
+// Lab.ParseRubricFile reads today's class rubric file (checks.<id>.{enabled,
+// required,points}, and the keys the lab maps in its rubric_keys onto
+// settings.<name> and names.<resource>; unknown keys are refused) into an
+// Override, which Lab.With applies. All of it is compared with the Go
+// checks by test (the simulated class at several stages, through the AWS
+// emulator, partial snapshots, probes, an empty account, the rubric files).
 //
 // What is not wired yet: the scanner, the prober, the store and the web
 // server still grade with the Go checks of package grader and must not
-// import this package; today's class override file is not mapped onto
-// Lab.With; `scan --lab` does not exist.
+// import this package. So nothing outside this package's tests calls
+// ParseRubricFile or Lab.With: the rubric file a class is created with
+// (`class create --rubric`, `scan --rubric`) still reaches only the Go
+// checks. `scan --lab` does not exist.
 package lab

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/url"
 	"slices"
+	"strconv"
 	"strings"
 	"time"
 
@@ -39,18 +40,19 @@ type Report struct {
 // what the previous scan remembered (nil on the first). It is pure, and a
 // rule that cannot be evaluated makes its check error, never a panic.
 func (l *Lab) Evaluate(w *World, st grader.Student, prev Memory) Report {
-	rep := Report{Student: st, MaxScore: l.MaxScore(), Memory: Memory{}}
+	sc := l.scope
+	rep := Report{Student: st, MaxScore: l.MaxScore(), Memory: make(Memory, len(l.Memory))}
 	base := l.studentActivation(w, st)
 
 	// Memory first: checks read memory.<name>.
-	for _, m := range l.Memory {
+	for i, m := range l.Memory {
 		before := prev[m.Name]
 		current := ""
 		if v, err := evalString(m.Expr, base); err == nil {
 			current = v
 		}
 		changed := before.Value != "" && current != "" && norm(before.Value) != norm(current)
-		base.fixed["memory."+m.Name] = &Remembered{Previous: before.Value, Current: current, Changed: changed, ChangedBefore: before.Changed}
+		base.vals[sc.memory+i] = l.adapter.NativeToValue(&Remembered{Previous: before.Value, Current: current, Changed: changed, ChangedBefore: before.Changed})
 		next := Memo{Value: before.Value, Changed: before.Changed || changed}
 		if current != "" {
 			next.Value = current // a value not seen now does not erase the one remembered
@@ -58,14 +60,19 @@ func (l *Lab) Evaluate(w *World, st grader.Student, prev Memory) Report {
 		rep.Memory[m.Name] = next
 	}
 
-	statuses := map[string]string{}
-	base.fixed["status"] = statuses
-	results := map[string]grader.Result{}
-	for _, c := range l.ordered {
+	statuses := make(map[string]string, len(l.Checks))
+	base.vals[slotStatus] = types.NewStringStringMap(l.adapter, statuses) // a view: it sees the statuses added below
+	// results are by index in l.Checks; judged says which were.
+	results := make([]grader.Result, len(l.Checks))
+	judged := make([]bool, len(l.Checks))
+	cs := &checkScope{parent: base}
+	for _, i := range sc.order {
+		c := l.Checks[i]
 		if !c.Enabled {
 			continue
 		}
-		res := l.judge(c, w, base, results)
+		cs.reset(c, sc.checkSlots[i])
+		res := l.judge(c, w, cs, results, judged)
 		res.ObservedAt = w.snap.TakenAt
 		res.Required = c.Required
 		if c.Required {
@@ -75,43 +82,116 @@ func (l *Lab) Evaluate(w *World, st grader.Student, prev Memory) Report {
 			res.Points = res.MaxPoints
 			res.Hint = grader.Text{}
 		}
-		results[c.ID] = res
+		results[i], judged[i] = res, true
 		statuses[c.ID] = string(res.Status)
 	}
-	for _, c := range l.Checks {
-		if res, ok := results[c.ID]; ok {
-			rep.Score += res.Points
-			rep.Results = append(rep.Results, res)
+	n := 0
+	for i := range l.Checks {
+		if judged[i] {
+			rep.Score += results[i].Points
+			results[n] = results[i]
+			n++
 		}
+	}
+	if n > 0 { // none judged stays nil, as before
+		rep.Results = results[:n:n]
 	}
 	return rep
 }
 
-// order is the checks with every prerequisite before the checks needing
-// it, otherwise in file order. Load refused cycles.
-func (l *Lab) order() []*Check {
-	done := map[string]bool{}
-	var out []*Check
-	var visit func(c *Check)
-	visit = func(c *Check) {
-		if done[c.ID] {
-			return
-		}
-		done[c.ID] = true
-		for _, n := range c.Needs {
-			if nc := l.Check(n); nc != nil {
-				visit(nc)
-			}
-		}
-		out = append(out, c)
-	}
-	for _, c := range l.Checks {
-		visit(c)
-	}
-	return out
+// scope is what a lab's evaluation needs to know of its names and checks,
+// worked out once per lab: the slot of each name an expression may read
+// (user, settings.region, vpc, names.vpc, variables.writer, …), so that a
+// student's activation is a slice filled in order rather than a map built
+// for every student, and the order of the checks.
+type scope struct {
+	slots map[string]int
+	lazy  []*Expr // by slot: a lab variable's expression, else nil
+	// The first slot of each group, in the lab's order.
+	settings, resources, variables, memory int
+	// settingVals are the settings as CEL values, made once.
+	settingVals []ref.Val
+	// checkSlots are each check's own variables.<name>, by index in
+	// Checks, as indexes into its Variables.
+	checkSlots []map[string]int
+	// order is the checks' indexes with every prerequisite before the
+	// checks needing it, otherwise in file order. Load refused cycles.
+	order []int
+	byID  map[string]int
 }
 
-func (l *Lab) judge(c *Check, w *World, base *activation, results map[string]grader.Result) grader.Result {
+// The names every lab has, in the first slots.
+const (
+	slotUser = iota
+	slotDedicated
+	slotNow
+	slotProbes
+	slotUnreadable
+	slotStatus
+	fixedSlots
+)
+
+func (l *Lab) newScope() *scope {
+	sc := &scope{slots: map[string]int{"user": slotUser, "dedicated": slotDedicated, "now": slotNow, "probes": slotProbes,
+		"unreadable": slotUnreadable, "status": slotStatus}}
+	n := fixedSlots
+	sc.settings = n
+	for _, s := range l.Settings {
+		sc.slots["settings."+s.Name] = n
+		sc.settingVals = append(sc.settingVals, l.adapter.NativeToValue(s.Value))
+		n++
+	}
+	sc.resources = n
+	for _, r := range l.Resources {
+		sc.slots[r.Name], sc.slots["names."+r.Name], sc.slots["renamed."+r.Name] = n, n+1, n+2
+		n += 3
+	}
+	sc.variables = n
+	for _, v := range l.Variables {
+		sc.slots["variables."+v.Name] = n
+		n++
+	}
+	sc.memory = n
+	for _, m := range l.Memory {
+		sc.slots["memory."+m.Name] = n
+		n++
+	}
+	sc.lazy = make([]*Expr, n)
+	for i, v := range l.Variables {
+		sc.lazy[sc.variables+i] = v.Expr
+	}
+	sc.byID = make(map[string]int, len(l.Checks))
+	sc.checkSlots = make([]map[string]int, len(l.Checks))
+	for i, c := range l.Checks {
+		sc.byID[c.ID] = i
+		if len(c.Variables) > 0 {
+			sc.checkSlots[i] = make(map[string]int, len(c.Variables))
+			for j, v := range c.Variables {
+				sc.checkSlots[i]["variables."+v.Name] = j
+			}
+		}
+	}
+	done := make([]bool, len(l.Checks))
+	var visit func(i int)
+	visit = func(i int) {
+		if done[i] {
+			return
+		}
+		done[i] = true
+		for _, need := range l.Checks[i].Needs {
+			if j, ok := sc.byID[need]; ok {
+				visit(j)
+			}
+		}
+		sc.order = append(sc.order, i)
+	}
+	for i := range l.Checks {
+		visit(i)
+	}
+	return sc
+}
+
+func (l *Lab) judge(c *Check, w *World, act *checkScope, results []grader.Result, judged []bool) grader.Result {
 	res := grader.Result{CheckID: c.ID}
 	for _, d := range c.Reads {
 		if err := w.snap.Unavailable[d]; err != nil {
@@ -128,7 +208,7 @@ func (l *Lab) judge(c *Check, w *World, base *activation, results map[string]gra
 	// A prerequisite that was judged and did not pass blocks; a disabled
 	// one blocks nothing.
 	for _, id := range c.Needs {
-		if r, judged := results[id]; judged && !r.Status.Passed() {
+		if j, ok := l.scope.byID[id]; ok && judged[j] && !results[j].Status.Passed() {
 			res.Status = grader.StatusBlocked
 			res.Message = grader.Text{
 				JA: fmt.Sprintf("前提のチェック %s が未達成のため、判定していません", id),
@@ -139,24 +219,23 @@ func (l *Lab) judge(c *Check, w *World, base *activation, results map[string]gra
 		}
 	}
 
-	act := base.child(len(c.Variables))
-	for _, v := range c.Variables {
-		act.lazy["variables."+v.Name] = v.Expr
-	}
-	var failed = map[Severity][]*Rule{}
+	var failed map[Severity][]*Rule
 	for _, r := range c.Rules {
 		ok, err := evalBool(r.Expr, act)
 		if err != nil {
 			res.Status = grader.StatusError
 			res.Message = grader.Text{
-				JA: fmt.Sprintf("ルール(%d 行目)を評価できませんでした: %v", r.Expr.Line, err),
-				EN: fmt.Sprintf("The rule at line %d could not be evaluated: %v", r.Expr.Line, err),
+				JA: fmt.Sprintf("ルール(%d 行目)を評価できませんでした: %s", r.Expr.Line, typeNames.Replace(err.Error())),
+				EN: fmt.Sprintf("The rule at line %d could not be evaluated: %s", r.Expr.Line, typeNames.Replace(err.Error())),
 			}
 			res.Hint = errorHint
 			return res
 		}
 		if ok {
 			continue
+		}
+		if failed == nil {
+			failed = map[Severity][]*Rule{}
 		}
 		failed[r.Severity] = append(failed[r.Severity], r)
 		if r.Stop {
@@ -219,25 +298,25 @@ var errorHint = grader.Text{JA: "講師に連絡してください(受講者の�
 // one student: settings, the attributed resources and the lab's variables
 // (evaluated when first read).
 func (l *Lab) studentActivation(w *World, st grader.Student) *activation {
-	act := &activation{fixed: map[string]any{
-		"user":       st.Login,
-		"dedicated":  st.Dedicated,
-		"now":        w.snap.TakenAt,
-		"probes":     w.probes,
-		"unreadable": w.unreadable,
-	}, lazy: map[string]*Expr{}, cache: map[string]any{}}
-	for _, s := range l.Settings {
-		act.fixed["settings."+s.Name] = s.Value
+	sc := l.scope
+	act := &activation{w: w, scope: sc, vals: make([]any, len(sc.lazy)), done: make([]bool, len(sc.lazy))}
+	// Values are bound as CEL values: the interpreter would otherwise
+	// convert a Go value again at every read.
+	act.vals[slotUser] = types.String(st.Login)
+	act.vals[slotDedicated] = types.Bool(st.Dedicated)
+	act.vals[slotNow] = types.Timestamp{Time: w.snap.TakenAt}
+	act.vals[slotProbes] = l.adapter.NativeToValue(w.probes)
+	act.vals[slotUnreadable] = l.adapter.NativeToValue(w.unreadable)
+	for i, v := range sc.settingVals {
+		act.vals[sc.settings+i] = v
 	}
-	for _, r := range l.Resources {
+	for i, r := range l.Resources {
 		want := strings.ReplaceAll(r.Template, "{user}", st.Login)
-		act.fixed["names."+r.Name] = want
+		slot := sc.resources + 3*i
+		act.vals[slot+1] = types.String(want)
 		found, renamed := l.attribute(r, want, w, st, act)
-		act.fixed["renamed."+r.Name] = renamed
-		act.fixed[r.Name] = found
-	}
-	for _, v := range l.Variables {
-		act.lazy["variables."+v.Name] = v.Expr
+		act.vals[slot+2] = types.Bool(renamed)
+		act.vals[slot] = found
 	}
 	return act
 }
@@ -246,14 +325,15 @@ func (l *Lab) studentActivation(w *World, st grader.Student) *activation {
 // matches the template (after trimming and case-folding), in the scope and
 // kept by where; the best one, or all with many. With none, a student with
 // an account of their own gets the lone candidate of the kind, renamed.
-func (l *Lab) attribute(r *Resource, want string, w *World, st grader.Student, act *activation) (any, bool) {
+func (l *Lab) attribute(r *Resource, want string, w *World, st grader.Student, act *activation) (ref.Val, bool) {
 	cat := w.kinds[r.Kind.Name]
 	scoped, scopeVPC := r.In != "", ""
 	if scoped {
-		if vpc, ok := act.fixed[r.In].(*VPC); ok && vpc != nil {
+		if vpc, ok := act.resolved(r.In).(*VPC); ok && vpc != nil {
 			scopeVPC = vpc.ID
 		}
 	}
+	it := &itScope{parent: act}
 	keep := func(e *entry, where *Expr) bool {
 		if scoped && (scopeVPC == "" || e.vpcID != scopeVPC) {
 			return false
@@ -261,7 +341,8 @@ func (l *Lab) attribute(r *Resource, want string, w *World, st grader.Student, a
 		if where == nil {
 			return true
 		}
-		ok, err := evalBool(where, act.with("it", e.rec))
+		it.it = e.rec
+		ok, err := evalBool(where, it)
 		return err == nil && ok
 	}
 	var matches []*entry
@@ -280,11 +361,11 @@ func (l *Lab) attribute(r *Resource, want string, w *World, st grader.Student, a
 		}
 	}
 	if r.Many {
-		list := make([]any, len(matches))
+		list := make([]ref.Val, len(matches))
 		for i, e := range matches {
-			list[i] = e.rec
+			list[i] = l.adapter.NativeToValue(e.rec)
 		}
-		return list, false
+		return types.NewRefValList(l.adapter, list), false
 	}
 	if len(matches) > 0 {
 		top := matches[0]
@@ -293,7 +374,7 @@ func (l *Lab) attribute(r *Resource, want string, w *World, st grader.Student, a
 				top = e
 			}
 		}
-		return top.rec, false
+		return l.adapter.NativeToValue(top.rec), false
 	}
 	if !st.Dedicated || !r.Fallback {
 		return types.NullValue, false
@@ -316,7 +397,7 @@ func (l *Lab) attribute(r *Resource, want string, w *World, st grader.Student, a
 		}
 	}
 	if len(cands) == 1 {
-		return cands[0].rec, true
+		return l.adapter.NativeToValue(cands[0].rec), true
 	}
 	return types.NullValue, false
 }
@@ -341,54 +422,98 @@ func globParts(parts []string, name string) bool {
 	return strings.HasSuffix(name, parts[len(parts)-1])
 }
 
-// activation resolves the names of an evaluation: fixed values, and lazy
-// variables evaluated once when first read (a variable no rule reads costs
-// nothing, and one that fails only fails the rules that read it).
+// activation resolves the names of one student's evaluation: fixed
+// values, and the lab's variables evaluated once when first read (a
+// variable no rule reads costs nothing, and one that fails only fails the
+// rules that read it).
 type activation struct {
-	fixed  map[string]any
-	lazy   map[string]*Expr
-	cache  map[string]any
-	parent *activation
-}
-
-// child is an activation for one check, with room for its variables.
-func (a *activation) child(vars int) *activation {
-	c := &activation{parent: a}
-	if vars > 0 {
-		c.lazy, c.cache = make(map[string]*Expr, vars), make(map[string]any, vars)
-	}
-	return c
-}
-
-func (a *activation) with(name string, v any) *activation {
-	return &activation{fixed: map[string]any{name: v}, parent: a}
+	w     *World
+	scope *scope
+	vals  []any  // by slot
+	done  []bool // by slot: a lazy value was evaluated
 }
 
 func (a *activation) ResolveName(name string) (any, bool) {
-	if v, ok := a.fixed[name]; ok {
-		return v, true
+	i, ok := a.scope.slots[name]
+	if !ok {
+		return nil, false
 	}
-	if e, ok := a.lazy[name]; ok {
-		if v, ok := a.cache[name]; ok {
-			return v, true
-		}
-		v, _, err := e.prg.Eval(a)
-		var out any = v
-		if err != nil {
-			out = types.WrapErr(fmt.Errorf("%s: %w", name, err))
-		}
-		a.cache[name] = out
-		return out, true
+	if e := a.scope.lazy[i]; e != nil && !a.done[i] {
+		a.vals[i], a.done[i] = lazyEval(e, name, a), true
 	}
-	if a.parent != nil {
-		return a.parent.ResolveName(name)
-	}
-	return nil, false
+	return a.vals[i], true
 }
 
 func (a *activation) Parent() interpreter.Activation { return nil }
 
-func evalBool(e *Expr, act *activation) (bool, error) {
+// resolved is the Go value of a name already bound (a resource above).
+func (a *activation) resolved(name string) any {
+	v, _ := a.ResolveName(name)
+	if rv, ok := v.(ref.Val); ok {
+		return rv.Value()
+	}
+	return v
+}
+
+func lazyEval(e *Expr, name string, act interpreter.Activation) any {
+	v, _, err := e.prg.Eval(act)
+	if err != nil {
+		return types.WrapErr(fmt.Errorf("%s: %w", name, err))
+	}
+	return v
+}
+
+// checkScope adds a check's own variables to the student's activation.
+// One is reused for every check of an evaluation.
+type checkScope struct {
+	parent *activation
+	check  *Check
+	slots  map[string]int // variables.<name> → index in check.Variables
+	vals   []any
+	done   []bool
+}
+
+func (c *checkScope) reset(ch *Check, slots map[string]int) {
+	c.check, c.slots = ch, slots
+	n := len(ch.Variables)
+	if cap(c.vals) < n {
+		c.vals, c.done = make([]any, n), make([]bool, n)
+	}
+	c.vals, c.done = c.vals[:n], c.done[:n]
+	clear(c.vals)
+	clear(c.done)
+}
+
+func (c *checkScope) ResolveName(name string) (any, bool) {
+	if len(c.slots) > 0 {
+		if i, ok := c.slots[name]; ok {
+			if !c.done[i] {
+				c.vals[i], c.done[i] = lazyEval(c.check.Variables[i].Expr, name, c), true
+			}
+			return c.vals[i], true
+		}
+	}
+	return c.parent.ResolveName(name)
+}
+
+func (c *checkScope) Parent() interpreter.Activation { return nil }
+
+// itScope binds it, the candidate record a resource's where tests.
+type itScope struct {
+	parent *activation
+	it     any
+}
+
+func (s *itScope) ResolveName(name string) (any, bool) {
+	if name == "it" {
+		return s.it, true
+	}
+	return s.parent.ResolveName(name)
+}
+
+func (s *itScope) Parent() interpreter.Activation { return nil }
+
+func evalBool(e *Expr, act interpreter.Activation) (bool, error) {
 	v, _, err := e.prg.Eval(act)
 	if err != nil {
 		return false, err
@@ -400,22 +525,29 @@ func evalBool(e *Expr, act *activation) (bool, error) {
 	return bool(b), nil
 }
 
-func evalString(e *Expr, act *activation) (string, error) {
+func evalString(e *Expr, act interpreter.Activation) (string, error) {
 	v, _, err := e.prg.Eval(act)
 	if err != nil {
 		return "", err
 	}
-	return show(v), nil
+	return show(v, worldOf(act)), nil
 }
 
 // render fills a message's {{ }} parts. A part that cannot be evaluated
 // reads "?": a message is no reason to lose the verdict.
-func (m Message) render(act *activation) grader.Text {
+func (m Message) render(act interpreter.Activation) grader.Text {
 	return grader.Text{JA: m.JA.render(act), EN: m.EN.render(act)}
 }
 
-func (t Template) render(act *activation) string {
+func (t Template) render(act interpreter.Activation) string {
+	switch {
+	case len(t.Parts) == 0:
+		return ""
+	case len(t.Parts) == 1 && t.Parts[0].Expr == nil:
+		return t.Parts[0].Literal // most texts: nothing to fill in
+	}
 	var b strings.Builder
+	b.Grow(len(t.Source))
 	for _, p := range t.Parts {
 		if p.Expr == nil {
 			b.WriteString(p.Literal)
@@ -426,18 +558,38 @@ func (t Template) render(act *activation) string {
 			b.WriteString("?")
 			continue
 		}
-		b.WriteString(show(v))
+		b.WriteString(show(v, worldOf(act)))
 	}
 	return b.String()
 }
 
-// show is a value as a text shows it: lists joined with ", ".
-func show(v ref.Val) string {
+// worldOf is the World an activation reads, for show's cache.
+func worldOf(act interpreter.Activation) *World {
+	switch a := act.(type) {
+	case *checkScope:
+		return a.parent.w
+	case *activation:
+		return a.w
+	case *itScope:
+		return a.parent.w
+	}
+	return nil
+}
+
+// show is a value as a text shows it: lists joined with ", ". A record's
+// description is made once per World (w may be nil).
+func show(v ref.Val, w *World) string {
 	switch x := v.(type) {
+	case types.String:
+		return string(x)
+	case types.Int:
+		return strconv.FormatInt(int64(x), 10)
+	case types.Bool:
+		return strconv.FormatBool(bool(x))
 	case traits.Lister:
 		var parts []string
 		for it := x.Iterator(); it.HasNext() == types.True; {
-			parts = append(parts, show(it.Next()))
+			parts = append(parts, show(it.Next(), w))
 		}
 		if len(parts) == 0 {
 			return "-"
@@ -450,14 +602,15 @@ func show(v ref.Val) string {
 	case types.Null:
 		return "-"
 	}
-	if r, ok := v.Value().(interface{ describe() string }); ok {
-		return r.describe()
+	if r, ok := v.Value().(describer); ok {
+		return w.describe(r)
 	}
 	return fmt.Sprint(v.Value())
 }
 
 // evidence evaluates a check's evidence: strings and records, flattened.
-func evidence(exprs []*Expr, act *activation) []string {
+func evidence(exprs []*Expr, act interpreter.Activation) []string {
+	w := worldOf(act)
 	var out []string
 	var add func(v ref.Val)
 	add = func(v ref.Val) {
@@ -468,7 +621,7 @@ func evidence(exprs []*Expr, act *activation) []string {
 			}
 		case types.Null:
 		default:
-			if s := show(v); s != "" {
+			if s := show(v, w); s != "" {
 				out = append(out, s)
 			}
 		}
@@ -511,18 +664,17 @@ type ProbeTarget struct {
 func (l *Lab) ProbeTargets(w *World, st grader.Student) []ProbeTarget {
 	var out []ProbeTarget
 	var base *activation
-	for _, c := range l.Checks {
+	var cs *checkScope
+	for i, c := range l.Checks {
 		if !c.Enabled || c.ProbeURLs == nil {
 			continue
 		}
 		if base == nil {
 			base = l.studentActivation(w, st)
+			cs = &checkScope{parent: base}
 		}
-		act := base.child(len(c.Variables))
-		for _, v := range c.Variables {
-			act.lazy["variables."+v.Name] = v.Expr
-		}
-		v, _, err := c.ProbeURLs.prg.Eval(act)
+		cs.reset(c, l.scope.checkSlots[i])
+		v, _, err := c.ProbeURLs.prg.Eval(cs)
 		if err != nil {
 			continue
 		}

@@ -2,7 +2,9 @@ package lab_test
 
 import (
 	"errors"
+	"reflect"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
@@ -182,5 +184,56 @@ func TestFailoverMemoryIsSticky(t *testing.T) {
 		if got := statusOf(t, rep.Results, "aurora.failover"); got.Status != step.want {
 			t.Errorf("scan %d (writer %s): aurora.failover = %s (%s), want %s", i+1, step.writer, got.Status, got.Message.EN, step.want)
 		}
+	}
+}
+
+// TestEvaluateSharedWorld: students judged in parallel over one World get
+// the reports they get one after the other (the World caches what its
+// records show; run with -race).
+func TestEvaluateSharedWorld(t *testing.T) {
+	l := step3Lab(t)
+	c, snap := finishedClass(t, 0)
+	students := c.Roster()
+	want := make([]lab.Report, len(students))
+	w := lab.NewWorld(snap)
+	for i, st := range students {
+		want[i] = l.Evaluate(w, st, nil)
+	}
+	got := make([]lab.Report, len(students))
+	shared := lab.NewWorld(snap)
+	var wg sync.WaitGroup
+	for g := range 4 {
+		wg.Go(func() {
+			for i := g; i < len(students); i += 4 {
+				got[i] = l.Evaluate(shared, students[i], nil)
+			}
+		})
+	}
+	wg.Wait()
+	for i := range students {
+		if !reflect.DeepEqual(got[i], want[i]) {
+			t.Errorf("%s: judged in parallel:\n%+v\none after the other:\n%+v", students[i].Login, got[i], want[i])
+		}
+	}
+}
+
+// TestNoCheckEnabled: a class that disables every check gets a report
+// without results (null in JSON, as before any check existed), not an
+// empty list.
+func TestNoCheckEnabled(t *testing.T) {
+	l := step3Lab(t)
+	no := false
+	o := lab.Override{Checks: map[string]lab.CheckOverride{}}
+	for _, c := range l.Checks {
+		o.Checks[c.ID] = lab.CheckOverride{Enabled: &no}
+	}
+	off, err := l.With(o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, snap := finishedClass(t, 0)
+	rep := off.Evaluate(lab.NewWorld(snap), c.Roster()[0], nil)
+	if rep.Results != nil || rep.Score != 0 || rep.MaxScore != 0 {
+		t.Errorf("Evaluate with every check disabled = %d results (nil: %t), score %d/%d", len(rep.Results), rep.Results == nil, rep.Score, rep.MaxScore)
 	}
 }

@@ -3,6 +3,7 @@ package lab
 import (
 	"reflect"
 	"slices"
+	"strings"
 	"time"
 
 	"cel.dev/cel-go/cel"
@@ -16,7 +17,8 @@ import (
 // and security groups, a load balancer its listeners, a cluster its members'
 // DB instances, so rules follow references instead of looking ids up.
 // Derived facts the engine knows better than a rule (is a subnet public)
-// are fields too. The CEL type of a record is "lab.<Go name>".
+// are fields too. The CEL type of a record is "lab.<Go name>"; what a lab
+// author reads (problems, errors) names it by its kind (typeNames).
 
 // VPC is an ec2.vpc.
 type VPC struct {
@@ -251,6 +253,49 @@ var kinds = []*Kind{
 	{Name: "rds.cluster", typ: reflect.TypeFor[DBCluster](), Reads: []grader.Data{grader.DataDBClusters}},
 	{Name: "rds.instance", typ: reflect.TypeFor[DBInstance](), Reads: []grader.Data{grader.DataDBInstances}},
 }
+
+// records names the records that are no kind for a lab author: what
+// problems and errors call their CEL types (see typeNames).
+var records = []struct {
+	name string
+	typ  reflect.Type
+}{
+	{"ec2.permission", reflect.TypeFor[Permission]()},
+	{"elbv2.zone", reflect.TypeFor[LBZone]()},
+	{"elbv2.listener", reflect.TypeFor[Listener]()},
+	{"elbv2.action", reflect.TypeFor[Action]()},
+	{"elbv2.target", reflect.TypeFor[Target]()},
+	{"rds.cluster_member", reflect.TypeFor[ClusterMember]()},
+	{"rds.subnet_group", reflect.TypeFor[DBSubnetGroup]()},
+	{"rds.event", reflect.TypeFor[RDSEvent]()},
+	{"probe", reflect.TypeFor[Probe]()},
+	{"memory", reflect.TypeFor[Remembered]()},
+}
+
+// typeNames rewrites a text of CEL's (a type, a type error) to name the
+// kinds and records as a lab file does (ec2.vpc), not as the engine's Go
+// types (lab.VPC): a lab author never sees the latter.
+var typeNames = func() *strings.Replacer {
+	var pairs []string
+	for _, k := range kinds {
+		pairs = append(pairs, celTypeName(k.typ), k.Name)
+	}
+	for _, r := range records {
+		pairs = append(pairs, celTypeName(r.typ), r.name)
+	}
+	// Longest first, so that lab.DBCluster is not read as lab.DB….
+	type pair struct{ from, to string }
+	var ps []pair
+	for i := 0; i < len(pairs); i += 2 {
+		ps = append(ps, pair{pairs[i], pairs[i+1]})
+	}
+	slices.SortFunc(ps, func(a, b pair) int { return len(b.from) - len(a.from) })
+	pairs = pairs[:0]
+	for _, p := range ps {
+		pairs = append(pairs, p.from, p.to)
+	}
+	return strings.NewReplacer(pairs...)
+}()
 
 // fieldReads are the data behind the linked and derived fields of the
 // records: a check selecting one reads that data too, so that a partial

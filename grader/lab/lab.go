@@ -4,6 +4,7 @@ import (
 	"slices"
 
 	"cel.dev/cel-go/cel"
+	"cel.dev/cel-go/common/types"
 
 	"labgrid/grader"
 )
@@ -26,9 +27,11 @@ type Lab struct {
 	// here ("names.web1", "settings.vpc_cidr"; "" accepts and ignores the
 	// key), so that the files classes already have keep working.
 	RubricKeys map[string]string
-	// ordered is Checks with every prerequisite before the checks needing
-	// it: the order of evaluation.
-	ordered []*Check
+	// scope numbers the names the expressions read and orders the checks
+	// for evaluation; built once per lab (and per override).
+	scope *scope
+	// adapter makes CEL values of Go ones, with the kinds' types.
+	adapter types.Adapter
 }
 
 // Area groups checks on the checklist.

@@ -77,7 +77,7 @@ func Load(name string, data []byte) (*Lab, error) {
 		})
 		return nil, &Error{Problems: r.problems}
 	}
-	c.lab.ordered = c.lab.order()
+	c.lab.scope = c.lab.newScope()
 	return c.lab, nil
 }
 
@@ -129,6 +129,7 @@ func (c *compiler) load(root *yaml.Node, env *cel.Env) {
 	env = c.memory(top["memory"], env)
 	c.checks(top["checks"], env, areas)
 	c.rubricKeys(top["rubric_keys"])
+	l.adapter = env.CELTypeAdapter()
 }
 
 // rubricKeys reads the map from a class rubric file's keys to settings and
@@ -371,12 +372,14 @@ func (c *compiler) resourceDecls(n *yaml.Node, env *cel.Env) *cel.Env {
 				cel.Variable("renamed."+name, cel.BoolType))
 			continue
 		}
-		itEnv := c.extend(env, cel.Variable("it", res.Kind.CELType()))
-		if w := m["where"]; w != nil {
-			res.Where = c.expr(itEnv, w, where+".where", cel.BoolType)
-		}
-		if w := m["fallback_where"]; w != nil {
-			res.FallbackWhere = c.expr(itEnv, w, where+".fallback_where", cel.BoolType)
+		if m["where"] != nil || m["fallback_where"] != nil { // an environment costs: only when needed
+			itEnv := c.extend(env, cel.Variable("it", res.Kind.CELType()))
+			if w := m["where"]; w != nil {
+				res.Where = c.expr(itEnv, w, where+".where", cel.BoolType)
+			}
+			if w := m["fallback_where"]; w != nil {
+				res.FallbackWhere = c.expr(itEnv, w, where+".fallback_where", cel.BoolType)
+			}
 		}
 		typ := res.Kind.CELType()
 		if res.Many {
@@ -628,7 +631,7 @@ func (c *compiler) evidence(n *yaml.Node, env *cel.Env, where string) *Expr {
 	case cel.StringKind, cel.DynKind, cel.StructKind:
 		return e
 	}
-	c.at(n, "%s: %q is a %s; evidence must be a string, a record or a list of them", where, e.Source, t)
+	c.at(n, "%s: %q is a %s; evidence must be a string, a record or a list of them", where, e.Source, typeNames.Replace(t.String()))
 	return nil
 }
 

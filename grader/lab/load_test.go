@@ -139,7 +139,23 @@ func TestBrokenLabs(t *testing.T) {
 		{
 			name: "a record cannot be shown as text",
 			old:  `en: "{{ vpc.id }} exists"`, new: `en: "{{ vpc }} exists"`,
-			want: []string{`tiny.yaml:26:46: check net.vpc: pass.en {{ }}: "vpc" is a lab.VPC, which a text cannot show`},
+			want: []string{`tiny.yaml:26:46: check net.vpc: pass.en {{ }}: "vpc" is a ec2.vpc, which a text cannot show`},
+		},
+		{
+			// A lab author reads kinds, not the engine's Go types.
+			name: "CEL type mismatch names the kinds",
+			old:  "vpc.cidr == settings.cidr", new: "vpc == settings.cidr",
+			want: []string{`tiny.yaml:23:25: check net.vpc: expression: found no matching overload for '_==_' applied to '(ec2.vpc, string)'`},
+		},
+		{
+			name: "a list of records not a bool names the kind",
+			old:  "expression: vpc != null", new: "expression: vpc.subnets",
+			want: []string{`tiny.yaml:20:21: check net.vpc: expression: "vpc.subnets" is a list(ec2.subnet), not a bool`},
+		},
+		{
+			name: "a record that is no kind has a name too",
+			old:  "vpc.cidr == settings.cidr", new: "probes['x'] == 1",
+			want: []string{`found no matching overload for '_==_' applied to '(probe, int)'`},
 		},
 		{
 			name: "unclosed template",

@@ -96,7 +96,7 @@ func (l *Lab) With(o Override) (*Lab, error) {
 	if len(problems) > 0 {
 		return nil, fmt.Errorf("lab %s: invalid override:\n  %s", l.ID, strings.Join(problems, "\n  "))
 	}
-	out.ordered = out.order()
+	out.scope = out.newScope()
 	return &out, nil
 }
 

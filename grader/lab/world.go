@@ -3,6 +3,7 @@ package lab
 import (
 	"slices"
 	"strings"
+	"sync"
 
 	"labgrid/grader"
 )
@@ -17,6 +18,35 @@ type World struct {
 	probes map[string]*Probe
 	// unreadable names the data the snapshot could not read.
 	unreadable []string
+	// described caches the records' descriptions: a record is shown by
+	// several checks (a DB instance by four) and students may be judged
+	// in parallel.
+	mu        sync.Mutex
+	described map[describer]string
+}
+
+// describer is a record that evidence shows in a standard form.
+type describer interface{ describe() string }
+
+// describe is r.describe(), made once per World.
+func (w *World) describe(r describer) string {
+	if w == nil {
+		return r.describe()
+	}
+	w.mu.Lock()
+	s, ok := w.described[r]
+	w.mu.Unlock()
+	if ok {
+		return s
+	}
+	s = r.describe()
+	w.mu.Lock()
+	if w.described == nil {
+		w.described = map[describer]string{}
+	}
+	w.described[r] = s
+	w.mu.Unlock()
+	return s
 }
 
 // catalog holds the records of one kind.
@@ -47,11 +77,16 @@ func (c *catalog) add(e *entry) {
 // afterwards.
 func NewWorld(snap *grader.Snapshot) *World {
 	w := &World{snap: snap, kinds: map[string]*catalog{}, probes: map[string]*Probe{}}
+	// Sized up front: a class's account holds hundreds of each.
+	sizes := map[string]int{"ec2.vpc": len(snap.VPCs), "ec2.subnet": len(snap.Subnets), "ec2.instance": len(snap.Instances),
+		"ec2.image": len(snap.Images), "ec2.security_group": len(snap.SecurityGroups), "elbv2.load_balancer": len(snap.LoadBalancers),
+		"elbv2.target_group": len(snap.TargetGroups), "rds.cluster": len(snap.DBClusters), "rds.instance": len(snap.DBInstances)}
 	for _, k := range kinds {
-		w.kinds[k.Name] = &catalog{byName: map[string][]*entry{}}
+		n := sizes[k.Name]
+		w.kinds[k.Name] = &catalog{all: make([]*entry, 0, n), byName: make(map[string][]*entry, n)}
 	}
 
-	subnets := map[string]*Subnet{}
+	subnets := make(map[string]*Subnet, len(snap.Subnets))
 	explicit, mainOf := map[string]*grader.RouteTable{}, map[string]*grader.RouteTable{}
 	for i := range snap.RouteTables {
 		rt := &snap.RouteTables[i]
@@ -72,17 +107,20 @@ func NewWorld(snap *grader.Snapshot) *World {
 		subnets[s.ID] = sn
 		w.kinds["ec2.subnet"].add(&entry{name: s.Name, vpcID: s.VPCID, rec: sn})
 	}
+	// Grouped once: a class's account holds a VPC per student.
+	subnetsOf := make(map[string][]*Subnet, len(snap.VPCs))
+	for _, s := range snap.Subnets {
+		subnetsOf[s.VPCID] = append(subnetsOf[s.VPCID], subnets[s.ID])
+	}
 	for _, v := range snap.VPCs {
-		vpc := &VPC{ID: v.ID, Name: v.Name, CIDR: v.CIDR, IsDefault: v.IsDefault, Subnets: []*Subnet{}}
-		for _, s := range snap.Subnets {
-			if s.VPCID == v.ID {
-				vpc.Subnets = append(vpc.Subnets, subnets[s.ID])
-			}
+		vpc := &VPC{ID: v.ID, Name: v.Name, CIDR: v.CIDR, IsDefault: v.IsDefault, Subnets: subnetsOf[v.ID]}
+		if vpc.Subnets == nil {
+			vpc.Subnets = []*Subnet{}
 		}
 		w.kinds["ec2.vpc"].add(&entry{name: v.Name, vpcID: v.ID, rec: vpc, exempt: v.IsDefault})
 	}
 
-	groups := map[string]*SecurityGroup{}
+	groups := make(map[string]*SecurityGroup, len(snap.SecurityGroups))
 	for _, g := range snap.SecurityGroups {
 		sg := &SecurityGroup{ID: g.ID, Name: g.Name, Description: g.Description, VPCID: g.VPCID, Inbound: []*Permission{}}
 		for _, p := range g.Inbound {
@@ -102,7 +140,7 @@ func NewWorld(snap *grader.Snapshot) *World {
 		return out
 	}
 
-	instances := map[string]*Instance{}
+	instances := make(map[string]*Instance, len(snap.Instances))
 	for _, in := range snap.Instances {
 		rec := &Instance{ID: in.ID, Name: in.Name, State: in.State, Type: in.Type, AZ: in.AZ, VPCID: in.VPCID, SubnetID: in.SubnetID,
 			Subnet: subnets[in.SubnetID], PublicIP: in.PublicIP, PrivateIP: in.PrivateIP, ImageID: in.ImageID, KeyName: in.KeyName,
@@ -136,16 +174,18 @@ func NewWorld(snap *grader.Snapshot) *World {
 		tgs[g.ARN] = tg
 		w.kinds["elbv2.target_group"].add(&entry{name: g.Name, vpcID: g.VPCID, rec: tg})
 	}
+	listenersOf := make(map[string][]*grader.Listener, len(snap.LoadBalancers))
+	for i := range snap.Listeners {
+		ls := &snap.Listeners[i]
+		listenersOf[ls.LoadBalancerARN] = append(listenersOf[ls.LoadBalancerARN], ls)
+	}
 	for _, l := range snap.LoadBalancers {
 		lb := &LoadBalancer{ARN: l.ARN, Name: l.Name, DNSName: l.DNSName, Type: l.Type, Scheme: l.Scheme, State: l.State, VPCID: l.VPCID,
 			Zones: []*LBZone{}, SecurityGroupIDs: orEmpty(l.SecurityGroupIDs), SecurityGroups: groupsOf(l.SecurityGroupIDs), Listeners: []*Listener{}}
 		for _, z := range l.Zones {
 			lb.Zones = append(lb.Zones, &LBZone{ZoneName: z.ZoneName, SubnetID: z.SubnetID, Subnet: subnets[z.SubnetID]})
 		}
-		for _, ls := range snap.Listeners {
-			if ls.LoadBalancerARN != l.ARN {
-				continue
-			}
+		for _, ls := range listenersOf[l.ARN] {
 			rec := &Listener{ARN: ls.ARN, Protocol: ls.Protocol, Port: int(ls.Port), DefaultActions: []*Action{}}
 			for _, a := range ls.DefaultActions {
 				act := &Action{Type: a.Type, TargetGroupARNs: orEmpty(a.TargetGroupARNs), TargetGroups: []*TargetGroup{}}
