@@ -9,8 +9,6 @@ import (
 	"strings"
 	"testing"
 	"time"
-
-	"labgrid/internal/devpg"
 )
 
 // While PostgreSQL is down, serve logs one line when it goes away and one
@@ -19,12 +17,7 @@ import (
 func TestServeLogsAnOutageOnce(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cluster, err := devpg.Start(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cluster.Stop(context.Background()) })
-	s := startServe(t, "--demo", "--database-url", cluster.URL(), "--addr", "127.0.0.1:0", "--demo-students", "3", "--interval", "1s")
+	s, cluster := startServeOnCluster(t, "--interval", "1s")
 	if code, _ := get(t, s.url+"/readyz"); code != 200 {
 		t.Fatalf("/readyz: %d before the outage", code)
 	}

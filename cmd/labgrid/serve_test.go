@@ -343,17 +343,25 @@ func TestParseServeTrustedProxies(t *testing.T) {
 	}
 }
 
+// startServeOnCluster starts a PostgreSQL of the test's own, to halt and
+// restart under it, and a demo serve of 3 students on it.
+func startServeOnCluster(t *testing.T, args ...string) (*served, *devpg.Cluster) {
+	t.Helper()
+	cluster, err := devpg.Start(context.Background(), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cluster.Stop(context.Background()) })
+	s := startServe(t, append([]string{"--demo", "--database-url", cluster.URL(), "--addr", "127.0.0.1:0", "--demo-students", "3"}, args...)...)
+	return s, cluster
+}
+
 // /readyz follows the database: 503 while PostgreSQL is stopped, 200 again
 // once it is back; /healthz stays 200, the process being up all along.
 func TestServeReadinessFollowsTheDatabase(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
-	cluster, err := devpg.Start(ctx, nil)
-	if err != nil {
-		t.Fatal(err)
-	}
-	t.Cleanup(func() { cluster.Stop(context.Background()) })
-	s := startServe(t, "--demo", "--database-url", cluster.URL(), "--addr", "127.0.0.1:0", "--demo-students", "3")
+	s, cluster := startServeOnCluster(t)
 
 	waitFor := func(path string, want int) {
 		t.Helper()
