@@ -61,8 +61,11 @@ var auroraChecks = []check{
 	{
 		id:    "aurora.failover",
 		reads: []Data{DataDBClusters, DataDBInstances},
-		area:  "aurora",
-		title: Text{JA: "Aurora フェイルオーバー", EN: "Aurora failover"},
+		// The judge reports unreadable events itself, only when the writer
+		// shows no failover.
+		collects: []Data{DataRDSEvents},
+		area:     "aurora",
+		title:    Text{JA: "Aurora フェイルオーバー", EN: "Aurora failover"},
 		hint: Text{
 			JA: "RDS → インスタンス → wp-ユーザ名 を選択 → インスタンスの操作 → フェイルオーバー",
 			EN: "RDS → Instances → select wp-<user> → Instance actions → Failover",

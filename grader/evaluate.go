@@ -23,7 +23,10 @@ type check struct {
 	// reads are the data the check looks at; when any is unavailable the
 	// check is error, not fail: the grader could not look.
 	reads []Data
-	judge func(v *view) verdict
+	// collects are data the check needs collected besides reads: data whose
+	// unavailability its judge handles itself (the RDS events).
+	collects []Data
+	judge    func(v *view) verdict
 }
 
 // verdict is what a judge function decides.
@@ -76,6 +79,42 @@ func Catalog() []CheckInfo {
 	out := make([]CheckInfo, len(catalog))
 	for i, c := range catalog {
 		out[i] = CheckInfo{ID: c.id, Area: c.area, Title: c.title}
+	}
+	return out
+}
+
+// memoryReads are the data remember reads whatever the rubric enables: the
+// writer it keeps comes from the DB clusters and instances, and a scan
+// that did not look would lose a failover seen while aurora.failover was
+// disabled.
+var memoryReads = []Data{DataDBClusters, DataDBInstances}
+
+// Collects is the data a scan must collect for the rubric: the reads and
+// collects of its enabled checks and what Memory needs, in the order of
+// AllData (then the probes). Nothing else in Evaluate reads a kind of data
+// outside the checks that read it (the attribution in newView is used by
+// checks only), so the other kinds can stay uncollected.
+func (r *Rubric) Collects() []Data {
+	need := map[Data]bool{}
+	for _, d := range memoryReads {
+		need[d] = true
+	}
+	for _, c := range catalog {
+		if setting, _ := r.Setting(c.id); !setting.Enabled {
+			continue
+		}
+		for _, d := range c.reads {
+			need[d] = true
+		}
+		for _, d := range c.collects {
+			need[d] = true
+		}
+	}
+	var out []Data
+	for _, d := range append(AllData(), DataProbes) {
+		if need[d] {
+			out = append(out, d)
+		}
 	}
 	return out
 }

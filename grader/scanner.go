@@ -100,6 +100,7 @@ func (s *Scanner) Scan(ctx context.Context, students []Student, memory map[strin
 	}
 	limit := max(s.Concurrency, 1)
 
+	data := s.Rubric.Collects() // once per scan: every target collects the same kinds
 	groups := Groups(students, s.Rubric.Region)
 	res := &ScanResult{StartedAt: now(), Targets: make([]TargetScan, len(groups))}
 	reports := make([][]Report, len(groups))
@@ -115,7 +116,7 @@ func (s *Scanner) Scan(ctx context.Context, students []Student, memory map[strin
 				defer func() { <-sem }()
 			case <-ctx.Done():
 			}
-			res.Targets[i], reports[i] = s.scanGroup(ctx, g, memory, now, logger)
+			res.Targets[i], reports[i] = s.scanGroup(ctx, g, data, memory, now, logger)
 		}()
 	}
 	wg.Wait()
@@ -134,13 +135,13 @@ func (s *Scanner) Scan(ctx context.Context, students []Student, memory map[strin
 	return res
 }
 
-func (s *Scanner) scanGroup(ctx context.Context, g Group, memory map[string]Memory, now func() time.Time, logger *slog.Logger) (TargetScan, []Report) {
+func (s *Scanner) scanGroup(ctx context.Context, g Group, data []Data, memory map[string]Memory, now func() time.Time, logger *slog.Logger) (TargetScan, []Report) {
 	start := now()
 	ts := TargetScan{Target: g.Target, Students: len(g.Students)}
 	var snap *Snapshot
 	err := ctx.Err()
 	if err == nil {
-		snap, err = s.Source.Snapshot(ctx, g.Target)
+		snap, err = s.Source.Snapshot(ctx, g.Target, data)
 	}
 	ts.Duration = now().Sub(start)
 	reports := make([]Report, 0, len(g.Students))

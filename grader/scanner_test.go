@@ -18,7 +18,7 @@ type staticSource struct {
 	asked []Target
 }
 
-func (s *staticSource) Snapshot(ctx context.Context, t Target) (*Snapshot, error) {
+func (s *staticSource) Snapshot(ctx context.Context, t Target, _ []Data) (*Snapshot, error) {
 	s.mu.Lock()
 	s.asked = append(s.asked, t)
 	s.mu.Unlock()

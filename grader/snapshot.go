@@ -27,9 +27,11 @@ func (t Target) String() string {
 }
 
 // Source produces the Snapshot of one target. awssource reads real AWS; sim
-// simulates a class.
+// simulates a class. data is what to collect (Rubric.Collects, AllData for
+// everything): the other kinds are left empty, without a call and without
+// being marked unavailable.
 type Source interface {
-	Snapshot(ctx context.Context, t Target) (*Snapshot, error)
+	Snapshot(ctx context.Context, t Target, data []Data) (*Snapshot, error)
 }
 
 // Snapshot is the AWS state of one target at one moment, as plain structs.
@@ -97,6 +99,16 @@ const (
 	DataRDSEvents        Data = "RDS events"
 	DataProbes           Data = "HTTP probes"
 )
+
+// AllData is every kind of data a source can collect (the probes are the
+// prober's, not a source's).
+func AllData() []Data {
+	return []Data{
+		DataVPCs, DataSubnets, DataRouteTables, DataInternetGateways, DataInstances, DataImages, DataSecurityGroups,
+		DataLoadBalancers, DataListeners, DataTargetGroups, DataTargetHealth,
+		DataDBClusters, DataDBInstances, DataDBSubnetGroups, DataRDSEvents,
+	}
+}
 
 // MarkUnavailable records that data could not be read.
 func (s *Snapshot) MarkUnavailable(d Data, err error) {

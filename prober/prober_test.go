@@ -439,6 +439,6 @@ func TestScannerWithProbes(t *testing.T) {
 // probe results never carry over between scans.
 type staticSource struct{ snap *grader.Snapshot }
 
-func (s staticSource) Snapshot(context.Context, grader.Target) (*grader.Snapshot, error) {
+func (s staticSource) Snapshot(context.Context, grader.Target, []grader.Data) (*grader.Snapshot, error) {
 	return snapshot(s.snap.LoadBalancers[0].DNSName, s.snap.Instances[0].PublicIP, s.snap.Instances[1].PublicIP), nil
 }

@@ -195,7 +195,7 @@ func newRecorder(src grader.Source, delay time.Duration) *recorder {
 	return &recorder{src: src, delay: delay, active: map[string]int{}, calls: map[string][]time.Time{}, failNext: map[string]error{}}
 }
 
-func (r *recorder) Snapshot(ctx context.Context, t grader.Target) (*grader.Snapshot, error) {
+func (r *recorder) Snapshot(ctx context.Context, t grader.Target, data []grader.Data) (*grader.Snapshot, error) {
 	key := t.String()
 	r.mu.Lock()
 	r.active[key]++
@@ -234,7 +234,7 @@ func (r *recorder) Snapshot(ctx context.Context, t grader.Target) (*grader.Snaps
 	if fail != nil {
 		return nil, fail
 	}
-	return r.src.Snapshot(ctx, t)
+	return r.src.Snapshot(ctx, t, data)
 }
 
 func (r *recorder) snapshots(target string) []time.Time {

@@ -65,7 +65,7 @@ func newClass(t *testing.T, extra ...[4]string) *class {
 	// with pending instances, provisioning ALBs and unhealthy targets.
 	start := now.Add(-classDuration * 5 / 4)
 	c := sim.New(sim.Options{Start: start, Duration: classDuration, Seed: 1, Now: func() time.Time { return now }})
-	snap, err := c.Snapshot(t.Context(), c.Target())
+	snap, err := c.Snapshot(t.Context(), c.Target(), grader.AllData())
 	if err != nil {
 		t.Fatalf("sim: %v", err)
 	}

@@ -22,11 +22,14 @@ import (
 // 14 days, the most Duration accepts.
 const eventRetentionMinutes = 14 * 24 * 60
 
-// collect fills snap with every list call, concurrency calls at a time. A
-// failed call marks its data unavailable in snap and leaves the other calls
+// collect fills snap with the list calls that read data, concurrency calls
+// at a time; the other calls are not made. A failed call marks its data unavailable in snap and leaves the other calls
 // running, so one denied service does not hide the rest. collect returns an
 // error only when nothing could be read, or the context ended.
-func (c *clients) collect(ctx context.Context, concurrency int, snap *grader.Snapshot) error {
+func (c *clients) collect(ctx context.Context, concurrency int, data []grader.Data, snap *grader.Snapshot) error {
+	want := func(ds ...grader.Data) bool {
+		return slices.ContainsFunc(ds, func(d grader.Data) bool { return slices.Contains(data, d) })
+	}
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -58,50 +61,84 @@ func (c *clients) collect(ctx context.Context, concurrency int, snap *grader.Sna
 		}()
 	}
 
-	run("ec2:DescribeVpcs", grader.DataVPCs, func(ctx context.Context) error { return c.vpcs(ctx, snap) })
-	run("ec2:DescribeSubnets", grader.DataSubnets, func(ctx context.Context) error { return c.subnets(ctx, snap) })
-	run("ec2:DescribeRouteTables", grader.DataRouteTables, func(ctx context.Context) error { return c.routeTables(ctx, snap) })
-	run("ec2:DescribeInternetGateways", grader.DataInternetGateways, func(ctx context.Context) error { return c.internetGateways(ctx, snap) })
-	run("ec2:DescribeInstances", grader.DataInstances, func(ctx context.Context) error { return c.instances(ctx, snap) })
-	run("ec2:DescribeImages", grader.DataImages, func(ctx context.Context) error { return c.images(ctx, snap) })
-	run("ec2:DescribeSecurityGroups", grader.DataSecurityGroups, func(ctx context.Context) error { return c.securityGroups(ctx, snap) })
+	if want(grader.DataVPCs) {
+		run("ec2:DescribeVpcs", grader.DataVPCs, func(ctx context.Context) error { return c.vpcs(ctx, snap) })
+	}
+	if want(grader.DataSubnets) {
+		run("ec2:DescribeSubnets", grader.DataSubnets, func(ctx context.Context) error { return c.subnets(ctx, snap) })
+	}
+	if want(grader.DataRouteTables) {
+		run("ec2:DescribeRouteTables", grader.DataRouteTables, func(ctx context.Context) error { return c.routeTables(ctx, snap) })
+	}
+	if want(grader.DataInternetGateways) {
+		run("ec2:DescribeInternetGateways", grader.DataInternetGateways, func(ctx context.Context) error { return c.internetGateways(ctx, snap) })
+	}
+	if want(grader.DataInstances) {
+		run("ec2:DescribeInstances", grader.DataInstances, func(ctx context.Context) error { return c.instances(ctx, snap) })
+	}
+	if want(grader.DataImages) {
+		run("ec2:DescribeImages", grader.DataImages, func(ctx context.Context) error { return c.images(ctx, snap) })
+	}
+	if want(grader.DataSecurityGroups) {
+		run("ec2:DescribeSecurityGroups", grader.DataSecurityGroups, func(ctx context.Context) error { return c.securityGroups(ctx, snap) })
+	}
 
 	// Listeners are kept per load balancer so the follow-up calls write
 	// disjoint slots; they are flattened in load balancer order afterwards.
+	// Listeners and target health are listed per parent, so asking for
+	// them lists the parents too (as DataOperations says).
 	var listeners [][]grader.Listener
-	run("elasticloadbalancing:DescribeLoadBalancers", grader.DataLoadBalancers, func(ctx context.Context) error {
-		if err := c.loadBalancers(ctx, snap); err != nil {
-			return err
-		}
-		listeners = make([][]grader.Listener, len(snap.LoadBalancers))
-		for i, lb := range snap.LoadBalancers {
-			run("elasticloadbalancing:DescribeListeners", grader.DataListeners, func(ctx context.Context) error {
-				var err error
-				listeners[i], err = c.listeners(ctx, lb.ARN)
+	if want(grader.DataLoadBalancers, grader.DataListeners) {
+		run("elasticloadbalancing:DescribeLoadBalancers", grader.DataLoadBalancers, func(ctx context.Context) error {
+			if err := c.loadBalancers(ctx, snap); err != nil {
 				return err
-			})
-		}
-		return nil
-	})
-	run("elasticloadbalancing:DescribeTargetGroups", grader.DataTargetGroups, func(ctx context.Context) error {
-		if err := c.targetGroups(ctx, snap); err != nil {
-			return err
-		}
-		for i := range snap.TargetGroups {
-			tg := &snap.TargetGroups[i]
-			run("elasticloadbalancing:DescribeTargetHealth", grader.DataTargetHealth, func(ctx context.Context) error {
-				var err error
-				tg.Targets, err = c.targetHealth(ctx, tg.ARN)
+			}
+			if !want(grader.DataListeners) {
+				return nil
+			}
+			listeners = make([][]grader.Listener, len(snap.LoadBalancers))
+			for i, lb := range snap.LoadBalancers {
+				run("elasticloadbalancing:DescribeListeners", grader.DataListeners, func(ctx context.Context) error {
+					var err error
+					listeners[i], err = c.listeners(ctx, lb.ARN)
+					return err
+				})
+			}
+			return nil
+		})
+	}
+	if want(grader.DataTargetGroups, grader.DataTargetHealth) {
+		run("elasticloadbalancing:DescribeTargetGroups", grader.DataTargetGroups, func(ctx context.Context) error {
+			if err := c.targetGroups(ctx, snap); err != nil {
 				return err
-			})
-		}
-		return nil
-	})
+			}
+			if !want(grader.DataTargetHealth) {
+				return nil
+			}
+			for i := range snap.TargetGroups {
+				tg := &snap.TargetGroups[i]
+				run("elasticloadbalancing:DescribeTargetHealth", grader.DataTargetHealth, func(ctx context.Context) error {
+					var err error
+					tg.Targets, err = c.targetHealth(ctx, tg.ARN)
+					return err
+				})
+			}
+			return nil
+		})
+	}
 
-	run("rds:DescribeDBClusters", grader.DataDBClusters, func(ctx context.Context) error { return c.dbClusters(ctx, snap) })
-	run("rds:DescribeDBInstances", grader.DataDBInstances, func(ctx context.Context) error { return c.dbInstances(ctx, snap) })
-	run("rds:DescribeDBSubnetGroups", grader.DataDBSubnetGroups, func(ctx context.Context) error { return c.dbSubnetGroups(ctx, snap) })
-	run("rds:DescribeEvents", grader.DataRDSEvents, func(ctx context.Context) error { return c.rdsEvents(ctx, snap) })
+	if want(grader.DataDBClusters) {
+		run("rds:DescribeDBClusters", grader.DataDBClusters, func(ctx context.Context) error { return c.dbClusters(ctx, snap) })
+	}
+	if want(grader.DataDBInstances) {
+		run("rds:DescribeDBInstances", grader.DataDBInstances, func(ctx context.Context) error { return c.dbInstances(ctx, snap) })
+	}
+	if want(grader.DataDBSubnetGroups) {
+		run("rds:DescribeDBSubnetGroups", grader.DataDBSubnetGroups, func(ctx context.Context) error { return c.dbSubnetGroups(ctx, snap) })
+	}
+	if want(grader.DataRDSEvents) {
+		run("rds:DescribeEvents", grader.DataRDSEvents, func(ctx context.Context) error { return c.rdsEvents(ctx, snap) })
+	}
 
 	wg.Wait()
 	if err := ctx.Err(); err != nil {
@@ -114,7 +151,7 @@ func (c *clients) collect(ctx context.Context, concurrency int, snap *grader.Sna
 		}
 		return fmt.Errorf("calls not finished: %w", context.Cause(ctx))
 	}
-	if len(failures) == calls {
+	if calls > 0 && len(failures) == calls {
 		return failures[0] // nothing could be read: the target failed
 	}
 	if snap.Unavailable[grader.DataListeners] != nil {

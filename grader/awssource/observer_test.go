@@ -4,6 +4,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"labgrid/grader"
 )
 
 type recordedCalls struct {
@@ -35,7 +37,7 @@ func TestCallObserver(t *testing.T) {
 	obs := &recordedCalls{calls: map[[3]string]int{}, retries: map[[2]string]int{}}
 	s := newTestSource(t, f, Options{Concurrency: 32, Metrics: obs})
 
-	snap, err := s.Snapshot(t.Context(), target)
+	snap, err := s.Snapshot(t.Context(), target, grader.AllData())
 	if err != nil {
 		t.Fatalf("Snapshot: %v", err)
 	}

@@ -76,7 +76,7 @@ func TestOperationsAreWhatSnapshotCalls(t *testing.T) {
 		AccountID: account, Region: "ap-northeast-1",
 		RoleARN: "arn:aws:iam::" + account + ":role/" + studentRoleName, ExternalID: "workshop-2024-external-id",
 	}
-	snap, err := newSourceAt(t, srv.URL(), Options{}).Snapshot(t.Context(), tgt)
+	snap, err := newSourceAt(t, srv.URL(), Options{}).Snapshot(t.Context(), tgt, grader.AllData())
 	if err != nil {
 		t.Fatalf("Snapshot: %v", err)
 	}
@@ -116,10 +116,12 @@ func TestOperationsAreWhatSnapshotCalls(t *testing.T) {
 		t.Errorf("DataOperations names\n %v\na Snapshot calls (without sts:AssumeRole)\n %v", byData, policyDescribeOperations())
 	}
 
-	// The policies in deploy/ follow Operations.
+	// The policies in deploy/ allow nothing this package does not call
+	// (TestDeployPolicyIsLabPolicy says which of its calls they allow: the
+	// shipped labs' ones).
 	p := readIAMPolicy(t, "iam-policy.json")
-	if g, w := p.actions(t), policyDescribeOperations(); !slices.Equal(g, w) {
-		t.Errorf("iam-policy.json allows\n %v\nwant Operations minus sts:AssumeRole\n %v\n(extra: %v; missing: %v)", g, w, policyMinus(g, w), policyMinus(w, g))
+	if g, w := p.actions(t), policyDescribeOperations(); len(policyMinus(g, w)) > 0 {
+		t.Errorf("iam-policy.json allows %v, which this package never calls", policyMinus(g, w))
 	}
 	for _, s := range p.Statement {
 		if r := iamStringList(t, "Resource", s["Resource"]); !slices.Equal(r, []string{"*"}) {
@@ -466,9 +468,8 @@ func policyMinus(a, b []string) []string {
 }
 
 // TestDeployPolicyIsLabPolicy: deploy/iam-policy.json is `labgrid lab
-// policy` of the shipped labs, plus the calls a Snapshot still makes that
-// no lab reads (the scanner does not yet collect only what its labs read;
-// when it does, that list is empty and the two are the same).
+// policy` of the shipped labs, and the scanner, which collects only what
+// its rubric's checks read, needs nothing more for any rubric.
 func TestDeployPolicyIsLabPolicy(t *testing.T) {
 	t.Parallel()
 	shipped, err := labs.Load()
@@ -485,17 +486,7 @@ func TestDeployPolicyIsLabPolicy(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	unread := policyMinus(policyDescribeOperations(), labOps)
-	if want := []string{"ec2:DescribeInternetGateways"}; !slices.Equal(unread, want) {
-		t.Errorf("calls no shipped lab needs: %v, want %v", unread, want)
-	}
-	var all []string
-	for _, op := range Operations {
-		if op != assumeRoleAction && (slices.Contains(labOps, op) || slices.Contains(unread, op)) {
-			all = append(all, op)
-		}
-	}
-	want, err := PolicyDocument(all)
+	want, err := PolicyDocument(labOps)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -505,5 +496,29 @@ func TestDeployPolicyIsLabPolicy(t *testing.T) {
 	}
 	if string(got) != string(want) {
 		t.Errorf("deploy/iam-policy.json is\n%s\nwant\n%s", got, want)
+	}
+
+	// The scanner with every check of the catalog enabled.
+	var all strings.Builder
+	all.WriteString("checks:\n")
+	for _, c := range grader.Catalog() {
+		all.WriteString("  " + c.ID + ": {enabled: true}\n")
+	}
+	rubric, err := grader.ParseRubric(strings.NewReader(all.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	scanOps, err := OperationsFor(rubric.Collects())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if extra := policyMinus(scanOps, labOps); len(extra) > 0 {
+		t.Errorf("the scanner with every check enabled calls %v, which deploy/ does not allow", extra)
+	}
+	if unread := policyMinus(labOps, scanOps); len(unread) > 0 {
+		t.Errorf("deploy/ allows %v, which the scanner with every check enabled never calls", unread)
+	}
+	if !slices.Contains(policyDescribeOperations(), "ec2:DescribeInternetGateways") || slices.Contains(labOps, "ec2:DescribeInternetGateways") {
+		t.Errorf("Operations %v should list internet gateways (a later lab reads them), deploy/ %v should not", Operations, labOps)
 	}
 }

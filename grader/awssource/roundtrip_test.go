@@ -41,7 +41,7 @@ func TestRoundTripSim(t *testing.T) {
 				t.Parallel()
 				now := start.Add(m.at)
 				class := sim.New(sim.Options{Start: start, Duration: duration, Seed: seed, Now: func() time.Time { return now }})
-				want, err := class.Snapshot(t.Context(), class.Target())
+				want, err := class.Snapshot(t.Context(), class.Target(), grader.AllData())
 				if err != nil {
 					t.Fatalf("sim Snapshot: %v", err)
 				}
@@ -51,7 +51,7 @@ func TestRoundTripSim(t *testing.T) {
 				srv.SetSnapshot(want)
 				srv.SetPageSize(2)
 
-				got, err := newSourceAt(t, srv.URL(), Options{}).Snapshot(t.Context(), class.Target())
+				got, err := newSourceAt(t, srv.URL(), Options{}).Snapshot(t.Context(), class.Target(), grader.AllData())
 				if err != nil {
 					t.Fatalf("awssource Snapshot: %v", err)
 				}

@@ -215,13 +215,13 @@ func (s *Source) roleCredsLocked(cfg aws.Config, k roleKey) aws.CredentialsProvi
 	return p
 }
 
-// Snapshot reads the target's resources. TakenAt is when the scan started;
+// Snapshot reads the target's resources of the kinds in data. TakenAt is when the scan started;
 // AWSCalls and CallsByOperation count the Describe calls of this scan (the
 // cached AssumeRole is not counted). On any failed call it returns an error
 // naming the operation (see ErrorCode) and no snapshot when nothing could
 // be read; a call that fails while others succeed only marks its data
 // unavailable in the snapshot.
-func (s *Source) Snapshot(ctx context.Context, t grader.Target) (*grader.Snapshot, error) {
+func (s *Source) Snapshot(ctx context.Context, t grader.Target, data []grader.Data) (*grader.Snapshot, error) {
 	start := time.Now()
 	c, err := s.clientsFor(t)
 	if err != nil {
@@ -240,7 +240,7 @@ func (s *Source) Snapshot(ctx context.Context, t grader.Target) (*grader.Snapsho
 
 	counter := newCallCounter()
 	snap := &grader.Snapshot{Target: t, TakenAt: start}
-	if err := c.collect(withCallCounter(ctx, counter), s.opts.Concurrency, snap); err != nil {
+	if err := c.collect(withCallCounter(ctx, counter), s.opts.Concurrency, data, snap); err != nil {
 		if ErrorCode(err) == "Timeout" {
 			err = fmt.Errorf("%w (target timeout %v)", err, s.opts.TargetTimeout)
 		}

@@ -192,7 +192,7 @@ func TestSnapshotFullTarget(t *testing.T) {
 	s := newTestSource(t, f, Options{})
 
 	before := time.Now()
-	snap, err := s.Snapshot(t.Context(), target)
+	snap, err := s.Snapshot(t.Context(), target, grader.AllData())
 	if err != nil {
 		t.Fatalf("Snapshot: %v", err)
 	}
@@ -355,7 +355,7 @@ func TestSnapshotPagination(t *testing.T) {
 	f.SetPageSize(2, "DescribeTargetGroups")
 	s := newTestSource(t, f, Options{})
 
-	snap, err := s.Snapshot(t.Context(), target)
+	snap, err := s.Snapshot(t.Context(), target, grader.AllData())
 	if err != nil {
 		t.Fatalf("Snapshot: %v", err)
 	}
@@ -410,7 +410,7 @@ func TestSnapshotThrottlingRetried(t *testing.T) {
 	f.Fail("DescribeSubnets", fakeErr{Status: 503, Code: "RequestLimitExceeded", Message: "Request limit exceeded.", Delay: 50 * time.Millisecond}, 1)
 	s := newTestSource(t, f, Options{Concurrency: 32})
 
-	snap, err := s.Snapshot(t.Context(), target)
+	snap, err := s.Snapshot(t.Context(), target, grader.AllData())
 	if err != nil {
 		t.Fatalf("Snapshot: %v", err)
 	}
@@ -449,7 +449,7 @@ func TestSnapshotAccessDeniedOnOneCall(t *testing.T) {
 			f.Fail(tc.action, tc.err, 5)
 			s := newTestSource(t, f, Options{})
 
-			snap, err := s.Snapshot(t.Context(), target)
+			snap, err := s.Snapshot(t.Context(), target, grader.AllData())
 			if err != nil {
 				t.Fatalf("Snapshot: %v, want a partial snapshot", err)
 			}
@@ -493,7 +493,7 @@ func TestSnapshotAccessDeniedEverywhere(t *testing.T) {
 	fullTarget(f)
 	f.Fail("*", fakeErr{Status: 403, Code: "AccessDenied", Message: "no"}, -1)
 	s := newTestSource(t, f, Options{})
-	snap, err := s.Snapshot(t.Context(), target)
+	snap, err := s.Snapshot(t.Context(), target, grader.AllData())
 	if err == nil {
 		t.Fatalf("Snapshot = %v, want an error", snap)
 	}
@@ -522,7 +522,7 @@ func TestSnapshotAssumeRole(t *testing.T) {
 	tgt := grader.Target{AccountID: "210987654321", Region: "ap-northeast-1", RoleARN: role, ExternalID: ext}
 
 	for range 2 {
-		if _, err := s.Snapshot(t.Context(), tgt); err != nil {
+		if _, err := s.Snapshot(t.Context(), tgt, grader.AllData()); err != nil {
 			t.Fatalf("Snapshot: %v", err)
 		}
 	}
@@ -569,7 +569,7 @@ func TestSnapshotAssumeRoleDenied(t *testing.T) {
 	s := newTestSource(t, f, Options{})
 
 	_, err := s.Snapshot(t.Context(), grader.Target{AccountID: "210987654321", Region: "ap-northeast-1",
-		RoleARN: "arn:aws:iam::210987654321:role/labgrid-read", ExternalID: ext})
+		RoleARN: "arn:aws:iam::210987654321:role/labgrid-read", ExternalID: ext}, grader.AllData())
 	if err == nil {
 		t.Fatal("Snapshot succeeded, want an AssumeRole error")
 	}
@@ -599,7 +599,7 @@ func TestSnapshotCallCount(t *testing.T) {
 	}
 	s := newTestSource(t, f, Options{Concurrency: 3})
 
-	snap, err := s.Snapshot(t.Context(), target)
+	snap, err := s.Snapshot(t.Context(), target, grader.AllData())
 	if err != nil {
 		t.Fatalf("Snapshot: %v", err)
 	}
@@ -647,7 +647,7 @@ func TestSnapshotTimeout(t *testing.T) {
 	s := newTestSource(t, f, Options{TargetTimeout: 200 * time.Millisecond})
 
 	start := time.Now()
-	_, err := s.Snapshot(t.Context(), target)
+	_, err := s.Snapshot(t.Context(), target, grader.AllData())
 	if err == nil {
 		t.Fatal("Snapshot succeeded against a hanging server")
 	}
@@ -670,7 +670,7 @@ func TestSnapshotRegion(t *testing.T) {
 	s := newTestSource(t, f, Options{})
 
 	for _, region := range []string{"eu-west-1", "", "eu-west-1"} {
-		if _, err := s.Snapshot(t.Context(), grader.Target{AccountID: "123456789012", Region: region}); err != nil {
+		if _, err := s.Snapshot(t.Context(), grader.Target{AccountID: "123456789012", Region: region}, grader.AllData()); err != nil {
 			t.Fatalf("Snapshot(%q): %v", region, err)
 		}
 	}

@@ -27,7 +27,7 @@ func TestDifferentialAWSTest(t *testing.T) {
 			t.Run(fmt.Sprintf("seed%d/%s", seed, at), func(t *testing.T) {
 				now := start.Add(at)
 				class := sim.New(sim.Options{Start: start, Duration: duration, Seed: seed, Now: func() time.Time { return now }})
-				want, err := class.Snapshot(t.Context(), class.Target())
+				want, err := class.Snapshot(t.Context(), class.Target(), grader.AllData())
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -45,7 +45,7 @@ func TestDifferentialAWSTest(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				snap, err := src.Snapshot(t.Context(), class.Target())
+				snap, err := src.Snapshot(t.Context(), class.Target(), grader.AllData())
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -5,6 +5,7 @@ import (
 	"testing"
 	"time"
 
+	"labgrid/grader"
 	"labgrid/grader/lab"
 	"labgrid/grader/sim"
 	"labgrid/labs"
@@ -34,7 +35,7 @@ func BenchmarkEvaluateStep3(b *testing.B) {
 	start := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 	now := start.Add(2 * time.Hour)
 	c := sim.New(sim.Options{Students: 200, Start: start, Duration: 20 * time.Minute, Seed: 1, Now: func() time.Time { return now }})
-	snap, err := c.Snapshot(b.Context(), c.Target())
+	snap, err := c.Snapshot(b.Context(), c.Target(), grader.AllData())
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -59,7 +59,7 @@ func simDiffs(t *testing.T, accounts int) (map[diffKey]int, map[diffKey][]string
 			snap := snaps[target]
 			if snap == nil {
 				var err error
-				if snap, err = c.Snapshot(t.Context(), target); err != nil {
+				if snap, err = c.Snapshot(t.Context(), target, grader.AllData()); err != nil {
 					t.Fatal(err)
 				}
 				snaps[target], worlds[target] = snap, lab.NewWorld(snap)
@@ -197,7 +197,7 @@ func TestDifferentialPartialSnapshot(t *testing.T) {
 		grader.DataSecurityGroups, grader.DataLoadBalancers, grader.DataListeners, grader.DataTargetGroups,
 		grader.DataTargetHealth, grader.DataDBClusters, grader.DataDBInstances, grader.DataDBSubnetGroups, grader.DataRDSEvents,
 	} {
-		snap, err := c.Snapshot(t.Context(), c.Target())
+		snap, err := c.Snapshot(t.Context(), c.Target(), grader.AllData())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -20,7 +20,7 @@ func finishedClass(t *testing.T, accounts int) (*sim.Class, *grader.Snapshot) {
 	start := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
 	now := start.Add(time.Hour * 2)
 	c := sim.New(sim.Options{Start: start, Duration: 20 * time.Minute, Seed: 1, Accounts: accounts, Now: func() time.Time { return now }})
-	snap, err := c.Snapshot(t.Context(), c.Target())
+	snap, err := c.Snapshot(t.Context(), c.Target(), grader.AllData())
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func TestDifferentialProbes(t *testing.T) {
 	for _, at := range []time.Duration{duration / 2, duration * 5 / 4, 3 * duration} {
 		now := start.Add(at)
 		c := sim.New(sim.Options{Start: start, Duration: duration, Seed: 2, Now: func() time.Time { return now }})
-		snap, err := c.Snapshot(t.Context(), c.Target())
+		snap, err := c.Snapshot(t.Context(), c.Target(), grader.AllData())
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -48,7 +48,7 @@ func TestRubricFiles(t *testing.T) {
 			for _, at := range []time.Duration{10 * time.Minute, 25 * time.Minute, time.Hour} {
 				now := start.Add(at)
 				c := sim.New(sim.Options{Start: start, Duration: 20 * time.Minute, Seed: 3, Now: func() time.Time { return now }})
-				snap, err := c.Snapshot(t.Context(), c.Target())
+				snap, err := c.Snapshot(t.Context(), c.Target(), grader.AllData())
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -71,7 +71,7 @@ func TestAccounts(t *testing.T) {
 	}
 
 	for _, target := range targets {
-		snap, err := multi.Snapshot(context.Background(), target)
+		snap, err := multi.Snapshot(context.Background(), target, grader.AllData())
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -92,7 +92,7 @@ func TestAccounts(t *testing.T) {
 		}
 	}
 
-	_, err := multi.Snapshot(context.Background(), grader.Target{AccountID: "111122223337", Region: "ap-northeast-1"})
+	_, err := multi.Snapshot(context.Background(), grader.Target{AccountID: "111122223337", Region: "ap-northeast-1"}, grader.AllData())
 	var api *APIError
 	if !errors.As(err, &api) || api.Code != "AccessDenied" {
 		t.Errorf("an account past the class's: err = %v, want AccessDenied", err)

@@ -21,23 +21,28 @@ const (
 	amazonLinuxAMI = "amazon-linux-2"
 )
 
-// Every real scan makes these list calls once, plus one DescribeListeners
-// per load balancer and one DescribeTargetHealth per target group (the
-// operation names awssource counts by).
-var fixedCalls = []string{
-	"EC2.DescribeVpcs",
-	"EC2.DescribeSubnets",
-	"EC2.DescribeRouteTables",
-	"EC2.DescribeInternetGateways",
-	"EC2.DescribeInstances",
-	"EC2.DescribeImages",
-	"EC2.DescribeSecurityGroups",
-	"Elastic Load Balancing v2.DescribeLoadBalancers",
-	"Elastic Load Balancing v2.DescribeTargetGroups",
-	"RDS.DescribeDBClusters",
-	"RDS.DescribeDBInstances",
-	"RDS.DescribeDBSubnetGroups",
-	"RDS.DescribeEvents",
+// A real scan makes one list call per kind of data asked for, plus one
+// DescribeListeners per load balancer and one DescribeTargetHealth per
+// target group when listeners and target health are asked for (the
+// operation names awssource counts by). Listeners and target health need
+// their parents' list call, as in awssource.
+var listCalls = []struct {
+	op   string
+	data []grader.Data // any of them makes the call
+}{
+	{"EC2.DescribeVpcs", []grader.Data{grader.DataVPCs}},
+	{"EC2.DescribeSubnets", []grader.Data{grader.DataSubnets}},
+	{"EC2.DescribeRouteTables", []grader.Data{grader.DataRouteTables}},
+	{"EC2.DescribeInternetGateways", []grader.Data{grader.DataInternetGateways}},
+	{"EC2.DescribeInstances", []grader.Data{grader.DataInstances}},
+	{"EC2.DescribeImages", []grader.Data{grader.DataImages}},
+	{"EC2.DescribeSecurityGroups", []grader.Data{grader.DataSecurityGroups}},
+	{"Elastic Load Balancing v2.DescribeLoadBalancers", []grader.Data{grader.DataLoadBalancers, grader.DataListeners}},
+	{"Elastic Load Balancing v2.DescribeTargetGroups", []grader.Data{grader.DataTargetGroups, grader.DataTargetHealth}},
+	{"RDS.DescribeDBClusters", []grader.Data{grader.DataDBClusters}},
+	{"RDS.DescribeDBInstances", []grader.Data{grader.DataDBInstances}},
+	{"RDS.DescribeDBSubnetGroups", []grader.Data{grader.DataDBSubnetGroups}},
+	{"RDS.DescribeEvents", []grader.Data{grader.DataRDSEvents}},
 }
 
 const (
@@ -45,7 +50,7 @@ const (
 	opTargetHealth = "Elastic Load Balancing v2.DescribeTargetHealth"
 )
 
-func (c *Class) snapshotAt(t grader.Target, now time.Time) *grader.Snapshot {
+func (c *Class) snapshotAt(t grader.Target, now time.Time, data []grader.Data) *grader.Snapshot {
 	s := &grader.Snapshot{Target: t, TakenAt: now}
 	d := c.offset(now)
 	ids := c.ids[t.AccountID]
@@ -60,18 +65,77 @@ func (c *Class) snapshotAt(t grader.Target, now time.Time) *grader.Snapshot {
 	// DescribeEvents answers oldest first.
 	slices.SortStableFunc(s.RDSEvents, func(a, b grader.RDSEvent) int { return a.Date.Compare(b.Date) })
 
-	s.CallsByOperation = make(map[string]int, len(fixedCalls)+2)
-	for _, op := range fixedCalls {
-		s.CallsByOperation[op] = 1
+	want := func(ds ...grader.Data) bool {
+		return slices.ContainsFunc(ds, func(d grader.Data) bool { return slices.Contains(data, d) })
 	}
-	if n := len(s.LoadBalancers); n > 0 {
+	s.CallsByOperation = make(map[string]int, len(listCalls)+2)
+	for _, lc := range listCalls {
+		if want(lc.data...) {
+			s.CallsByOperation[lc.op] = 1
+			s.AWSCalls++
+		}
+	}
+	if n := len(s.LoadBalancers); n > 0 && want(grader.DataListeners) {
 		s.CallsByOperation[opListeners] = n
+		s.AWSCalls += n
 	}
-	if n := len(s.TargetGroups); n > 0 {
+	if n := len(s.TargetGroups); n > 0 && want(grader.DataTargetHealth) {
 		s.CallsByOperation[opTargetHealth] = n
+		s.AWSCalls += n
 	}
-	s.AWSCalls = len(fixedCalls) + len(s.LoadBalancers) + len(s.TargetGroups)
+	dropUnasked(s, want)
 	return s
+}
+
+// dropUnasked empties what a real scan would not have listed.
+func dropUnasked(s *grader.Snapshot, want func(...grader.Data) bool) {
+	if !want(grader.DataVPCs) {
+		s.VPCs = nil
+	}
+	if !want(grader.DataSubnets) {
+		s.Subnets = nil
+	}
+	if !want(grader.DataRouteTables) {
+		s.RouteTables = nil
+	}
+	if !want(grader.DataInternetGateways) {
+		s.InternetGateways = nil
+	}
+	if !want(grader.DataInstances) {
+		s.Instances = nil
+	}
+	if !want(grader.DataImages) {
+		s.Images = nil
+	}
+	if !want(grader.DataSecurityGroups) {
+		s.SecurityGroups = nil
+	}
+	if !want(grader.DataLoadBalancers, grader.DataListeners) {
+		s.LoadBalancers = nil
+	}
+	if !want(grader.DataListeners) {
+		s.Listeners = nil
+	}
+	if !want(grader.DataTargetGroups, grader.DataTargetHealth) {
+		s.TargetGroups = nil
+	}
+	if !want(grader.DataTargetHealth) {
+		for i := range s.TargetGroups {
+			s.TargetGroups[i].Targets = nil
+		}
+	}
+	if !want(grader.DataDBClusters) {
+		s.DBClusters = nil
+	}
+	if !want(grader.DataDBInstances) {
+		s.DBInstances = nil
+	}
+	if !want(grader.DataDBSubnetGroups) {
+		s.DBSubnetGroups = nil
+	}
+	if !want(grader.DataRDSEvents) {
+		s.RDSEvents = nil
+	}
 }
 
 // addDefaultVPC adds what every account has in the region: the default VPC

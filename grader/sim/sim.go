@@ -154,11 +154,11 @@ func (c *Class) Targets() []grader.Target {
 }
 
 // Snapshot returns the state of every student reached through t at Now():
-// the students of t's account. The class lives in its accounts and one
+// the students of t's account, only the kinds in data. The class lives in its accounts and one
 // region (any role reaches them); any other target gets an error that
 // grader.ErrorCode reports as AccessDenied (another account) or
 // AuthFailure (another region).
-func (c *Class) Snapshot(ctx context.Context, t grader.Target) (*grader.Snapshot, error) {
+func (c *Class) Snapshot(ctx context.Context, t grader.Target, data []grader.Data) (*grader.Snapshot, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, fmt.Errorf("sim %s: %w", t, err)
 	}
@@ -188,7 +188,7 @@ func (c *Class) Snapshot(ctx context.Context, t grader.Target) (*grader.Snapshot
 		}
 	}
 	now := c.opts.Now()
-	return c.snapshotAt(t, now), nil
+	return c.snapshotAt(t, now, data), nil
 }
 
 // Progress is the step login is working on at the moment at. A login not

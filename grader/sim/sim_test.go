@@ -27,7 +27,7 @@ func snapshotAt(t *testing.T, c *Class, d time.Duration) *grader.Snapshot {
 	at := c.opts.Start.Add(d)
 	c2 := *c
 	c2.opts.Now = func() time.Time { return at }
-	snap, err := c2.Snapshot(context.Background(), c.Target())
+	snap, err := c2.Snapshot(context.Background(), c.Target(), grader.AllData())
 	if err != nil {
 		t.Fatalf("Snapshot at +%s: %v", d, err)
 	}
@@ -106,7 +106,7 @@ func TestSnapshotUsesClockAndCountsCalls(t *testing.T) {
 	t.Parallel()
 	at := classStart.Add(33 * time.Minute)
 	c := New(Options{Seed: 7, Start: classStart, Now: func() time.Time { return at }})
-	snap, err := c.Snapshot(context.Background(), grader.Target{AccountID: "111122223333", Region: "ap-northeast-1"})
+	snap, err := c.Snapshot(context.Background(), grader.Target{AccountID: "111122223333", Region: "ap-northeast-1"}, grader.AllData())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,7 +133,7 @@ func TestSnapshotUsesClockAndCountsCalls(t *testing.T) {
 		t.Errorf("DescribeInstances %d, want 1", got)
 	}
 	// The role does not matter: it reaches the same account.
-	if _, err := c.Snapshot(context.Background(), grader.Target{AccountID: "111122223333", Region: "ap-northeast-1", RoleARN: "arn:aws:iam::111122223333:role/labgrid"}); err != nil {
+	if _, err := c.Snapshot(context.Background(), grader.Target{AccountID: "111122223333", Region: "ap-northeast-1", RoleARN: "arn:aws:iam::111122223333:role/labgrid"}, grader.AllData()); err != nil {
 		t.Errorf("with a role: %v", err)
 	}
 }
@@ -153,7 +153,7 @@ func TestUnknownTarget(t *testing.T) {
 		{"canceled", canceled(), c.Target(), "Canceled"},
 	}
 	for _, tc := range cases {
-		snap, err := c.Snapshot(tc.ctx, tc.t)
+		snap, err := c.Snapshot(tc.ctx, tc.t, grader.AllData())
 		if err == nil || snap != nil {
 			t.Errorf("%s: snapshot %v, err %v; want an error", tc.name, snap != nil, err)
 			continue
@@ -163,7 +163,7 @@ func TestUnknownTarget(t *testing.T) {
 		}
 	}
 	var apiErr *APIError
-	_, err := c.Snapshot(context.Background(), grader.Target{AccountID: "999988887777", Region: "ap-northeast-1"})
+	_, err := c.Snapshot(context.Background(), grader.Target{AccountID: "999988887777", Region: "ap-northeast-1"}, grader.AllData())
 	if !errors.As(err, &apiErr) || apiErr.ErrorMessage() == "" {
 		t.Errorf("the error does not wrap an *APIError with a message: %v", err)
 	}
@@ -969,7 +969,7 @@ func TestLatency(t *testing.T) {
 	t.Parallel()
 	c := New(Options{Students: 2, Latency: 200 * time.Millisecond})
 	begun := time.Now()
-	if _, err := c.Snapshot(context.Background(), c.Target()); err != nil {
+	if _, err := c.Snapshot(context.Background(), c.Target(), grader.AllData()); err != nil {
 		t.Fatal(err)
 	}
 	if took := time.Since(begun); took < 200*time.Millisecond {
@@ -978,7 +978,7 @@ func TestLatency(t *testing.T) {
 	c = New(Options{Students: 2, Latency: time.Hour})
 	ctx, cancel := context.WithTimeout(context.Background(), 50*time.Millisecond)
 	defer cancel()
-	if _, err := c.Snapshot(ctx, c.Target()); !errors.Is(err, context.DeadlineExceeded) {
+	if _, err := c.Snapshot(ctx, c.Target(), grader.AllData()); !errors.Is(err, context.DeadlineExceeded) {
 		t.Errorf("Snapshot with an hour's latency, cut short: %v", err)
 	}
 }

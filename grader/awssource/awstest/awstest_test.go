@@ -215,7 +215,7 @@ func TestServerRoundTrip(t *testing.T) {
 	s.SetSnapshot(snap)
 	s.SetPageSize(1)
 
-	got, err := newSource(t, s.URL()).Snapshot(t.Context(), snap.Target)
+	got, err := newSource(t, s.URL()).Snapshot(t.Context(), snap.Target, grader.AllData())
 	if err != nil {
 		t.Fatalf("Snapshot: %v", err)
 	}
@@ -446,7 +446,7 @@ func TestServerThroughSDKErrors(t *testing.T) {
 	s.SetSnapshot(snap)
 	s.Fail("DescribeVpcs", 500, "InternalError", "try again", 2)
 	s.Fail("DescribeTargetGroups", 503, "ServiceUnavailable", "try again", 1)
-	got, err := newSource(t, s.URL()).Snapshot(t.Context(), snap.Target)
+	got, err := newSource(t, s.URL()).Snapshot(t.Context(), snap.Target, grader.AllData())
 	if err != nil || got.Retries != 3 || len(got.VPCs) != 2 {
 		t.Errorf("after 3 transient errors: err %v, %d retries, %d VPCs; want nil, 3, 2", err, got.Retries, len(got.VPCs))
 	}
@@ -464,7 +464,7 @@ func TestServerThroughSDKErrors(t *testing.T) {
 		s := newServer(t)
 		s.SetSnapshot(snap)
 		s.Fail(tc.action, 403, tc.code, "not authorized", -1)
-		got, err := newSource(t, s.URL()).Snapshot(t.Context(), snap.Target)
+		got, err := newSource(t, s.URL()).Snapshot(t.Context(), snap.Target, grader.AllData())
 		if err != nil {
 			t.Errorf("Fail(%s): %v, want a partial snapshot", tc.action, err)
 			continue
@@ -482,7 +482,7 @@ func TestServerAssumeRole(t *testing.T) {
 	s := newServer(t)
 	s.SetSnapshot(snap)
 	target := grader.Target{AccountID: "210987654321", Region: region, RoleARN: "arn:aws:iam::210987654321:role/path/labgrid-read", ExternalID: "ext-id"}
-	if _, err := newSource(t, s.URL()).Snapshot(t.Context(), target); err != nil {
+	if _, err := newSource(t, s.URL()).Snapshot(t.Context(), target, grader.AllData()); err != nil {
 		t.Fatalf("Snapshot via a role: %v", err)
 	}
 	reqs := s.Requests()
@@ -501,7 +501,7 @@ func TestServerAssumeRole(t *testing.T) {
 
 	denied := newServer(t)
 	denied.Fail("AssumeRole", 403, "AccessDenied", "not authorized to perform: sts:AssumeRole", -1)
-	_, err := newSource(t, denied.URL()).Snapshot(t.Context(), target)
+	_, err := newSource(t, denied.URL()).Snapshot(t.Context(), target, grader.AllData())
 	if awssource.ErrorCode(err) != "AccessDenied" || !strings.HasPrefix(err.Error(), "sts:AssumeRole ") {
 		t.Errorf("refused AssumeRole: %v", err)
 	}
@@ -529,14 +529,14 @@ func TestServerSetSnapshotWhileServing(t *testing.T) {
 		}
 	})
 	for range 5 {
-		if _, err := src.Snapshot(t.Context(), a.Target); err != nil {
+		if _, err := src.Snapshot(t.Context(), a.Target, grader.AllData()); err != nil {
 			t.Errorf("Snapshot: %v", err)
 		}
 	}
 	close(done)
 	wg.Wait()
 	s.SetSnapshot(b)
-	got, err := src.Snapshot(t.Context(), a.Target)
+	got, err := src.Snapshot(t.Context(), a.Target, grader.AllData())
 	if err != nil || len(got.VPCs) != 1 || got.VPCs[0].ID != "vpc-b" || len(got.Subnets) != 0 {
 		t.Errorf("after SetSnapshot(b): %v, %+v", err, got)
 	}

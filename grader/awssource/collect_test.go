@@ -1,0 +1,158 @@
+package awssource
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"labgrid/grader"
+	"labgrid/grader/awssource/awstest"
+	"labgrid/grader/sim"
+)
+
+// scanCalls scans a simulated class, served by awstest, with rubric and
+// returns the IAM actions of the requests, sorted, and the scan.
+func scanCalls(t *testing.T, rubric *grader.Rubric) ([]string, *grader.ScanResult) {
+	t.Helper()
+	start := time.Date(2026, 12, 2, 13, 0, 0, 0, time.UTC)
+	now := start.Add(3 * time.Hour) // most students done: every kind of resource exists
+	class := sim.New(sim.Options{Students: 4, Start: start, Seed: 3, Now: func() time.Time { return now }})
+	full, err := class.Snapshot(context.Background(), class.Target(), grader.AllData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := awstest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.SetSnapshot(full)
+
+	scanner := &grader.Scanner{Source: newSourceAt(t, srv.URL(), Options{}), Rubric: rubric}
+	res := scanner.Scan(t.Context(), class.Roster(), nil)
+	if res.Failed() > 0 {
+		t.Fatalf("scan failed: %v", res.Targets[0].Err)
+	}
+	called := map[string]bool{}
+	for _, r := range srv.Requests() {
+		called[r.IAMAction()] = true
+	}
+	return policySortedKeys(called), res
+}
+
+// The scan of a class with the default rubric does not list internet
+// gateways: no check of it reads them.
+func TestDefaultRubricScanSkipsInternetGateways(t *testing.T) {
+	t.Parallel()
+	calls, _ := scanCalls(t, grader.DefaultRubric())
+	if slices.Contains(calls, "ec2:DescribeInternetGateways") {
+		t.Errorf("a default-rubric scan calls %v, with ec2:DescribeInternetGateways", calls)
+	}
+	if !slices.Contains(calls, "ec2:DescribeVpcs") || !slices.Contains(calls, "rds:DescribeEvents") {
+		t.Errorf("a default-rubric scan calls %v: want the data its checks read", calls)
+	}
+}
+
+// A scan calls exactly what the rubric's data needs: with the network
+// checks disabled the VPCs, subnets and route tables are still listed for
+// the checks that read them too; with those also disabled they are not.
+func TestScanCallsOnlyWhatTheRubricCollects(t *testing.T) {
+	t.Parallel()
+	networkOff := "checks:\n  network.vpc: {enabled: false}\n  network.public_subnets: {enabled: false}\n  network.private_subnets: {enabled: false}\n"
+	noNetworkData := networkOff + "  alb.exists: {enabled: false}\n  alb.two_az: {enabled: false}\n  aurora.private: {enabled: false}\n" +
+		"  web.second_instance: {enabled: false}\n  web.two_az: {enabled: false}\n  ingress.alb_only: {enabled: false}\n  probe.direct_blocked: {enabled: false}\n"
+	network := []string{"ec2:DescribeVpcs", "ec2:DescribeSubnets", "ec2:DescribeRouteTables"}
+	for name, tc := range map[string]struct {
+		override    string
+		wantNetwork bool
+	}{
+		"network checks off":        {networkOff, true},
+		"nothing reads the network": {noNetworkData, false},
+	} {
+		t.Run(name, func(t *testing.T) {
+			t.Parallel()
+			rubric, err := grader.ParseRubric(strings.NewReader(tc.override))
+			if err != nil {
+				t.Fatal(err)
+			}
+			calls, res := scanCalls(t, rubric)
+			want, err := OperationsFor(rubric.Collects())
+			if err != nil {
+				t.Fatal(err)
+			}
+			slices.Sort(want)
+			if !slices.Equal(calls, want) {
+				t.Errorf("the scan calls\n %v\nthe rubric's data needs\n %v", calls, want)
+			}
+			for _, op := range network {
+				if slices.Contains(calls, op) != tc.wantNetwork {
+					t.Errorf("%s called: %v, want %v (calls %v)", op, slices.Contains(calls, op), tc.wantNetwork, calls)
+				}
+			}
+			for _, rep := range res.Reports {
+				for _, r := range rep.Results {
+					if r.Status == grader.StatusError {
+						t.Errorf("%s %s is error: %s", rep.Student.Login, r.CheckID, r.Message.EN)
+					}
+				}
+			}
+		})
+	}
+}
+
+// Snapshot calls only what the data asked for needs (listeners and target
+// health through their parents' lists), marks nothing unavailable, and
+// asking for nothing calls nothing and is no error.
+func TestSnapshotCollectsOnlyData(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 12, 2, 13, 0, 0, 0, time.UTC)
+	now := start.Add(3 * time.Hour)
+	class := sim.New(sim.Options{Students: 3, Start: start, Seed: 9, Now: func() time.Time { return now }})
+	full, err := class.Snapshot(context.Background(), class.Target(), grader.AllData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, data := range [][]grader.Data{
+		{grader.DataListeners, grader.DataTargetHealth},
+		{grader.DataImages, grader.DataRDSEvents},
+		{grader.DataLoadBalancers, grader.DataTargetGroups},
+		nil,
+	} {
+		srv := awstest.NewServer()
+		srv.Handler().OnUnexpected(t.Errorf)
+		srv.SetSnapshot(full)
+		snap, err := newSourceAt(t, srv.URL(), Options{}).Snapshot(t.Context(), class.Target(), data)
+		srv.Close()
+		if err != nil {
+			t.Fatalf("%v: %v", data, err)
+		}
+		want, err := OperationsFor(data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		slices.Sort(want)
+		called := map[string]bool{}
+		for _, r := range srv.Requests() {
+			called[r.IAMAction()] = true
+		}
+		if got := policySortedKeys(called); !slices.Equal(got, want) {
+			t.Errorf("%v: calls %v, want %v", data, got, want)
+		}
+		if snap.Unavailable != nil {
+			t.Errorf("%v: unavailable %v", data, snap.Unavailable)
+		}
+		asked := func(d grader.Data) bool { return slices.Contains(data, d) }
+		if got := len(snap.Listeners) > 0; got != asked(grader.DataListeners) {
+			t.Errorf("%v: %d listeners", data, len(snap.Listeners))
+		}
+		if got := len(snap.VPCs) > 0; got {
+			t.Errorf("%v: %d VPCs, not asked for", data, len(snap.VPCs))
+		}
+		targets := 0
+		for _, tg := range snap.TargetGroups {
+			targets += len(tg.Targets)
+		}
+		if got := targets > 0; got != asked(grader.DataTargetHealth) {
+			t.Errorf("%v: %d targets in target groups", data, targets)
+		}
+	}
+}

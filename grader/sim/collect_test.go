@@ -1,0 +1,130 @@
+package sim
+
+import (
+	"context"
+	"fmt"
+	"reflect"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	"labgrid/grader"
+)
+
+// onlyArea is the default rubric with every check outside area (an area
+// or a check id) disabled.
+func onlyArea(t *testing.T, area string) *grader.Rubric {
+	t.Helper()
+	var b strings.Builder
+	b.WriteString("checks:\n")
+	for _, ci := range grader.Catalog() {
+		if ci.Area != area && ci.ID != area {
+			fmt.Fprintf(&b, "  %s: {enabled: false}\n", ci.ID)
+		}
+	}
+	r, err := grader.ParseRubric(strings.NewReader(b.String()))
+	if err != nil {
+		t.Fatal(err)
+	}
+	return r
+}
+
+// A snapshot that holds only Rubric.Collects judges every student exactly
+// as a full one does, memory included, through the whole class: in one
+// shared account and in dedicated accounts (where the lone-resource
+// fallback reads kinds no name matched), for the default rubric and for
+// each area and each check alone.
+func TestCollectsJudgesAsFullSnapshot(t *testing.T) {
+	t.Parallel()
+	rubrics := map[string]*grader.Rubric{"default": grader.DefaultRubric()}
+	for _, ci := range grader.Catalog() {
+		if rubrics[ci.Area] == nil {
+			rubrics[ci.Area] = onlyArea(t, ci.Area)
+		}
+		rubrics[ci.ID] = onlyArea(t, ci.ID)
+	}
+	classes := map[string]Options{
+		"shared":    {Students: 12, Seed: 5, Start: classStart},
+		"dedicated": {Students: 6, Accounts: 6, Seed: 11, Start: classStart},
+	}
+	for cname, opts := range classes {
+		for rname, rubric := range rubrics {
+			t.Run(cname+"/"+rname, func(t *testing.T) {
+				t.Parallel()
+				c := New(opts)
+				data := rubric.Collects()
+				if rname == "default" && slices.Contains(data, grader.DataInternetGateways) {
+					t.Errorf("the default rubric collects internet gateways: %v", data)
+				}
+				fullMem, partMem := map[string]grader.Memory{}, map[string]grader.Memory{}
+				for _, d := range []time.Duration{0, 10 * time.Minute, 25 * time.Minute, 40 * time.Minute, time.Hour, 90 * time.Minute, 2 * c.opts.Duration, 3 * c.opts.Duration} {
+					at := classStart.Add(d)
+					c2 := *c
+					c2.opts.Now = func() time.Time { return at }
+					for _, g := range grader.Groups(c.Roster(), c.opts.Region) {
+						full, err := c2.Snapshot(context.Background(), g.Target, grader.AllData())
+						if err != nil {
+							t.Fatal(err)
+						}
+						part, err := c2.Snapshot(context.Background(), g.Target, data)
+						if err != nil {
+							t.Fatal(err)
+						}
+						if part.AWSCalls >= full.AWSCalls && len(data) < len(grader.AllData()) {
+							t.Errorf("+%s: %d calls for %v, %d for everything", d, part.AWSCalls, data, full.AWSCalls)
+						}
+						for _, st := range g.Students {
+							want := grader.Evaluate(rubric, full, st, fullMem[st.Login])
+							got := grader.Evaluate(rubric, part, st, partMem[st.Login])
+							if !reflect.DeepEqual(got.Results, want.Results) {
+								for i := range want.Results {
+									if i < len(got.Results) && !reflect.DeepEqual(got.Results[i], want.Results[i]) {
+										t.Errorf("+%s %s %s: %s %q over %v, %s %q over everything", d, st.Login, want.Results[i].CheckID,
+											got.Results[i].Status, got.Results[i].Message.EN, data, want.Results[i].Status, want.Results[i].Message.EN)
+									}
+								}
+							}
+							if got.Memory != want.Memory || got.Score != want.Score {
+								t.Errorf("+%s %s: memory %+v score %d over %v, memory %+v score %d over everything",
+									d, st.Login, got.Memory, got.Score, data, want.Memory, want.Score)
+							}
+							fullMem[st.Login], partMem[st.Login] = want.Memory, got.Memory
+						}
+					}
+				}
+			})
+		}
+	}
+}
+
+// The sim asks nothing of what it was not asked for: no call counted, no
+// item listed, nothing unavailable.
+func TestSnapshotHonoursData(t *testing.T) {
+	t.Parallel()
+	c := newClass(3)
+	at := classStart.Add(3 * c.opts.Duration)
+	c.opts.Now = func() time.Time { return at }
+	snap, err := c.Snapshot(context.Background(), c.Target(), []grader.Data{grader.DataListeners, grader.DataImages})
+	if err != nil {
+		t.Fatal(err)
+	}
+	wantOps := []string{"EC2.DescribeImages", "Elastic Load Balancing v2.DescribeListeners", "Elastic Load Balancing v2.DescribeLoadBalancers"}
+	var ops []string
+	calls := 0
+	for op, n := range snap.CallsByOperation {
+		ops = append(ops, op)
+		calls += n
+	}
+	slices.Sort(ops)
+	if !slices.Equal(ops, wantOps) || calls != snap.AWSCalls {
+		t.Errorf("calls %v (%d, AWSCalls %d), want %v", snap.CallsByOperation, calls, snap.AWSCalls, wantOps)
+	}
+	if len(snap.Images) == 0 || len(snap.LoadBalancers) == 0 || len(snap.Listeners) == 0 {
+		t.Errorf("%d images, %d load balancers, %d listeners: want some of each", len(snap.Images), len(snap.LoadBalancers), len(snap.Listeners))
+	}
+	if len(snap.VPCs)+len(snap.Subnets)+len(snap.RouteTables)+len(snap.InternetGateways)+len(snap.Instances)+len(snap.SecurityGroups)+
+		len(snap.TargetGroups)+len(snap.DBClusters)+len(snap.DBInstances)+len(snap.DBSubnetGroups)+len(snap.RDSEvents) != 0 || snap.Unavailable != nil {
+		t.Errorf("the snapshot holds data it was not asked for: %+v", dataOf(snap))
+	}
+}
