@@ -110,6 +110,47 @@ func AllData() []Data {
 	}
 }
 
+// Drop empties the data of kind d in s, without marking it unavailable:
+// for data read only in part, or not asked for. Dropping target health
+// keeps the target groups and empties their targets; the probes are the
+// prober's and are left alone.
+func (s *Snapshot) Drop(d Data) {
+	switch d {
+	case DataVPCs:
+		s.VPCs = nil
+	case DataSubnets:
+		s.Subnets = nil
+	case DataRouteTables:
+		s.RouteTables = nil
+	case DataInternetGateways:
+		s.InternetGateways = nil
+	case DataInstances:
+		s.Instances = nil
+	case DataImages:
+		s.Images = nil
+	case DataSecurityGroups:
+		s.SecurityGroups = nil
+	case DataLoadBalancers:
+		s.LoadBalancers = nil
+	case DataListeners:
+		s.Listeners = nil
+	case DataTargetGroups:
+		s.TargetGroups = nil
+	case DataTargetHealth:
+		for i := range s.TargetGroups {
+			s.TargetGroups[i].Targets = nil
+		}
+	case DataDBClusters:
+		s.DBClusters = nil
+	case DataDBInstances:
+		s.DBInstances = nil
+	case DataDBSubnetGroups:
+		s.DBSubnetGroups = nil
+	case DataRDSEvents:
+		s.RDSEvents = nil
+	}
+}
+
 // MarkUnavailable records that data could not be read.
 func (s *Snapshot) MarkUnavailable(d Data, err error) {
 	if s.Unavailable == nil {

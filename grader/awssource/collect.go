@@ -27,9 +27,7 @@ const eventRetentionMinutes = 14 * 24 * 60
 // running, so one denied service does not hide the rest. collect returns an
 // error only when nothing could be read, or the context ended.
 func (c *clients) collect(ctx context.Context, concurrency int, data []grader.Data, snap *grader.Snapshot) error {
-	want := func(ds ...grader.Data) bool {
-		return slices.ContainsFunc(ds, func(d grader.Data) bool { return slices.Contains(data, d) })
-	}
+	need := operationsNeeded(data)
 	var (
 		wg       sync.WaitGroup
 		mu       sync.Mutex
@@ -61,40 +59,26 @@ func (c *clients) collect(ctx context.Context, concurrency int, data []grader.Da
 		}()
 	}
 
-	if want(grader.DataVPCs) {
-		run("ec2:DescribeVpcs", grader.DataVPCs, func(ctx context.Context) error { return c.vpcs(ctx, snap) })
-	}
-	if want(grader.DataSubnets) {
-		run("ec2:DescribeSubnets", grader.DataSubnets, func(ctx context.Context) error { return c.subnets(ctx, snap) })
-	}
-	if want(grader.DataRouteTables) {
-		run("ec2:DescribeRouteTables", grader.DataRouteTables, func(ctx context.Context) error { return c.routeTables(ctx, snap) })
-	}
-	if want(grader.DataInternetGateways) {
-		run("ec2:DescribeInternetGateways", grader.DataInternetGateways, func(ctx context.Context) error { return c.internetGateways(ctx, snap) })
-	}
-	if want(grader.DataInstances) {
-		run("ec2:DescribeInstances", grader.DataInstances, func(ctx context.Context) error { return c.instances(ctx, snap) })
-	}
-	if want(grader.DataImages) {
-		run("ec2:DescribeImages", grader.DataImages, func(ctx context.Context) error { return c.images(ctx, snap) })
-	}
-	if want(grader.DataSecurityGroups) {
-		run("ec2:DescribeSecurityGroups", grader.DataSecurityGroups, func(ctx context.Context) error { return c.securityGroups(ctx, snap) })
-	}
-
 	// Listeners are kept per load balancer so the follow-up calls write
 	// disjoint slots; they are flattened in load balancer order afterwards.
-	// Listeners and target health are listed per parent, so asking for
-	// them lists the parents too (as DataOperations says).
+	// Listeners and target health are listed per parent: DataOperations
+	// names the parent's call for them, so need holds it.
 	var listeners [][]grader.Listener
-	if want(grader.DataLoadBalancers, grader.DataListeners) {
-		run("elasticloadbalancing:DescribeLoadBalancers", grader.DataLoadBalancers, func(ctx context.Context) error {
-			if err := c.loadBalancers(ctx, snap); err != nil {
+	lists := []struct {
+		op   string
+		data grader.Data
+		list func(context.Context) error
+	}{
+		{"ec2:DescribeVpcs", grader.DataVPCs, func(ctx context.Context) error { return c.vpcs(ctx, snap) }},
+		{"ec2:DescribeSubnets", grader.DataSubnets, func(ctx context.Context) error { return c.subnets(ctx, snap) }},
+		{"ec2:DescribeRouteTables", grader.DataRouteTables, func(ctx context.Context) error { return c.routeTables(ctx, snap) }},
+		{"ec2:DescribeInternetGateways", grader.DataInternetGateways, func(ctx context.Context) error { return c.internetGateways(ctx, snap) }},
+		{"ec2:DescribeInstances", grader.DataInstances, func(ctx context.Context) error { return c.instances(ctx, snap) }},
+		{"ec2:DescribeImages", grader.DataImages, func(ctx context.Context) error { return c.images(ctx, snap) }},
+		{"ec2:DescribeSecurityGroups", grader.DataSecurityGroups, func(ctx context.Context) error { return c.securityGroups(ctx, snap) }},
+		{"elasticloadbalancing:DescribeLoadBalancers", grader.DataLoadBalancers, func(ctx context.Context) error {
+			if err := c.loadBalancers(ctx, snap); err != nil || !need["elasticloadbalancing:DescribeListeners"] {
 				return err
-			}
-			if !want(grader.DataListeners) {
-				return nil
 			}
 			listeners = make([][]grader.Listener, len(snap.LoadBalancers))
 			for i, lb := range snap.LoadBalancers {
@@ -105,15 +89,10 @@ func (c *clients) collect(ctx context.Context, concurrency int, data []grader.Da
 				})
 			}
 			return nil
-		})
-	}
-	if want(grader.DataTargetGroups, grader.DataTargetHealth) {
-		run("elasticloadbalancing:DescribeTargetGroups", grader.DataTargetGroups, func(ctx context.Context) error {
-			if err := c.targetGroups(ctx, snap); err != nil {
+		}},
+		{"elasticloadbalancing:DescribeTargetGroups", grader.DataTargetGroups, func(ctx context.Context) error {
+			if err := c.targetGroups(ctx, snap); err != nil || !need["elasticloadbalancing:DescribeTargetHealth"] {
 				return err
-			}
-			if !want(grader.DataTargetHealth) {
-				return nil
 			}
 			for i := range snap.TargetGroups {
 				tg := &snap.TargetGroups[i]
@@ -124,20 +103,16 @@ func (c *clients) collect(ctx context.Context, concurrency int, data []grader.Da
 				})
 			}
 			return nil
-		})
+		}},
+		{"rds:DescribeDBClusters", grader.DataDBClusters, func(ctx context.Context) error { return c.dbClusters(ctx, snap) }},
+		{"rds:DescribeDBInstances", grader.DataDBInstances, func(ctx context.Context) error { return c.dbInstances(ctx, snap) }},
+		{"rds:DescribeDBSubnetGroups", grader.DataDBSubnetGroups, func(ctx context.Context) error { return c.dbSubnetGroups(ctx, snap) }},
+		{"rds:DescribeEvents", grader.DataRDSEvents, func(ctx context.Context) error { return c.rdsEvents(ctx, snap) }},
 	}
-
-	if want(grader.DataDBClusters) {
-		run("rds:DescribeDBClusters", grader.DataDBClusters, func(ctx context.Context) error { return c.dbClusters(ctx, snap) })
-	}
-	if want(grader.DataDBInstances) {
-		run("rds:DescribeDBInstances", grader.DataDBInstances, func(ctx context.Context) error { return c.dbInstances(ctx, snap) })
-	}
-	if want(grader.DataDBSubnetGroups) {
-		run("rds:DescribeDBSubnetGroups", grader.DataDBSubnetGroups, func(ctx context.Context) error { return c.dbSubnetGroups(ctx, snap) })
-	}
-	if want(grader.DataRDSEvents) {
-		run("rds:DescribeEvents", grader.DataRDSEvents, func(ctx context.Context) error { return c.rdsEvents(ctx, snap) })
+	for _, l := range lists {
+		if need[l.op] {
+			run(l.op, l.data, l.list)
+		}
 	}
 
 	wg.Wait()
@@ -168,38 +143,7 @@ func (c *clients) collect(ctx context.Context, concurrency int, data []grader.Da
 // (a pagination that failed on page two), so no check judges half a list.
 func dropPartial(snap *grader.Snapshot) {
 	for d := range snap.Unavailable {
-		switch d {
-		case grader.DataVPCs:
-			snap.VPCs = nil
-		case grader.DataSubnets:
-			snap.Subnets = nil
-		case grader.DataRouteTables:
-			snap.RouteTables = nil
-		case grader.DataInternetGateways:
-			snap.InternetGateways = nil
-		case grader.DataInstances:
-			snap.Instances = nil
-		case grader.DataImages:
-			snap.Images = nil
-		case grader.DataSecurityGroups:
-			snap.SecurityGroups = nil
-		case grader.DataLoadBalancers:
-			snap.LoadBalancers = nil
-		case grader.DataTargetGroups:
-			snap.TargetGroups = nil
-		case grader.DataTargetHealth:
-			for i := range snap.TargetGroups {
-				snap.TargetGroups[i].Targets = nil
-			}
-		case grader.DataDBClusters:
-			snap.DBClusters = nil
-		case grader.DataDBInstances:
-			snap.DBInstances = nil
-		case grader.DataDBSubnetGroups:
-			snap.DBSubnetGroups = nil
-		case grader.DataRDSEvents:
-			snap.RDSEvents = nil
-		}
+		snap.Drop(d)
 	}
 }
 

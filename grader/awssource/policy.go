@@ -12,7 +12,8 @@ import (
 // data: listeners are listed per load balancer and target health per
 // target group, so each needs its parent's list too. The probes are the
 // grader's own HTTP requests and need nothing of AWS. The policy test
-// compares this with the calls a real Snapshot makes.
+// compares this with the calls a real Snapshot makes, and collect makes
+// the calls it names for the data asked for.
 var DataOperations = map[grader.Data][]string{
 	grader.DataVPCs:             {"ec2:DescribeVpcs"},
 	grader.DataSubnets:          {"ec2:DescribeSubnets"},
@@ -35,16 +36,12 @@ var DataOperations = map[grader.Data][]string{
 // OperationsFor is the IAM actions that reading data needs, in the order
 // of Operations.
 func OperationsFor(data []grader.Data) ([]string, error) {
-	need := map[string]bool{}
 	for _, d := range data {
-		ops, ok := DataOperations[d]
-		if !ok {
+		if _, ok := DataOperations[d]; !ok {
 			return nil, fmt.Errorf("awssource: no AWS operations known for data %q", d)
 		}
-		for _, op := range ops {
-			need[op] = true
-		}
 	}
+	need := operationsNeeded(data)
 	var out []string
 	for _, op := range Operations {
 		if need[op] {
@@ -52,6 +49,18 @@ func OperationsFor(data []grader.Data) ([]string, error) {
 		}
 	}
 	return out, nil
+}
+
+// operationsNeeded is the set of IAM actions that reading data needs; a
+// Snapshot makes exactly these calls. Unknown kinds need nothing.
+func operationsNeeded(data []grader.Data) map[string]bool {
+	need := map[string]bool{}
+	for _, d := range data {
+		for _, op := range DataOperations[d] {
+			need[op] = true
+		}
+	}
+	return need
 }
 
 // PolicyDocument is the IAM policy, in the layout of
