@@ -28,7 +28,7 @@ const (
 // their parents' list call, as in awssource.
 var listCalls = []struct {
 	op   string
-	data []grader.Data // any of them makes the call
+	data []grader.Data // the kind it lists first; any of them makes the call
 }{
 	{"EC2.DescribeVpcs", []grader.Data{grader.DataVPCs}},
 	{"EC2.DescribeSubnets", []grader.Data{grader.DataSubnets}},
@@ -68,74 +68,30 @@ func (c *Class) snapshotAt(t grader.Target, now time.Time, data []grader.Data) *
 	want := func(ds ...grader.Data) bool {
 		return slices.ContainsFunc(ds, func(d grader.Data) bool { return slices.Contains(data, d) })
 	}
+	// Everything is built, then what a real scan would not have listed is
+	// dropped: a few slices of one account, cheaper than a build per kind.
 	s.CallsByOperation = make(map[string]int, len(listCalls)+2)
 	for _, lc := range listCalls {
 		if want(lc.data...) {
 			s.CallsByOperation[lc.op] = 1
 			s.AWSCalls++
+		} else {
+			s.Drop(lc.data[0])
 		}
 	}
-	if n := len(s.LoadBalancers); n > 0 && want(grader.DataListeners) {
+	if !want(grader.DataListeners) {
+		s.Drop(grader.DataListeners)
+	} else if n := len(s.LoadBalancers); n > 0 {
 		s.CallsByOperation[opListeners] = n
 		s.AWSCalls += n
 	}
-	if n := len(s.TargetGroups); n > 0 && want(grader.DataTargetHealth) {
+	if !want(grader.DataTargetHealth) {
+		s.Drop(grader.DataTargetHealth)
+	} else if n := len(s.TargetGroups); n > 0 {
 		s.CallsByOperation[opTargetHealth] = n
 		s.AWSCalls += n
 	}
-	dropUnasked(s, want)
 	return s
-}
-
-// dropUnasked empties what a real scan would not have listed.
-func dropUnasked(s *grader.Snapshot, want func(...grader.Data) bool) {
-	if !want(grader.DataVPCs) {
-		s.VPCs = nil
-	}
-	if !want(grader.DataSubnets) {
-		s.Subnets = nil
-	}
-	if !want(grader.DataRouteTables) {
-		s.RouteTables = nil
-	}
-	if !want(grader.DataInternetGateways) {
-		s.InternetGateways = nil
-	}
-	if !want(grader.DataInstances) {
-		s.Instances = nil
-	}
-	if !want(grader.DataImages) {
-		s.Images = nil
-	}
-	if !want(grader.DataSecurityGroups) {
-		s.SecurityGroups = nil
-	}
-	if !want(grader.DataLoadBalancers, grader.DataListeners) {
-		s.LoadBalancers = nil
-	}
-	if !want(grader.DataListeners) {
-		s.Listeners = nil
-	}
-	if !want(grader.DataTargetGroups, grader.DataTargetHealth) {
-		s.TargetGroups = nil
-	}
-	if !want(grader.DataTargetHealth) {
-		for i := range s.TargetGroups {
-			s.TargetGroups[i].Targets = nil
-		}
-	}
-	if !want(grader.DataDBClusters) {
-		s.DBClusters = nil
-	}
-	if !want(grader.DataDBInstances) {
-		s.DBInstances = nil
-	}
-	if !want(grader.DataDBSubnetGroups) {
-		s.DBSubnetGroups = nil
-	}
-	if !want(grader.DataRDSEvents) {
-		s.RDSEvents = nil
-	}
 }
 
 // addDefaultVPC adds what every account has in the region: the default VPC
