@@ -2,6 +2,7 @@ package awssource
 
 import (
 	"context"
+	"encoding/json"
 	"slices"
 	"strings"
 	"testing"
@@ -153,6 +154,43 @@ func TestSnapshotCollectsOnlyData(t *testing.T) {
 		}
 		if got := targets > 0; got != asked(grader.DataTargetHealth) {
 			t.Errorf("%v: %d targets in target groups", data, targets)
+		}
+	}
+}
+
+// Each kind asked for alone is read. collect makes the calls
+// DataOperations names, so the tests that compare the calls with
+// OperationsFor cannot see an entry naming the wrong call: this one can
+// (the kind would come back empty).
+func TestSnapshotReadsEachKindAskedFor(t *testing.T) {
+	t.Parallel()
+	start := time.Date(2026, 12, 2, 13, 0, 0, 0, time.UTC)
+	now := start.Add(3 * time.Hour)
+	class := sim.New(sim.Options{Students: 3, Start: start, Seed: 9, Now: func() time.Time { return now }})
+	full, err := class.Snapshot(context.Background(), class.Target(), grader.AllData())
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := awstest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.SetSnapshot(full)
+	src := newSourceAt(t, srv.URL(), Options{})
+	for _, d := range grader.AllData() {
+		snap, err := src.Snapshot(t.Context(), class.Target(), []grader.Data{d})
+		if err != nil {
+			t.Fatalf("%s: %v", d, err)
+		}
+		before, err := json.Marshal(snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		snap.Drop(d)
+		after, err := json.Marshal(snap)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if string(before) == string(after) {
+			t.Errorf("asked for %s alone, the snapshot has none", d)
 		}
 	}
 }
