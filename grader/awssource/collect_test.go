@@ -13,17 +13,25 @@ import (
 	"labgrid/grader/sim"
 )
 
-// scanCalls scans a simulated class, served by awstest, with rubric and
-// returns the IAM actions of the requests, sorted, and the scan.
-func scanCalls(t *testing.T, rubric *grader.Rubric) ([]string, *grader.ScanResult) {
+// grownClass is a simulated class three hours in, when most students are
+// done and every kind of resource exists, and its full snapshot.
+func grownClass(t *testing.T, students int, seed int64) (*sim.Class, *grader.Snapshot) {
 	t.Helper()
 	start := time.Date(2026, 12, 2, 13, 0, 0, 0, time.UTC)
-	now := start.Add(3 * time.Hour) // most students done: every kind of resource exists
-	class := sim.New(sim.Options{Students: 4, Start: start, Seed: 3, Now: func() time.Time { return now }})
+	now := start.Add(3 * time.Hour)
+	class := sim.New(sim.Options{Students: students, Start: start, Seed: seed, Now: func() time.Time { return now }})
 	full, err := class.Snapshot(context.Background(), class.Target(), grader.AllData())
 	if err != nil {
 		t.Fatal(err)
 	}
+	return class, full
+}
+
+// scanCalls scans a simulated class, served by awstest, with rubric and
+// returns the IAM actions of the requests, sorted, and the scan.
+func scanCalls(t *testing.T, rubric *grader.Rubric) ([]string, *grader.ScanResult) {
+	t.Helper()
+	class, full := grownClass(t, 4, 3)
 	srv := awstest.NewServer()
 	t.Cleanup(srv.Close)
 	srv.SetSnapshot(full)
@@ -105,13 +113,7 @@ func TestScanCallsOnlyWhatTheRubricCollects(t *testing.T) {
 // asking for nothing calls nothing and is no error.
 func TestSnapshotCollectsOnlyData(t *testing.T) {
 	t.Parallel()
-	start := time.Date(2026, 12, 2, 13, 0, 0, 0, time.UTC)
-	now := start.Add(3 * time.Hour)
-	class := sim.New(sim.Options{Students: 3, Start: start, Seed: 9, Now: func() time.Time { return now }})
-	full, err := class.Snapshot(context.Background(), class.Target(), grader.AllData())
-	if err != nil {
-		t.Fatal(err)
-	}
+	class, full := grownClass(t, 3, 9)
 	for _, data := range [][]grader.Data{
 		{grader.DataListeners, grader.DataTargetHealth},
 		{grader.DataImages, grader.DataRDSEvents},
@@ -164,13 +166,7 @@ func TestSnapshotCollectsOnlyData(t *testing.T) {
 // (the kind would come back empty).
 func TestSnapshotReadsEachKindAskedFor(t *testing.T) {
 	t.Parallel()
-	start := time.Date(2026, 12, 2, 13, 0, 0, 0, time.UTC)
-	now := start.Add(3 * time.Hour)
-	class := sim.New(sim.Options{Students: 3, Start: start, Seed: 9, Now: func() time.Time { return now }})
-	full, err := class.Snapshot(context.Background(), class.Target(), grader.AllData())
-	if err != nil {
-		t.Fatal(err)
-	}
+	class, full := grownClass(t, 3, 9)
 	srv := awstest.NewServer()
 	t.Cleanup(srv.Close)
 	srv.SetSnapshot(full)
