@@ -3,6 +3,7 @@ package awssource
 import (
 	"context"
 	"encoding/json"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
@@ -187,6 +188,34 @@ func TestSnapshotReadsEachKindAskedFor(t *testing.T) {
 		}
 		if string(before) == string(after) {
 			t.Errorf("asked for %s alone, the snapshot has none", d)
+		}
+	}
+}
+
+// The sim counts the calls awssource makes for the same data: its own
+// table of list calls and their parents must agree with DataOperations.
+func TestSimCountsTheCallsOfTheSameData(t *testing.T) {
+	t.Parallel()
+	class, full := grownClass(t, 3, 9)
+	srv := awstest.NewServer()
+	t.Cleanup(srv.Close)
+	srv.SetSnapshot(full)
+	src := newSourceAt(t, srv.URL(), Options{})
+	sets := [][]grader.Data{grader.AllData(), nil, grader.DefaultRubric().Collects()}
+	for _, d := range grader.AllData() {
+		sets = append(sets, []grader.Data{d})
+	}
+	for _, data := range sets {
+		got, err := src.Snapshot(t.Context(), class.Target(), data)
+		if err != nil {
+			t.Fatalf("%v: %v", data, err)
+		}
+		want, err := class.Snapshot(t.Context(), class.Target(), data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !maps.Equal(got.CallsByOperation, want.CallsByOperation) || got.AWSCalls != want.AWSCalls {
+			t.Errorf("%v: awssource calls %v (%d), the sim counts %v (%d)", data, got.CallsByOperation, got.AWSCalls, want.CallsByOperation, want.AWSCalls)
 		}
 	}
 }
