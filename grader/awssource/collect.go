@@ -22,10 +22,11 @@ import (
 // 14 days, the most Duration accepts.
 const eventRetentionMinutes = 14 * 24 * 60
 
-// collect fills snap with the list calls that read data, concurrency calls
-// at a time; the other calls are not made. A failed call marks its data unavailable in snap and leaves the other calls
-// running, so one denied service does not hide the rest. collect returns an
-// error only when nothing could be read, or the context ended.
+// collect fills snap with the calls that DataOperations names for data,
+// concurrency calls at a time; the other calls are not made. A failed call
+// marks its data unavailable in snap and leaves the other calls running,
+// so one denied service does not hide the rest. collect returns an error
+// only when nothing could be read, or the context ended.
 func (c *clients) collect(ctx context.Context, concurrency int, data []grader.Data, snap *grader.Snapshot) error {
 	need := operationsNeeded(data)
 	var (
