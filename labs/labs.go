@@ -23,11 +23,7 @@ func FS() fs.FS { return files }
 // A shipped lab that does not compile is a bug, caught by this package's
 // tests.
 func Load() ([]*lab.Lab, error) {
-	paths, err := fs.Glob(files, "*/lab.yaml")
-	if err != nil {
-		return nil, err
-	}
-	slices.Sort(paths)
+	paths := Paths()
 	out := make([]*lab.Lab, 0, len(paths))
 	for _, p := range paths {
 		l, err := lab.LoadFile(files, p)

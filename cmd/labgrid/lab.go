@@ -127,11 +127,11 @@ func runLabDoc(_ context.Context, args []string, stdout, stderr io.Writer) error
 	if *lang != "ja" && *lang != "en" && *lang != "both" {
 		return usageError(fmt.Errorf("lab doc: --lang %q: want ja, en or both", *lang))
 	}
-	l, err := findLab(positional[0], stderr)
+	found, err := findLabs(positional, stderr)
 	if err != nil {
 		return fmt.Errorf("lab doc: %w", err)
 	}
-	ref, err := l.Reference(*lang)
+	ref, err := found[0].Reference(*lang)
 	if err != nil {
 		return fmt.Errorf("lab doc: %w", err)
 	}
@@ -153,12 +153,12 @@ func runLabPolicy(_ context.Context, args []string, stdout, stderr io.Writer) er
 	if len(positional) == 0 {
 		return usageError(errors.New("lab policy: want at least one lab id or file"))
 	}
+	found, err := findLabs(positional, stderr)
+	if err != nil {
+		return fmt.Errorf("lab policy: %w", err)
+	}
 	var reads []grader.Data
-	for _, arg := range positional {
-		l, err := findLab(arg, stderr)
-		if err != nil {
-			return fmt.Errorf("lab policy: %w", err)
-		}
+	for _, l := range found {
 		// Every check, enabled or not: a class's override may enable one
 		// after the role is deployed.
 		for _, c := range l.Checks {
@@ -177,14 +177,27 @@ func runLabPolicy(_ context.Context, args []string, stdout, stderr io.Writer) er
 	return err
 }
 
-// findLab is the shipped lab with id arg, else the lab file at arg. A file
-// that does not compile has its problems written to stderr; both that and
-// an unknown id are usage errors (exit 2).
-func findLab(arg string, stderr io.Writer) (*lab.Lab, error) {
+// findLabs finds each arg with findLab, loading the shipped labs once.
+func findLabs(args []string, stderr io.Writer) ([]*lab.Lab, error) {
 	shipped, err := labs.Load()
 	if err != nil {
 		return nil, fmt.Errorf("a built-in lab is invalid: %w", err)
 	}
+	out := make([]*lab.Lab, 0, len(args))
+	for _, arg := range args {
+		l, err := findLab(arg, shipped, stderr)
+		if err != nil {
+			return nil, err
+		}
+		out = append(out, l)
+	}
+	return out, nil
+}
+
+// findLab is the shipped lab with id arg, else the lab file at arg. A file
+// that does not compile has its problems written to stderr; both that and
+// an unknown id are usage errors (exit 2).
+func findLab(arg string, shipped []*lab.Lab, stderr io.Writer) (*lab.Lab, error) {
 	for _, l := range shipped {
 		if l.ID == arg {
 			return l, nil

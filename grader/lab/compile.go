@@ -104,48 +104,22 @@ func (c *compiler) compileAt(env *cel.Env, n *yaml.Node, src string, line, col i
 func (c *compiler) checkStatusKeys(ast *cel.Ast, place func(int, int) (int, int), where string) {
 	native := ast.NativeRep()
 	info := native.SourceInfo()
-	var visit func(e celast.Expr)
-	visit = func(e celast.Expr) {
-		switch e.Kind() {
-		case celast.CallKind:
-			call := e.AsCall()
-			args := call.Args()
-			if call.FunctionName() == operators.Index && len(args) == 2 &&
-				args[0].Kind() == celast.IdentKind && args[0].AsIdent() == "status" &&
-				args[1].Kind() == celast.LiteralKind {
-				if id, ok := args[1].AsLiteral().Value().(string); ok && c.checkIDs[id] == nil {
-					loc := info.GetStartLocation(args[1].ID())
-					l, co := place(loc.Line(), loc.Column())
-					c.atPos(l, co, "%s: status[%q] names no check of this lab", where, id)
-				}
-			}
-			if call.IsMemberFunction() {
-				visit(call.Target())
-			}
-			for _, a := range args {
-				visit(a)
-			}
-		case celast.SelectKind:
-			visit(e.AsSelect().Operand())
-		case celast.ListKind:
-			for _, el := range e.AsList().Elements() {
-				visit(el)
-			}
-		case celast.MapKind:
-			for _, en := range e.AsMap().Entries() {
-				visit(en.AsMapEntry().Key())
-				visit(en.AsMapEntry().Value())
-			}
-		case celast.ComprehensionKind:
-			comp := e.AsComprehension()
-			visit(comp.IterRange())
-			visit(comp.AccuInit())
-			visit(comp.LoopCondition())
-			visit(comp.LoopStep())
-			visit(comp.Result())
+	celast.PreOrderVisit(native.Expr(), celast.NewExprVisitor(func(e celast.Expr) {
+		if e.Kind() != celast.CallKind {
+			return
 		}
-	}
-	visit(native.Expr())
+		call := e.AsCall()
+		args := call.Args()
+		if call.FunctionName() == operators.Index && len(args) == 2 &&
+			args[0].Kind() == celast.IdentKind && args[0].AsIdent() == "status" &&
+			args[1].Kind() == celast.LiteralKind {
+			if id, ok := args[1].AsLiteral().Value().(string); ok && c.checkIDs[id] == nil {
+				loc := info.GetStartLocation(args[1].ID())
+				l, co := place(loc.Line(), loc.Column())
+				c.atPos(l, co, "%s: status[%q] names no check of this lab", where, id)
+			}
+		}
+	}))
 }
 
 // reads lists what an expression reads: the variables it refers to, as
@@ -159,40 +133,15 @@ func (c *compiler) reads(e *Expr) []string {
 			out = append(out, ref.Name)
 		}
 	}
-	var visit func(x celast.Expr)
-	visit = func(x celast.Expr) {
-		switch x.Kind() {
-		case celast.SelectKind:
-			sel := x.AsSelect()
-			if t := native.GetType(sel.Operand().ID()); t != nil && t.Kind() == types.StructKind {
-				out = append(out, t.TypeName()+"."+sel.FieldName())
-			}
-			visit(sel.Operand())
-		case celast.CallKind:
-			call := x.AsCall()
-			if call.IsMemberFunction() {
-				visit(call.Target())
-			}
-			for _, a := range call.Args() {
-				visit(a)
-			}
-		case celast.ListKind:
-			for _, el := range x.AsList().Elements() {
-				visit(el)
-			}
-		case celast.MapKind:
-			for _, en := range x.AsMap().Entries() {
-				visit(en.AsMapEntry().Key())
-				visit(en.AsMapEntry().Value())
-			}
-		case celast.ComprehensionKind:
-			comp := x.AsComprehension()
-			for _, y := range []celast.Expr{comp.IterRange(), comp.AccuInit(), comp.LoopCondition(), comp.LoopStep(), comp.Result()} {
-				visit(y)
-			}
+	celast.PreOrderVisit(native.Expr(), celast.NewExprVisitor(func(x celast.Expr) {
+		if x.Kind() != celast.SelectKind {
+			return
 		}
-	}
-	visit(native.Expr())
+		sel := x.AsSelect()
+		if t := native.GetType(sel.Operand().ID()); t != nil && t.Kind() == types.StructKind {
+			out = append(out, t.TypeName()+"."+sel.FieldName())
+		}
+	}))
 	return out
 }
 

@@ -12,24 +12,7 @@ import (
 	"labgrid/grader"
 	"labgrid/grader/lab"
 	"labgrid/grader/sim"
-	"labgrid/labs"
 )
-
-// step3Lab is the shipped step-3 lab.
-func step3Lab(t testing.TB) *lab.Lab {
-	t.Helper()
-	all, err := labs.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for _, l := range all {
-		if l.ID == "step-3" {
-			return l
-		}
-	}
-	t.Fatal("no step-3 lab")
-	return nil
-}
 
 // diff is one check whose status differs between the Go checks and the
 // lab, counted over students and stages.

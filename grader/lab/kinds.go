@@ -276,21 +276,17 @@ var records = []struct {
 // kinds and records as a lab file does (ec2.vpc), not as the engine's Go
 // types (lab.VPC): a lab author never sees the latter.
 var typeNames = func() *strings.Replacer {
-	var pairs []string
-	for _, k := range kinds {
-		pairs = append(pairs, celTypeName(k.typ), k.Name)
-	}
-	for _, r := range records {
-		pairs = append(pairs, celTypeName(r.typ), r.name)
-	}
-	// Longest first, so that lab.DBCluster is not read as lab.DB….
 	type pair struct{ from, to string }
 	var ps []pair
-	for i := 0; i < len(pairs); i += 2 {
-		ps = append(ps, pair{pairs[i], pairs[i+1]})
+	for _, k := range kinds {
+		ps = append(ps, pair{celTypeName(k.typ), k.Name})
 	}
+	for _, r := range records {
+		ps = append(ps, pair{celTypeName(r.typ), r.name})
+	}
+	// Longest first, so that lab.DBCluster is not read as lab.DB….
 	slices.SortFunc(ps, func(a, b pair) int { return len(b.from) - len(a.from) })
-	pairs = pairs[:0]
+	var pairs []string
 	for _, p := range ps {
 		pairs = append(pairs, p.from, p.to)
 	}

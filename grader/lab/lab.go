@@ -11,7 +11,6 @@ import (
 
 // Lab is a loaded, compiled lab file. It is immutable and safe to share.
 type Lab struct {
-	File      string
 	ID        string
 	Title     grader.Text
 	Areas     []Area

@@ -66,7 +66,7 @@ func Load(name string, data []byte) (*Lab, error) {
 	if err != nil {
 		return nil, fmt.Errorf("lab: CEL environment: %w", err) // a programming error
 	}
-	c := &compiler{reader: r, lab: &Lab{File: name}, declared: map[string]bool{}, parsed: map[string]*cel.Ast{}, templates: map[templateKey]*Expr{}}
+	c := &compiler{reader: r, lab: &Lab{}, declared: map[string]bool{}, parsed: map[string]*cel.Ast{}, templates: map[templateKey]*Expr{}}
 	c.load(doc.Content[0], base)
 	if len(r.problems) > 0 {
 		slices.SortStableFunc(r.problems, func(a, b Problem) int {

@@ -3,7 +3,6 @@ package lab_test
 import (
 	"fmt"
 	"hash/fnv"
-	"io/fs"
 	"slices"
 	"strings"
 	"testing"
@@ -12,17 +11,13 @@ import (
 	"labgrid/grader"
 	"labgrid/grader/lab"
 	"labgrid/grader/sim"
-	"labgrid/labs"
 )
 
 // TestDifferentialProbes enables both probes on each side and compares the
 // URLs to probe and, once answers come back (some fast, some slow, some
 // errors, some never), the statuses.
 func TestDifferentialProbes(t *testing.T) {
-	data, err := fs.ReadFile(labs.FS(), "step-3/lab.yaml")
-	if err != nil {
-		t.Fatal(err)
-	}
+	data := step3YAML(t)
 	src := strings.ReplaceAll(string(data), "    enabled: false\n", "    enabled: true\n")
 	l, err := lab.Load("step-3/lab.yaml", []byte(src))
 	if err != nil {

@@ -8,7 +8,6 @@ import (
 
 	"labgrid/grader"
 	"labgrid/grader/lab"
-	"labgrid/labs"
 )
 
 // TestReference renders the minimal lab with a description on one check:
@@ -75,11 +74,7 @@ func TestDescriptionNeedsBothLanguages(t *testing.T) {
 // through unreadable, so they are not in Reads, but a scan must collect
 // them.
 func TestCollectsRDSEvents(t *testing.T) {
-	shipped, err := labs.Load()
-	if err != nil {
-		t.Fatal(err)
-	}
-	l := shipped[0]
+	l := step3Lab(t)
 	if slices.Contains(l.Reads(), grader.DataRDSEvents) {
 		t.Errorf("step-3 Reads has %s", grader.DataRDSEvents)
 	}
