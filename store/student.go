@@ -163,27 +163,19 @@ func (s *Store) ImportRoster(ctx context.Context, classID int64, students []grad
 		if err != nil {
 			return err
 		}
-		size := len(students)
+		var kept []grader.Student
 		if !prune {
-			for _, e := range current {
-				if !seen[strings.ToLower(e.Login)] {
-					size++
-				}
-			}
-		}
-		if limit := s.maxClassSize(); size > limit {
-			return &ClassSizeError{Class: name, Students: size, Limit: limit}
-		}
-		if !prune {
-			var kept []grader.Student
 			for _, e := range current {
 				if !seen[strings.ToLower(e.Login)] {
 					kept = append(kept, e.Student.Student)
 				}
 			}
-			if err := checkKeptRoles(students, kept); err != nil {
-				return err
-			}
+		}
+		if size, limit := len(students)+len(kept), s.maxClassSize(); size > limit {
+			return &ClassSizeError{Class: name, Students: size, Limit: limit}
+		}
+		if err := checkKeptRoles(students, kept); err != nil {
+			return err
 		}
 		byLogin := make(map[string]existing, len(current))
 		for _, e := range current {
