@@ -72,6 +72,11 @@ func (s *Store) Roster(ctx context.Context, classID int64) ([]grader.Student, er
 	if err != nil {
 		return nil, fmt.Errorf("roster: %w", err)
 	}
+	return RosterOf(students), nil
+}
+
+// RosterOf is Roster for students already read with Students.
+func RosterOf(students []Student) []grader.Student {
 	perAccount := map[string]int{}
 	for _, st := range students {
 		perAccount[st.AccountID]++
@@ -81,7 +86,7 @@ func (s *Store) Roster(ctx context.Context, classID int64) ([]grader.Student, er
 		roster[i] = st.Student
 		roster[i].Dedicated = perAccount[st.AccountID] == 1
 	}
-	return roster, nil
+	return roster
 }
 
 // ImportSummary says what an import did, by login.
