@@ -264,23 +264,17 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	if err != nil {
 		return river.JobCancel(err) // no retry mends a rubric
 	}
-	if !a.Due.IsZero() {
-		// Under the lock, every save of the target is seen.
-		saved, err := st.Students(ctx, a.ClassID)
-		if err != nil {
-			return fail(err)
-		}
-		if !stillDue(a, saved, rubric.Region) {
-			logger.Debug("scan skipped: the target was scanned since it was due")
-			return nil
-		}
-	}
-	roster, err := st.Roster(ctx, a.ClassID)
+	// Under the lock, every save of the target is seen.
+	saved, err := st.Students(ctx, a.ClassID)
 	if err != nil {
 		return fail(err)
 	}
+	if !a.Due.IsZero() && !stillDue(a, saved, rubric.Region) {
+		logger.Debug("scan skipped: the target was scanned since it was due")
+		return nil
+	}
 	var students []grader.Student
-	for _, stu := range roster {
+	for _, stu := range store.RosterOf(saved) {
 		if a.reaches(stu, rubric.Region) {
 			students = append(students, stu)
 		}

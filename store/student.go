@@ -72,6 +72,11 @@ func (s *Store) Roster(ctx context.Context, classID int64) ([]grader.Student, er
 	if err != nil {
 		return nil, fmt.Errorf("roster: %w", err)
 	}
+	return RosterOf(students), nil
+}
+
+// RosterOf is Roster for students already read with Students.
+func RosterOf(students []Student) []grader.Student {
 	perAccount := map[string]int{}
 	for _, st := range students {
 		perAccount[st.AccountID]++
@@ -81,7 +86,7 @@ func (s *Store) Roster(ctx context.Context, classID int64) ([]grader.Student, er
 		roster[i] = st.Student
 		roster[i].Dedicated = perAccount[st.AccountID] == 1
 	}
-	return roster, nil
+	return roster
 }
 
 // ImportSummary says what an import did, by login.
@@ -163,27 +168,19 @@ func (s *Store) ImportRoster(ctx context.Context, classID int64, students []grad
 		if err != nil {
 			return err
 		}
-		size := len(students)
+		var kept []grader.Student
 		if !prune {
-			for _, e := range current {
-				if !seen[strings.ToLower(e.Login)] {
-					size++
-				}
-			}
-		}
-		if limit := s.maxClassSize(); size > limit {
-			return &ClassSizeError{Class: name, Students: size, Limit: limit}
-		}
-		if !prune {
-			var kept []grader.Student
 			for _, e := range current {
 				if !seen[strings.ToLower(e.Login)] {
 					kept = append(kept, e.Student.Student)
 				}
 			}
-			if err := checkKeptRoles(students, kept); err != nil {
-				return err
-			}
+		}
+		if size, limit := len(students)+len(kept), s.maxClassSize(); size > limit {
+			return &ClassSizeError{Class: name, Students: size, Limit: limit}
+		}
+		if err := checkKeptRoles(students, kept); err != nil {
+			return err
 		}
 		byLogin := make(map[string]existing, len(current))
 		for _, e := range current {

@@ -39,6 +39,10 @@ type outageState struct {
 	stop <-chan struct{}
 
 	checkMu sync.Mutex // one connection try at a time
+	// reachedAt is when a try last found the database up: lines within
+	// outageRetry of it are taken at that word, without a connection of
+	// their own (a burst of client resets would open one each).
+	reachedAt time.Time
 
 	mu      sync.Mutex
 	down    bool
@@ -114,8 +118,12 @@ func (st *outageState) begin(ctx context.Context, r slog.Record) bool {
 	if st.skip() {
 		return true
 	}
+	if time.Since(st.reachedAt) < outageRetry {
+		return false // just found up
+	}
 	err := st.reach(context.WithoutCancel(ctx))
 	if err == nil {
+		st.reachedAt = time.Now()
 		return false // a connection lost, the database not
 	}
 	st.mu.Lock()

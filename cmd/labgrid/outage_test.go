@@ -84,3 +84,28 @@ func TestConnectionLost(t *testing.T) {
 		}
 	}
 }
+
+// Lines that read like a lost connection while the database answers try
+// it once per outageRetry, not once each: a burst of client resets opens
+// no burst of connections.
+func TestOutageLogTriesTheDatabaseOncePerBurst(t *testing.T) {
+	t.Parallel()
+	var buf strings.Builder
+	logger := slog.New(slog.NewTextHandler(&buf, nil))
+	tries := 0
+	st := &outageState{
+		reach: func(context.Context) error { tries++; return nil },
+		out:   logger,
+		stop:  make(chan struct{}),
+	}
+	l := slog.New(&outageLog{h: logger.Handler(), st: st})
+	for range 50 {
+		l.Warn("http: write tcp: broken pipe")
+	}
+	if tries != 1 {
+		t.Errorf("%d connection tries for 50 lines within %s, want 1", tries, outageRetry)
+	}
+	if n := strings.Count(buf.String(), "broken pipe"); n != 50 {
+		t.Errorf("%d of the 50 lines logged, want all: the database is up", n)
+	}
+}
