@@ -36,8 +36,8 @@ type Cell struct {
 	FirstPassedAt time.Time // zero: never passed (or not known)
 }
 
-// ScanTable is the Table of one scan: every student scanned at
-// res.StartedAt.
+// ScanTable is the Table of one scan, a row per report in the order of
+// res.Reports: every student scanned at res.StartedAt.
 func ScanTable(res *grader.ScanResult, r *grader.Rubric) *Table {
 	t := &Table{Checks: enabledChecks(r), MaxScore: r.MaxScore(), Rows: make([]Row, 0, len(res.Reports))}
 	for _, rep := range res.Reports {
