@@ -1,5 +1,7 @@
 package grader
 
+import "strings"
+
 // Student is one roster row: who is graded and where their resources live.
 type Student struct {
 	Login       string // e.g. user05; fills {user} in the name templates
@@ -16,6 +18,15 @@ type Student struct {
 	// AccountID: a lone resource of a kind can then be taken as the
 	// student's even when its name differs from the template.
 	Dedicated bool
+}
+
+// Name is the display name, or the login when there is none: what a page
+// or a gradebook row calls the student.
+func (s Student) Name() string {
+	if strings.TrimSpace(s.DisplayName) != "" {
+		return s.DisplayName
+	}
+	return s.Login
 }
 
 // TargetOf is where the student's resources are looked at, with the

@@ -36,8 +36,8 @@ type Cell struct {
 	FirstPassedAt time.Time // zero: never passed (or not known)
 }
 
-// ScanTable is the Table of one scan: every student scanned at
-// res.StartedAt.
+// ScanTable is the Table of one scan, a row per report in the order of
+// res.Reports: every student scanned at res.StartedAt.
 func ScanTable(res *grader.ScanResult, r *grader.Rubric) *Table {
 	t := &Table{Checks: enabledChecks(r), MaxScore: r.MaxScore(), Rows: make([]Row, 0, len(res.Reports))}
 	for _, rep := range res.Reports {
@@ -143,7 +143,7 @@ func WriteCSV(w io.Writer, t *Table, opt CSVOptions) error {
 		write([]string{"Student", "SIS User ID", "SIS Login ID", "Email", "Section", fmt.Sprintf("%s (%d)", LMSAssignment, t.MaxScore)})
 		for _, r := range t.Rows {
 			st := r.Student
-			write([]string{lmsName(st), st.SISID, st.Login, st.Email, st.Section, strconv.Itoa(r.Score)})
+			write([]string{st.Name(), st.SISID, st.Login, st.Email, st.Section, strconv.Itoa(r.Score)})
 		}
 	default:
 		return fmt.Errorf("write csv: unknown columns %d", opt.Columns)
@@ -173,15 +173,6 @@ func defuse(s string) string {
 		return "'" + s
 	}
 	return s
-}
-
-// lmsName is the student's display name, or the login when it has none: a
-// gradebook row needs a name.
-func lmsName(st grader.Student) string {
-	if strings.TrimSpace(st.DisplayName) != "" {
-		return st.DisplayName
-	}
-	return st.Login
 }
 
 // percentOf is score of max with one decimal, "0" when max is 0.

@@ -120,3 +120,29 @@ var (
 		"Section":      func(s grader.Student) string { return s.Section },
 	}
 )
+
+// A gradebook row needs a name: the LMS CSV gives the login of a student
+// whose display name is blank.
+func TestWriteCSVLMSNameFallsBackToLogin(t *testing.T) {
+	t.Parallel()
+	tab := &Table{MaxScore: 10, Rows: []Row{
+		{Student: grader.Student{Login: "user01", DisplayName: "山田 太郎"}, Score: 10},
+		{Student: grader.Student{Login: "user02", DisplayName: " \u3000"}, Score: 0},
+		{Student: grader.Student{Login: "user03"}, Score: 5},
+	}}
+	var b bytes.Buffer
+	if err := WriteCSV(&b, tab, CSVOptions{Columns: LMSColumns}); err != nil {
+		t.Fatal(err)
+	}
+	rows, err := csv.NewReader(&b).ReadAll()
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, r := range rows[1:] {
+		got = append(got, r[0])
+	}
+	if want := []string{"山田 太郎", "user02", "user03"}; !slices.Equal(got, want) {
+		t.Errorf("Student column %q, want %q", got, want)
+	}
+}

@@ -98,7 +98,8 @@ var symbols = map[grader.Status]string{
 // each student still has to do: every check that did not pass, with its
 // message and hint.
 func WriteTable(w io.Writer, res *grader.ScanResult, r *grader.Rubric, lang string) error {
-	ids := enabledChecks(r)
+	t := ScanTable(res, r)
+	ids := t.Checks
 	ew := &errWriter{w: w}
 	ew.printf("%s  %s  students=%d targets=%d failed_targets=%d aws_calls=%d\n\n",
 		tr(lang, "labgrid スキャン", "labgrid scan"), res.StartedAt.UTC().Format(time.RFC3339),
@@ -110,16 +111,12 @@ func WriteTable(w io.Writer, res *grader.ScanResult, r *grader.Rubric, lang stri
 		head = append(head, strconv.Itoa(i+1))
 	}
 	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
-	for _, rep := range res.Reports {
-		status := map[string]grader.Status{}
-		for _, r := range rep.Results {
-			status[r.CheckID] = r.Status
+	for i, row := range t.Rows { // t.Rows[i] is res.Reports[i]
+		line := []string{row.Student.Login, fmt.Sprintf("%d/%d", row.Score, res.Reports[i].MaxScore)}
+		for _, c := range row.Cells {
+			line = append(line, symbols[c.Status])
 		}
-		row := []string{rep.Student.Login, fmt.Sprintf("%d/%d", rep.Score, rep.MaxScore)}
-		for _, id := range ids {
-			row = append(row, symbols[status[id]])
-		}
-		fmt.Fprintln(tw, strings.Join(row, "\t")+"\t")
+		fmt.Fprintln(tw, strings.Join(line, "\t")+"\t")
 	}
 	if err := tw.Flush(); err != nil {
 		return fmt.Errorf("write table: %w", err)

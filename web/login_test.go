@@ -212,3 +212,57 @@ func TestLoginBehindProxy(t *testing.T) {
 		t.Errorf("X-Forwarded-For from an untrusted peer changed the limit: %d, want 429", code)
 	}
 }
+
+// At most maxHeldLogins attempts are held at once, all clients together:
+// one more past them is refused at once, without being judged.
+func TestLoginHeldAttemptsBounded(t *testing.T) {
+	t.Parallel()
+	entered, release := make(chan struct{}), make(chan struct{})
+	e := setup(t, func(o *Options) {
+		o.TrustedProxies = []netip.Prefix{netip.MustParsePrefix("127.0.0.1/32")}
+		o.sleep = func(ctx context.Context, d time.Duration) error {
+			entered <- struct{}{}
+			<-release
+			return nil
+		}
+	})
+	perClient := int(loginHold / loginEvery) // held tries a client may have
+	clients := maxHeldLogins/perClient + 1
+	from := func(i int) []string { return []string{"X-Forwarded-For", "198.51.100." + strconv.Itoa(i)} }
+	for i := range clients {
+		for range loginBurst {
+			if code := e.tryPassword(e.client, "guess", from(i)...); code != http.StatusUnauthorized {
+				t.Fatalf("client %d within its burst: %d, want 401", i, code)
+			}
+		}
+	}
+	var wg sync.WaitGroup
+	codes := make(chan int, maxHeldLogins)
+	for n := range maxHeldLogins {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			codes <- e.tryPassword(e.client, "guess", from(n/perClient)...)
+		}()
+		<-entered
+	}
+	last := make(chan int, 1)
+	go func() { last <- e.tryPassword(e.client, testPassword, from(clients-1)...) }()
+	select {
+	case code := <-last:
+		if code != http.StatusTooManyRequests {
+			t.Errorf("attempt %d with %d held: %d, want 429", maxHeldLogins+1, maxHeldLogins, code)
+		}
+	case <-entered:
+		t.Errorf("attempt %d held with %d held already", maxHeldLogins+1, maxHeldLogins)
+		defer func() { <-last }()
+	}
+	close(release)
+	wg.Wait()
+	close(codes)
+	for code := range codes {
+		if code != http.StatusUnauthorized {
+			t.Errorf("a held attempt: %d, want 401 once its turn came", code)
+		}
+	}
+}

@@ -287,12 +287,10 @@ type StudentInfo struct {
 	Error grader.Text
 }
 
-// Name is the display name, or the login when there is none.
+// Name is the display name, or the login when there is none
+// (grader.Student.Name).
 func (s StudentInfo) Name() string {
-	if strings.TrimSpace(s.DisplayName) != "" {
-		return s.DisplayName
-	}
-	return s.Login
+	return grader.Student{Login: s.Login, DisplayName: s.DisplayName}.Name()
 }
 
 // Detail is the instructor's page of one student (StudentDetail).
