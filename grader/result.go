@@ -42,6 +42,8 @@ func (t Text) In(lang string) string {
 
 // Result is one check's verdict for one student at one moment.
 type Result struct {
+	// Lab is the id of the lab the check belongs to.
+	Lab      string
 	CheckID  string
 	Status   Status
 	Required bool
@@ -57,13 +59,16 @@ type Result struct {
 }
 
 // Memory is what the grader keeps of a student between two scans, so that a
-// change seen across scans (the Aurora writer moving) counts.
-type Memory struct {
-	// Writer is the DB instance id that was the cluster's writer.
-	Writer string
-	// WriterChanged stays true once the grader has seen the writer change
-	// between two scans: a failover that later failed back still happened.
-	WriterChanged bool
+// change seen across scans counts: each lab's memory values, keyed by
+// "<lab>/<name>".
+type Memory map[string]Memo
+
+// Memo is one remembered value.
+type Memo struct {
+	Value string `json:"value"`
+	// Changed stays true once a change of the value was seen between two
+	// scans: a change that was later undone still happened.
+	Changed bool `json:"changed"`
 }
 
 // Report is the whole verdict for one student after one scan.

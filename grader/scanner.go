@@ -35,20 +35,20 @@ func Groups(students []Student, region string) []Group {
 	return groups
 }
 
-// Prober sends the active probes of the probe.* checks (package prober):
-// it fills snap.Probes for the URLs ProbeTargets names for the students.
-// It must return once ctx is done.
+// Prober sends the active probes the checks ask for (package prober): it
+// fills snap.Probes with the answers of targets. It must return once ctx
+// is done.
 type Prober interface {
-	Probe(ctx context.Context, snap *Snapshot, r *Rubric, students []Student)
+	Probe(ctx context.Context, snap *Snapshot, targets []ProbeTarget)
 }
 
 // Scanner takes one Snapshot per target and evaluates its students.
 type Scanner struct {
 	Source Source
-	Rubric *Rubric
+	Judge  Judge
 	// Prober, when set, is called between the snapshot and the evaluation
-	// of a target, only when the rubric enables a probe check. Without it
-	// the probe checks stay pending.
+	// of a target, only when an enabled check asks for a probe. Without
+	// it the checks that judge probes stay pending.
 	Prober Prober
 	// Concurrency is how many targets are scanned at once.
 	Concurrency int
@@ -100,8 +100,8 @@ func (s *Scanner) Scan(ctx context.Context, students []Student, memory map[strin
 	}
 	limit := max(s.Concurrency, 1)
 
-	data := s.Rubric.Collects() // once per scan: every target collects the same kinds
-	groups := Groups(students, s.Rubric.Region)
+	data := s.Judge.Collects() // once per scan: every target collects the same kinds
+	groups := Groups(students, s.Judge.Region())
 	res := &ScanResult{StartedAt: now(), Targets: make([]TargetScan, len(groups))}
 	reports := make([][]Report, len(groups))
 
@@ -155,7 +155,7 @@ func (s *Scanner) scanGroup(ctx context.Context, g Group, data []Data, memory ma
 		reason := ErrorReason(err)
 		logger.Warn("scan target failed", "target", g.Target.String(), "students", len(g.Students), "err", err)
 		for _, st := range g.Students {
-			reports = append(reports, ErrorReport(s.Rubric, st, reason, now(), memory[st.Login]))
+			reports = append(reports, s.Judge.ErrorReport(st, reason, now(), memory[st.Login]))
 		}
 		return ts, reports
 	}
@@ -164,15 +164,34 @@ func (s *Scanner) scanGroup(ctx context.Context, g Group, data []Data, memory ma
 		logger.Warn("scan target: data unavailable", "target", g.Target.String(), "data", string(d), "err", err)
 	}
 	logger.Debug("scan target", "target", g.Target.String(), "students", len(g.Students), "aws_calls", snap.AWSCalls, "duration", ts.Duration)
-	if s.Prober != nil && s.Rubric.ProbesEnabled() {
-		probeStart := now()
-		s.Prober.Probe(ctx, snap, s.Rubric, g.Students)
-		logger.Debug("probe target", "target", g.Target.String(), "probes", len(snap.Probes), "duration", now().Sub(probeStart))
+	judging := s.Judge.Prepare(snap)
+	if s.Prober != nil {
+		if targets := probeTargets(judging, g.Students); len(targets) > 0 {
+			probeStart := now()
+			s.Prober.Probe(ctx, snap, targets)
+			logger.Debug("probe target", "target", g.Target.String(), "probes", len(snap.Probes), "duration", now().Sub(probeStart))
+			judging = s.Judge.Prepare(snap) // with the answers
+		}
 	}
 	for _, st := range g.Students {
-		reports = append(reports, Evaluate(s.Rubric, snap, st, memory[st.Login]))
+		reports = append(reports, judging.Evaluate(st, memory[st.Login]))
 	}
 	return ts, reports
+}
+
+// probeTargets gathers the students' probe targets, each URL once.
+func probeTargets(j Judging, students []Student) []ProbeTarget {
+	var out []ProbeTarget
+	seen := map[string]bool{}
+	for _, st := range students {
+		for _, t := range j.ProbeTargets(st) {
+			if !seen[t.URL] {
+				seen[t.URL] = true
+				out = append(out, t)
+			}
+		}
+	}
+	return out
 }
 
 // ErrorCode is the AWS error code carried by err ("AccessDenied",

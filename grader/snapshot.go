@@ -3,7 +3,6 @@ package grader
 import (
 	"context"
 	"fmt"
-	"sync"
 	"time"
 )
 
@@ -63,18 +62,15 @@ type Snapshot struct {
 	DBInstances    []DBInstance
 	RDSEvents      []RDSEvent
 
-	// Probes are the answers of active HTTP probes (see probe.go), keyed by
+	// Probes are the answers of active HTTP probes (see Prober), keyed by
 	// the probed URL. Sources leave it empty; a Prober fills it after the
-	// snapshot is taken, only for classes whose rubric enables a probe.
+	// snapshot is taken, only when an enabled check asks for a probe.
 	Probes map[string]ProbeResult
 
 	// Unavailable holds the data the source could not read, with why (an
 	// AccessDenied on RDS alone, say). The checks that read it report error;
 	// the others are judged as usual.
 	Unavailable map[Data]error
-
-	indexOnce sync.Once
-	index     *index // built on first use by Evaluate; see index.go
 }
 
 // Data names one kind of data of a Snapshot. Each check lists the kinds it

@@ -7,11 +7,18 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
+	"os"
 	"path"
 	"slices"
+	"strings"
+	"sync"
 
 	"labgrid/grader/lab"
 )
+
+// DefaultIDs are the labs a scan or a class is judged against when none is
+// named.
+var DefaultIDs = []string{"step-3"}
 
 //go:embed */lab.yaml
 var files embed.FS
@@ -44,4 +51,70 @@ func Paths() []string {
 	paths, _ := fs.Glob(files, "*/lab.yaml")
 	slices.Sort(paths)
 	return paths
+}
+
+// shipped compiles the shipped labs once per process: a class's set is
+// then a copy with its rubric applied, never a new compilation.
+var shipped = sync.OnceValues(Load)
+
+// Get returns the shipped lab with id, or an error listing the ids there
+// are.
+func Get(id string) (*lab.Lab, error) {
+	all, err := shipped()
+	if err != nil {
+		return nil, err
+	}
+	ids := make([]string, 0, len(all))
+	for _, l := range all {
+		if l.ID == id {
+			return l, nil
+		}
+		ids = append(ids, l.ID)
+	}
+	return nil, fmt.Errorf("no shipped lab %q (there are: %s)", id, strings.Join(ids, ", "))
+}
+
+// Open returns the lab arg names: a shipped lab's id, or a lab file's path
+// (anything with a slash or ending in .yaml or .yml).
+func Open(arg string) (*lab.Lab, error) {
+	if !strings.ContainsRune(arg, '/') && !strings.HasSuffix(arg, ".yaml") && !strings.HasSuffix(arg, ".yml") {
+		return Get(arg)
+	}
+	return lab.LoadFile(os.DirFS("."), arg)
+}
+
+// Set combines labs with a class's rubric file (empty: none) applied to
+// each of them.
+func Set(labs []*lab.Lab, rubric []byte) (*lab.Set, error) {
+	if len(rubric) > lab.MaxRubricBytes {
+		return nil, fmt.Errorf("rubric: larger than %d KiB; a rubric file is a few kilobytes", lab.MaxRubricBytes>>10)
+	}
+	if strings.TrimSpace(string(rubric)) != "" {
+		applied := make([]*lab.Lab, len(labs))
+		for i, l := range labs {
+			o, err := l.ParseRubricFile(rubric)
+			if err != nil {
+				return nil, err
+			}
+			if applied[i], err = l.With(o); err != nil {
+				return nil, err
+			}
+		}
+		labs = applied
+	}
+	return lab.NewSet(labs...)
+}
+
+// ForClass is the set a class is judged with: the default labs with the
+// class's rubric file applied.
+func ForClass(rubric string) (*lab.Set, error) {
+	labs := make([]*lab.Lab, 0, len(DefaultIDs))
+	for _, id := range DefaultIDs {
+		l, err := Get(id)
+		if err != nil {
+			return nil, err
+		}
+		labs = append(labs, l)
+	}
+	return Set(labs, []byte(rubric))
 }

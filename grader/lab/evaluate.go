@@ -17,47 +17,29 @@ import (
 	"labgrid/grader"
 )
 
-// Memory is what a lab keeps of one student between scans: for each of its
-// memory values, the last one seen and whether it ever changed.
-type Memory map[string]Memo
-
-// Memo is one remembered value.
-type Memo struct {
-	Value   string
-	Changed bool // sticky: once a change is seen, it stays seen
-}
-
-// Report is one student's verdict on one lab.
-type Report struct {
-	Student  grader.Student
-	Score    int
-	MaxScore int
-	Results  []grader.Result
-	Memory   Memory
-}
-
 // Evaluate judges one student's resources in w against the lab. prev is
 // what the previous scan remembered (nil on the first). It is pure, and a
 // rule that cannot be evaluated makes its check error, never a panic.
-func (l *Lab) Evaluate(w *World, st grader.Student, prev Memory) Report {
+func (l *Lab) Evaluate(w *World, st grader.Student, prev grader.Memory) grader.Report {
 	sc := l.scope
-	rep := Report{Student: st, MaxScore: l.MaxScore(), Memory: make(Memory, len(l.Memory))}
+	rep := grader.Report{Student: st, MaxScore: l.MaxScore(), Memory: make(grader.Memory, len(l.Memory))}
 	base := l.studentActivation(w, st)
 
 	// Memory first: checks read memory.<name>.
 	for i, m := range l.Memory {
-		before := prev[m.Name]
+		key := l.ID + "/" + m.Name
+		before := prev[key]
 		current := ""
 		if v, err := evalString(m.Expr, base); err == nil {
 			current = v
 		}
 		changed := before.Value != "" && current != "" && norm(before.Value) != norm(current)
 		base.vals[sc.memory+i] = l.adapter.NativeToValue(&Remembered{Previous: before.Value, Current: current, Changed: changed, ChangedBefore: before.Changed})
-		next := Memo{Value: before.Value, Changed: before.Changed || changed}
+		next := grader.Memo{Value: before.Value, Changed: before.Changed || changed}
 		if current != "" {
 			next.Value = current // a value not seen now does not erase the one remembered
 		}
-		rep.Memory[m.Name] = next
+		rep.Memory[key] = next
 	}
 
 	statuses := make(map[string]string, len(l.Checks))
@@ -192,7 +174,7 @@ func (l *Lab) newScope() *scope {
 }
 
 func (l *Lab) judge(c *Check, w *World, act *checkScope, results []grader.Result, judged []bool) grader.Result {
-	res := grader.Result{CheckID: c.ID}
+	res := grader.Result{Lab: l.ID, CheckID: c.ID}
 	for _, d := range c.Reads {
 		if err := w.snap.Unavailable[d]; err != nil {
 			code := cmp.Or(grader.ErrorCode(err), "Error")
@@ -209,12 +191,13 @@ func (l *Lab) judge(c *Check, w *World, act *checkScope, results []grader.Result
 	// one blocks nothing.
 	for _, id := range c.Needs {
 		if j, ok := l.scope.byID[id]; ok && judged[j] && !results[j].Status.Passed() {
+			title := l.Checks[j].Title
 			res.Status = grader.StatusBlocked
 			res.Message = grader.Text{
-				JA: fmt.Sprintf("前提のチェック %s が未達成のため、判定していません", id),
-				EN: fmt.Sprintf("Not judged: the prerequisite %s has not passed", id),
+				JA: fmt.Sprintf("前提のチェック「%s」が未達成のため、判定していません", title.JA),
+				EN: fmt.Sprintf("Not judged: the prerequisite %q has not passed", title.EN),
 			}
-			res.Hint = grader.Text{JA: fmt.Sprintf("先に %s を完了してください", id), EN: fmt.Sprintf("Complete %s first", id)}
+			res.Hint = grader.Text{JA: fmt.Sprintf("先に「%s」を完了してください", title.JA), EN: fmt.Sprintf("Complete %q first", title.EN)}
 			return res
 		}
 	}
@@ -651,18 +634,11 @@ func joinTexts(parts []grader.Text, sepJA, sepEN string) grader.Text {
 	return t
 }
 
-// ProbeTarget is one URL an enabled check of a student needs an answer
-// from.
-type ProbeTarget struct {
-	Check string
-	URL   string
-}
-
 // ProbeTargets lists the URLs the student's enabled checks want probed
 // (their probe_urls), with the attribution the checks judge with. A
 // probe_urls that fails at run time asks for nothing.
-func (l *Lab) ProbeTargets(w *World, st grader.Student) []ProbeTarget {
-	var out []ProbeTarget
+func (l *Lab) ProbeTargets(w *World, st grader.Student) []grader.ProbeTarget {
+	var out []grader.ProbeTarget
 	var base *activation
 	var cs *checkScope
 	for i, c := range l.Checks {
@@ -682,13 +658,29 @@ func (l *Lab) ProbeTargets(w *World, st grader.Student) []ProbeTarget {
 		if err != nil {
 			continue
 		}
+		timeout := probeTimeout(c, cs)
 		for _, u := range urls {
 			if u = probeURL(u); u != "" {
-				out = append(out, ProbeTarget{Check: c.ID, URL: u})
+				out = append(out, grader.ProbeTarget{Check: c.ID, URL: u, Timeout: timeout})
 			}
 		}
 	}
 	return out
+}
+
+// probeTimeout is the check's probe_timeout_seconds, kept within 1–30 s:
+// a probe holds a scan.
+func probeTimeout(c *Check, act interpreter.Activation) time.Duration {
+	const fallback = 5
+	seconds := int64(fallback)
+	if c.ProbeTimeout != nil {
+		if v, _, err := c.ProbeTimeout.prg.Eval(act); err == nil {
+			if n, ok := v.Value().(int64); ok {
+				seconds = n
+			}
+		}
+	}
+	return time.Duration(min(max(seconds, 1), 30)) * time.Second
 }
 
 // probeURL keeps a URL a lab asks for only when it is http://host/ as

@@ -96,6 +96,9 @@ type Check struct {
 	ID    string
 	Area  string
 	Title grader.Text
+	// Short is the title in a grid's column header, a word or two; the
+	// title when the lab gives none.
+	Short grader.Text
 	// Description says in plain words what the check needs, for the lab's
 	// reference (`labgrid lab doc`, which fills in settings and names);
 	// optional.
@@ -119,6 +122,9 @@ type Check struct {
 	// ProbeURLs, when set, lists the URLs the prober must GET for this
 	// check (a list of strings).
 	ProbeURLs *Expr
+	// ProbeTimeout is how long the prober waits for those URLs' answers,
+	// in seconds (an int); 5 when not given.
+	ProbeTimeout *Expr
 	// Resources are the lab's resources the check reads, directly or
 	// through variables; Reads the Snapshot data behind them.
 	Resources []string
@@ -209,6 +215,40 @@ func (l *Lab) data(of func(*Check) []grader.Data) []grader.Data {
 				out = append(out, d)
 			}
 		}
+	}
+	return out
+}
+
+// Region is the lab's settings.region: where the students whose roster row
+// names no region are looked at. "" when the lab has no such setting.
+func (l *Lab) Region() string {
+	for _, s := range l.Settings {
+		if r, ok := s.Value.(string); ok && s.Name == "region" {
+			return r
+		}
+	}
+	return ""
+}
+
+// checkInfos describes the enabled checks, in order.
+func (l *Lab) checkInfos() []grader.CheckInfo {
+	areas := map[string]grader.Text{}
+	for _, a := range l.Areas {
+		areas[a.ID] = a.Title
+	}
+	var out []grader.CheckInfo
+	for _, c := range l.Checks {
+		if !c.Enabled {
+			continue
+		}
+		short := c.Short
+		if short.JA == "" {
+			short = c.Title
+		}
+		out = append(out, grader.CheckInfo{
+			Lab: l.ID, LabTitle: l.Title, ID: c.ID, Area: c.Area, AreaTitle: areas[c.Area],
+			Title: c.Title, Short: short, Required: c.Required, Points: c.Points,
+		})
 	}
 	return out
 }

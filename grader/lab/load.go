@@ -493,8 +493,8 @@ func (c *compiler) checks(n *yaml.Node, env *cel.Env, areas map[string]bool) {
 		}
 	}
 	for _, it := range items {
-		m, _ := c.mapping(it, "check", "id!", "area!", "title!", "points", "required", "enabled", "needs",
-			"description", "variables", "rules!", "pass!", "hint!", "evidence", "probe_urls")
+		m, _ := c.mapping(it, "check", "id!", "area!", "title!", "short", "points", "required", "enabled", "needs",
+			"description", "variables", "rules!", "pass!", "hint!", "evidence", "probe_urls", "probe_timeout_seconds")
 		ch := &Check{}
 		if m["id"] != nil {
 			ch.ID = c.str(m["id"], "check id")
@@ -510,6 +510,7 @@ func (c *compiler) checks(n *yaml.Node, env *cel.Env, areas map[string]bool) {
 			}
 		}
 		ch.Title = c.text(m["title"], where+": title")
+		ch.Short = c.text(m["short"], where+": short")
 		ch.Points = c.integer(m["points"], where+": points", 0, 1000)
 		ch.Required = c.boolean(m["required"], where+": required", false)
 		ch.Enabled = c.boolean(m["enabled"], where+": enabled", true)
@@ -547,6 +548,12 @@ func (c *compiler) checks(n *yaml.Node, env *cel.Env, areas map[string]bool) {
 		}
 		if pn := m["probe_urls"]; pn != nil {
 			ch.ProbeURLs = c.expr(cenv, pn, where+": probe_urls", cel.ListType(cel.StringType))
+		}
+		if tn := m["probe_timeout_seconds"]; tn != nil {
+			if m["probe_urls"] == nil {
+				c.at(tn, "%s: probe_timeout_seconds without probe_urls", where)
+			}
+			ch.ProbeTimeout = c.expr(cenv, tn, where+": probe_timeout_seconds", cel.IntType)
 		}
 		c.derive(ch)
 		c.lab.Checks = append(c.lab.Checks, ch)

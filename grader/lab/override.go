@@ -152,6 +152,10 @@ func listOf[T any](v any) ([]T, bool) {
 	return nil, false
 }
 
+// MaxRubricBytes bounds a class's rubric file: it is held in memory and
+// stored with its class.
+const MaxRubricBytes = 256 << 10
+
 // ParseRubricFile reads a class's rubric file (the override format of the
 // Go checks: checks.<id>.{enabled,required,points} and the keys the lab
 // maps in rubric_keys) into an Override of the lab. Unknown keys are

@@ -1,0 +1,49 @@
+package grader
+
+import "time"
+
+// CheckInfo describes one check of a class's labs, for listings, column
+// headers, exports and the student's checklist.
+type CheckInfo struct {
+	Lab       string
+	LabTitle  Text
+	ID        string
+	Area      string
+	AreaTitle Text
+	Title     Text
+	// Short is the title of a grid column: a word or two.
+	Short    Text
+	Required bool
+	// Points is what the check is worth when required.
+	Points int
+}
+
+// Judge is what a scan judges students with: the labs of a class (package
+// lab). It is immutable and safe to share.
+type Judge interface {
+	// Checks lists the enabled checks, in checklist order.
+	Checks() []CheckInfo
+	// MaxScore is what a student earns by passing every required check.
+	MaxScore() int
+	// Region is where a student whose roster row names no region works.
+	Region() string
+	// Collects is the data a scan must collect for the enabled checks.
+	Collects() []Data
+	// Prepare readies the judging of the students of one snapshot, which
+	// must not change while the Judging is used.
+	Prepare(snap *Snapshot) Judging
+	// ErrorReport is the report of a student whose target could not be
+	// looked at: every check is error, with the reason, and earns nothing.
+	ErrorReport(st Student, reason Text, at time.Time, prev Memory) Report
+}
+
+// Judging judges the students of one snapshot; it is safe for concurrent
+// use.
+type Judging interface {
+	// ProbeTargets lists the URLs the student's enabled checks want
+	// probed.
+	ProbeTargets(st Student) []ProbeTarget
+	// Evaluate judges one student. prev is what the previous scan
+	// remembered (nil on the first). It is pure.
+	Evaluate(st Student, prev Memory) Report
+}
