@@ -21,6 +21,8 @@ type CheckInfo struct {
 // Judge is what a scan judges students with: the labs of a class (package
 // lab). It is immutable and safe to share.
 type Judge interface {
+	// Title names what is graded (the labs), for a gradebook's column.
+	Title() Text
 	// Checks lists the enabled checks, in checklist order.
 	Checks() []CheckInfo
 	// MaxScore is what a student earns by passing every required check.

@@ -106,8 +106,14 @@ func Set(labs []*lab.Lab, rubric []byte) (*lab.Set, error) {
 }
 
 // ForClass is the set a class is judged with: the default labs with the
-// class's rubric file applied.
+// class's rubric file applied. Sets are kept by rubric: the scheduler asks
+// for every class's set every few seconds, and pages on every request.
 func ForClass(rubric string) (*lab.Set, error) {
+	classSets.Lock()
+	defer classSets.Unlock()
+	if set, ok := classSets.byRubric[rubric]; ok {
+		return set, nil
+	}
 	labs := make([]*lab.Lab, 0, len(DefaultIDs))
 	for _, id := range DefaultIDs {
 		l, err := Get(id)
@@ -116,5 +122,18 @@ func ForClass(rubric string) (*lab.Set, error) {
 		}
 		labs = append(labs, l)
 	}
-	return Set(labs, []byte(rubric))
+	set, err := Set(labs, []byte(rubric))
+	if err != nil {
+		return nil, err
+	}
+	if len(classSets.byRubric) >= 256 {
+		clear(classSets.byRubric) // rubrics edited over and over: start afresh
+	}
+	classSets.byRubric[rubric] = set
+	return set, nil
 }
+
+var classSets = struct {
+	sync.Mutex
+	byRubric map[string]*lab.Set
+}{byRubric: map[string]*lab.Set{}}

@@ -11,6 +11,7 @@
 package prober
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
@@ -32,6 +33,8 @@ const (
 	DefaultMinInterval = 15 * time.Second
 	// maxBody is the most of an answer's body that is read.
 	maxBody = 1 << 10
+	// defaultTimeout is the wait of a target that names none.
+	defaultTimeout = 5 * time.Second
 	// maxHeader bounds the answer's headers.
 	maxHeader = 16 << 10
 )
@@ -41,11 +44,9 @@ type Options struct {
 	// Concurrency is how many probes run at once in the whole process
 	// (default 8).
 	Concurrency int
-	// ALBTimeout and DirectTimeout are how long the load balancer's and a
-	// web server's answer is waited for (default 5 s and 3 s, as RUBRIC.md
-	// says).
-	ALBTimeout    time.Duration
-	DirectTimeout time.Duration
+	// MaxTimeout caps the wait for an answer, whatever a target asks
+	// (default 30 s); a target that asks nothing gets 5 s.
+	MaxTimeout time.Duration
 	// MinInterval is the least time between two requests to one URL
 	// (default 15 s); within it the last result is reused.
 	MinInterval time.Duration
@@ -83,11 +84,8 @@ func New(opts Options) *Prober {
 	if opts.Concurrency <= 0 {
 		opts.Concurrency = DefaultConcurrency
 	}
-	if opts.ALBTimeout <= 0 {
-		opts.ALBTimeout = grader.ALBProbeTimeout
-	}
-	if opts.DirectTimeout <= 0 {
-		opts.DirectTimeout = grader.DirectProbeTimeout
+	if opts.MaxTimeout <= 0 {
+		opts.MaxTimeout = 30 * time.Second
 	}
 	if opts.MinInterval <= 0 {
 		opts.MinInterval = DefaultMinInterval
@@ -125,25 +123,19 @@ func New(opts Options) *Prober {
 	return p
 }
 
-// Probe fills snap.Probes with the answers of the URLs the enabled probe
-// checks of students need (grader.ProbeTargets). It returns when every
+// Probe fills snap.Probes with the answers of targets (the URLs the
+// enabled checks ask for, each with its timeout). It returns when every
 // probe has answered or timed out, or ctx is done; a probe cut short by
 // ctx records nothing, so its check stays pending.
-func (p *Prober) Probe(ctx context.Context, snap *grader.Snapshot, r *grader.Rubric, students []grader.Student) {
-	seen := map[string]bool{}
+func (p *Prober) Probe(ctx context.Context, snap *grader.Snapshot, asked []grader.ProbeTarget) {
 	var targets []grader.ProbeTarget
-	for _, st := range students {
-		for _, t := range grader.ProbeTargets(r, snap, st) {
-			if err := checkURL(t.URL); err != nil {
-				// Never a guess: no request, and the check stays pending.
-				p.opts.Logger.Warn("probe skipped", "student", st.Login, "err", err)
-				continue
-			}
-			if !seen[t.URL] {
-				seen[t.URL] = true
-				targets = append(targets, t)
-			}
+	for _, t := range asked {
+		if err := checkURL(t.URL); err != nil {
+			// Never a guess: no request, and the check stays pending.
+			p.opts.Logger.Warn("probe skipped", "check", t.Check, "err", err)
+			continue
 		}
+		targets = append(targets, t)
 	}
 	if len(targets) == 0 {
 		return
@@ -238,10 +230,7 @@ func (p *Prober) prune() {
 // timeout.
 func (p *Prober) probe(ctx context.Context, t grader.ProbeTarget) grader.ProbeResult {
 	res := grader.ProbeResult{URL: t.URL, At: p.opts.Now()}
-	timeout := p.opts.DirectTimeout
-	if t.Check == grader.CheckALBHTTP {
-		timeout = p.opts.ALBTimeout
-	}
+	timeout := min(cmp.Or(t.Timeout, defaultTimeout), p.opts.MaxTimeout)
 	ctx, cancel := context.WithTimeout(ctx, timeout)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, t.URL, nil)

@@ -13,6 +13,8 @@ import (
 	"time"
 
 	"labgrid/grader"
+	"labgrid/grader/lab"
+	"labgrid/labs"
 )
 
 // Every server of these tests listens on 127.0.0.1; the probed hosts of the
@@ -22,7 +24,8 @@ import (
 var user01 = grader.Student{Login: "user01", AccountID: "111122223333"}
 
 // snapshot is user01's VPC with a load balancer named lbDNS (none when
-// empty) and one running web server per public IP.
+// empty) and one running web server per public IP, named as the handout
+// names web servers (any other instance is no web server to the lab).
 func snapshot(lbDNS string, ips ...string) *grader.Snapshot {
 	s := &grader.Snapshot{
 		TakenAt: time.Now(),
@@ -30,7 +33,7 @@ func snapshot(lbDNS string, ips ...string) *grader.Snapshot {
 	}
 	for i, ip := range ips {
 		s.Instances = append(s.Instances, grader.Instance{
-			ID: fmt.Sprintf("i-%d", i+1), Name: fmt.Sprintf("web-%d", i+1), State: "running", VPCID: "vpc-1", PublicIP: ip,
+			ID: fmt.Sprintf("i-%d", i+1), Name: fmt.Sprintf("webserver#%d-user01", i+1), State: "running", VPCID: "vpc-1", PublicIP: ip,
 		})
 	}
 	if lbDNS != "" {
@@ -40,13 +43,34 @@ func snapshot(lbDNS string, ips ...string) *grader.Snapshot {
 	return s
 }
 
-func rubric(t *testing.T, yaml string) *grader.Rubric {
+// rubric is the default labs with a class's rubric file applied.
+func rubric(t *testing.T, yaml string) *lab.Set {
 	t.Helper()
-	r, err := grader.ParseRubric(strings.NewReader(yaml))
+	set, err := labs.ForClass(yaml)
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r
+	return set
+}
+
+// targets are what the enabled checks of user01 ask probed in snap, with
+// the waits shortened to alb (the load balancer's) and direct (a web
+// server's) so that silent servers take little of the test's time.
+func targets(set *lab.Set, snap *grader.Snapshot, alb, direct time.Duration) []grader.ProbeTarget {
+	ts := set.Prepare(snap).ProbeTargets(user01)
+	for i := range ts {
+		if ts[i].Check == "probe.alb_http" {
+			ts[i].Timeout = alb
+		} else {
+			ts[i].Timeout = direct
+		}
+	}
+	return ts
+}
+
+// judge evaluates user01 in snap, with the probes' answers.
+func judge(set *lab.Set, snap *grader.Snapshot) grader.Report {
+	return set.Prepare(snap).Evaluate(user01, nil)
 }
 
 const bothProbes = "checks:\n  probe.alb_http: {enabled: true}\n  probe.direct_blocked: {enabled: true}\n"
@@ -143,7 +167,7 @@ func TestProbeAnsweringSilentRefusingRedirecting(t *testing.T) {
 	redirect := newCounter(t, func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "http://"+elsewhere.addr()+"/moved", http.StatusFound)
 	})
-	p := New(Options{ALBTimeout: time.Second, DirectTimeout: 300 * time.Millisecond, Addr: addrs(t, map[string]string{
+	p := New(Options{Addr: addrs(t, map[string]string{
 		"elb-user01-1.example.com": ok.addr(),
 		"192.0.2.1":                silentAddr(t),
 		"192.0.2.2":                refusingAddr(t),
@@ -154,7 +178,7 @@ func TestProbeAnsweringSilentRefusingRedirecting(t *testing.T) {
 	snap := snapshot("ELB-user01-1.example.com", "192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4")
 
 	start := time.Now()
-	p.Probe(context.Background(), snap, r, []grader.Student{user01})
+	p.Probe(context.Background(), snap, targets(r, snap, time.Second, 300*time.Millisecond))
 	if took := time.Since(start); took > 2*time.Second {
 		t.Errorf("Probe took %s: the probes do not run at once or ignore their timeout", took)
 	}
@@ -191,16 +215,16 @@ func TestProbeAnsweringSilentRefusingRedirecting(t *testing.T) {
 	}
 
 	// The grader judges what the prober found.
-	rep := grader.Evaluate(r, snap, user01, grader.Memory{})
+	rep := judge(r, snap)
 	for _, res := range rep.Results {
 		switch res.CheckID {
-		case grader.CheckALBHTTP:
+		case "probe.alb_http":
 			if res.Status != grader.StatusPass {
 				t.Errorf("%s: %s %s", res.CheckID, res.Status, res.Message.EN)
 			}
-		case grader.CheckDirectBlocked:
-			if res.Status != grader.StatusFail || !strings.Contains(res.Message.EN, "web-3 (i-3) 192.0.2.3 HTTP 302") ||
-				!strings.Contains(res.Message.EN, "web-4 (i-4) 192.0.2.4 HTTP 200") || strings.Contains(res.Message.EN, "web-1") {
+		case "probe.direct_blocked":
+			if res.Status != grader.StatusFail || !strings.Contains(res.Message.EN, "webserver#3-user01 (i-3) 192.0.2.3 HTTP 302") ||
+				!strings.Contains(res.Message.EN, "webserver#4-user01 (i-4) 192.0.2.4 HTTP 200") || strings.Contains(res.Message.EN, "webserver#1") {
 				t.Errorf("%s: %s %s", res.CheckID, res.Status, res.Message.EN)
 			}
 		}
@@ -209,18 +233,18 @@ func TestProbeAnsweringSilentRefusingRedirecting(t *testing.T) {
 
 func TestProbeSilentAndRefusingAreBlocked(t *testing.T) {
 	t.Parallel()
-	p := New(Options{DirectTimeout: 200 * time.Millisecond, Addr: addrs(t, map[string]string{
+	p := New(Options{Addr: addrs(t, map[string]string{
 		"192.0.2.1": silentAddr(t),
 		"192.0.2.2": refusingAddr(t),
 	})})
 	r := rubric(t, "checks:\n  probe.direct_blocked: {enabled: true}\n")
 	snap := snapshot("elb-user01-1.example.com", "192.0.2.1", "192.0.2.2")
-	p.Probe(context.Background(), snap, r, []grader.Student{user01})
+	p.Probe(context.Background(), snap, targets(r, snap, time.Second, 200*time.Millisecond))
 	if _, probed := snap.Probes["http://elb-user01-1.example.com/"]; probed {
 		t.Error("the ALB was probed while only probe.direct_blocked is enabled")
 	}
-	for _, res := range grader.Evaluate(r, snap, user01, grader.Memory{}).Results {
-		if res.CheckID == grader.CheckDirectBlocked && res.Status != grader.StatusPass {
+	for _, res := range judge(r, snap).Results {
+		if res.CheckID == "probe.direct_blocked" && res.Status != grader.StatusPass {
 			t.Errorf("%s: %s %s", res.CheckID, res.Status, res.Message.EN)
 		}
 	}
@@ -244,7 +268,7 @@ func TestProbeRateLimitPerURL(t *testing.T) {
 	r := rubric(t, bothProbes)
 	probe := func() *grader.Snapshot {
 		snap := snapshot("elb-user01-1.example.com", "192.0.2.1")
-		p.Probe(context.Background(), snap, r, []grader.Student{user01})
+		p.Probe(context.Background(), snap, targets(r, snap, time.Second, time.Second))
 		if len(snap.Probes) != 2 {
 			t.Fatalf("results %+v", snap.Probes)
 		}
@@ -306,7 +330,7 @@ func TestProbeConcurrencyIsBounded(t *testing.T) {
 		ips = append(ips, fmt.Sprintf("192.0.2.%d", i))
 	}
 	snap := snapshot("", ips...)
-	p.Probe(context.Background(), snap, rubric(t, bothProbes), []grader.Student{user01})
+	p.Probe(context.Background(), snap, targets(rubric(t, bothProbes), snap, time.Second, time.Second))
 	if len(snap.Probes) != 12 || slow.hits.Load() != 12 {
 		t.Fatalf("%d results, %d requests, want 12", len(snap.Probes), slow.hits.Load())
 	}
@@ -326,10 +350,10 @@ func TestProbeReadsLittleOfTheBody(t *testing.T) {
 			w.(http.Flusher).Flush()
 		}
 	})
-	p := New(Options{ALBTimeout: 2 * time.Second, Addr: addrs(t, map[string]string{"elb-user01-1.example.com": endless.addr()})})
+	p := New(Options{Addr: addrs(t, map[string]string{"elb-user01-1.example.com": endless.addr()})})
 	snap := snapshot("elb-user01-1.example.com")
 	start := time.Now()
-	p.Probe(context.Background(), snap, rubric(t, bothProbes), []grader.Student{user01})
+	p.Probe(context.Background(), snap, targets(rubric(t, bothProbes), snap, 2*time.Second, 2*time.Second))
 	res := snap.Probes["http://elb-user01-1.example.com/"]
 	if res.Status != 200 || time.Since(start) > time.Second {
 		t.Errorf("endless body: %+v after %s", res, time.Since(start))
@@ -339,18 +363,18 @@ func TestProbeReadsLittleOfTheBody(t *testing.T) {
 func TestProbeCutShortRecordsNothing(t *testing.T) {
 	t.Parallel()
 	silent := silentAddr(t)
-	p := New(Options{DirectTimeout: 2 * time.Second, Addr: addrs(t, map[string]string{"192.0.2.1": silent})})
+	p := New(Options{Addr: addrs(t, map[string]string{"192.0.2.1": silent})})
 	r := rubric(t, bothProbes)
 	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
 	defer cancel()
 	snap := snapshot("", "192.0.2.1")
-	p.Probe(ctx, snap, r, []grader.Student{user01})
+	p.Probe(ctx, snap, targets(r, snap, 2*time.Second, 2*time.Second))
 	if len(snap.Probes) != 0 {
 		t.Fatalf("a probe cut short by the caller was recorded: %+v", snap.Probes)
 	}
 	// The check stays pending, not passed: the silence was ours.
-	for _, res := range grader.Evaluate(r, snap, user01, grader.Memory{}).Results {
-		if res.CheckID == grader.CheckDirectBlocked && res.Status != grader.StatusPending {
+	for _, res := range judge(r, snap).Results {
+		if res.CheckID == "probe.direct_blocked" && res.Status != grader.StatusPending {
 			t.Errorf("%s: %s", res.CheckID, res.Status)
 		}
 	}
@@ -370,7 +394,11 @@ func TestProbeOffSendsNothing(t *testing.T) {
 		return refusingAddr(t)
 	}})
 	snap := snapshot("elb-user01-1.example.com", "192.0.2.1")
-	p.Probe(context.Background(), snap, grader.DefaultRubric(), []grader.Student{user01})
+	ts := rubric(t, "").Prepare(snap).ProbeTargets(user01)
+	if len(ts) != 0 {
+		t.Errorf("targets with probes off: %+v", ts)
+	}
+	p.Probe(context.Background(), snap, ts)
 	if len(snap.Probes) != 0 {
 		t.Errorf("results with probes off: %+v", snap.Probes)
 	}
@@ -404,9 +432,11 @@ func TestScannerWithProbes(t *testing.T) {
 		"192.0.2.10":               open.addr(),
 		"192.0.2.11":               silentAddr(t),
 	}
-	p := New(Options{ALBTimeout: time.Second, DirectTimeout: 300 * time.Millisecond, MinInterval: time.Nanosecond, Addr: addrs(t, hosts)})
+	// The lab's waits (5 s and 3 s) hold here: the silent server costs
+	// this test 3 s.
+	p := New(Options{MinInterval: time.Nanosecond, Addr: addrs(t, hosts)})
 	snap := snapshot("elb-user01-1.example.com", "192.0.2.10", "192.0.2.11")
-	scanner := &grader.Scanner{Source: staticSource{snap}, Rubric: rubric(t, bothProbes), Prober: p}
+	scanner := &grader.Scanner{Source: staticSource{snap}, Judge: rubric(t, bothProbes), Prober: p}
 
 	status := func(res *grader.ScanResult, id string) grader.Result {
 		t.Helper()

@@ -16,9 +16,16 @@ import (
 // student, one column group per enabled check. Callers build it from what
 // they have (a scan, the store); the writers only lay it out.
 type Table struct {
-	Checks   []string // ids of the enabled checks, in handout order
-	MaxScore int
-	Rows     []Row
+	Checks []grader.CheckInfo // the enabled checks, in checklist order
+	// Assignment names the graded work in a gradebook (the labs).
+	Assignment string
+	MaxScore   int
+	Rows       []Row
+}
+
+// NewTable is an empty Table of what j judges.
+func NewTable(j grader.Judge) *Table {
+	return &Table{Checks: j.Checks(), Assignment: j.Title().EN, MaxScore: j.MaxScore()}
 }
 
 // Row is one student of a Table.
@@ -38,30 +45,21 @@ type Cell struct {
 
 // ScanTable is the Table of one scan, a row per report in the order of
 // res.Reports: every student scanned at res.StartedAt.
-func ScanTable(res *grader.ScanResult, r *grader.Rubric) *Table {
-	t := &Table{Checks: enabledChecks(r), MaxScore: r.MaxScore(), Rows: make([]Row, 0, len(res.Reports))}
+func ScanTable(res *grader.ScanResult, j grader.Judge) *Table {
+	t := NewTable(j)
+	t.Rows = make([]Row, 0, len(res.Reports))
 	for _, rep := range res.Reports {
 		status := make(map[string]grader.Status, len(rep.Results))
 		for _, r := range rep.Results {
 			status[r.CheckID] = r.Status
 		}
 		row := Row{Student: rep.Student, Score: rep.Score, Cells: make([]Cell, len(t.Checks)), ScannedAt: res.StartedAt}
-		for i, id := range t.Checks {
-			row.Cells[i].Status = status[id]
+		for i, c := range t.Checks {
+			row.Cells[i].Status = status[c.ID]
 		}
 		t.Rows = append(t.Rows, row)
 	}
 	return t
-}
-
-func enabledChecks(r *grader.Rubric) []string {
-	var ids []string
-	for _, c := range r.Checks {
-		if c.Enabled {
-			ids = append(ids, c.ID)
-		}
-	}
-	return ids
 }
 
 // Columns chooses the columns of a CSV.
@@ -76,13 +74,9 @@ const (
 	// and when it first passed, then last_scanned.
 	ClassColumns
 	// LMSColumns are the columns gradebook imports read (Canvas, Moodle):
-	// Student, SIS User ID, SIS Login ID, Email, Section, "Step 3 (max)".
+	// Student, SIS User ID, SIS Login ID, Email, Section, "<labs> (max)".
 	LMSColumns
 )
-
-// LMSAssignment names the lab's column in LMSColumns; the maximum score
-// follows it in parentheses, as Canvas and Moodle show it.
-const LMSAssignment = "Step 3"
 
 // CSVOptions are how a CSV is written.
 type CSVOptions struct {
@@ -114,7 +108,9 @@ func WriteCSV(w io.Writer, t *Table, opt CSVOptions) error {
 	switch opt.Columns {
 	case ScanColumns:
 		head := []string{"login", "display_name", "account_id", "score", "max_score"}
-		head = append(head, t.Checks...)
+		for _, c := range t.Checks {
+			head = append(head, c.ID)
+		}
 		write(append(head, "scanned_at"))
 		for _, r := range t.Rows {
 			st := r.Student
@@ -126,8 +122,8 @@ func WriteCSV(w io.Writer, t *Table, opt CSVOptions) error {
 		}
 	case ClassColumns:
 		head := []string{"login", "display_name", "email", "sis_id", "section", "score", "max_score", "percent"}
-		for _, id := range t.Checks {
-			head = append(head, id, id+" first_passed_at")
+		for _, c := range t.Checks {
+			head = append(head, c.ID, c.ID+" first_passed_at")
 		}
 		write(append(head, "last_scanned"))
 		for _, r := range t.Rows {
@@ -140,7 +136,7 @@ func WriteCSV(w io.Writer, t *Table, opt CSVOptions) error {
 			write(append(rec, csvTime(r.ScannedAt)))
 		}
 	case LMSColumns:
-		write([]string{"Student", "SIS User ID", "SIS Login ID", "Email", "Section", fmt.Sprintf("%s (%d)", LMSAssignment, t.MaxScore)})
+		write([]string{"Student", "SIS User ID", "SIS Login ID", "Email", "Section", fmt.Sprintf("%s (%d)", t.Assignment, t.MaxScore)})
 		for _, r := range t.Rows {
 			st := r.Student
 			write([]string{st.Name(), st.SISID, st.Login, st.Email, st.Section, strconv.Itoa(r.Score)})

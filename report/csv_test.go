@@ -50,8 +50,11 @@ func TestWriteCSVNeutralisesFormulas(t *testing.T) {
 		for _, v := range hostile {
 			evil := grader.Student{Login: v, DisplayName: v, AccountID: v, RoleARN: v, ExternalID: v, Region: v, Email: v, SISID: v, Section: v}
 			tab := &Table{
-				Checks:   []string{v, grader.CheckALBHTTP},
-				MaxScore: 10,
+				// A lab's title and check ids come from lab files, which
+				// anyone may write.
+				Checks:     []grader.CheckInfo{{ID: v, Title: grader.Text{JA: v, EN: v}}, {ID: "probe.alb_http"}},
+				Assignment: v,
+				MaxScore:   10,
 				Rows: []Row{
 					{Student: evil, Score: 0, Cells: []Cell{{Status: grader.StatusFail}, {Status: grader.StatusPending}}},
 					{Student: benign, Score: 10, Cells: []Cell{{Status: grader.StatusPass, FirstPassedAt: at}, {Status: grader.StatusWarn, FirstPassedAt: at}}, ScannedAt: at},
@@ -90,9 +93,14 @@ func TestWriteCSVNeutralisesFormulas(t *testing.T) {
 				}
 			}
 			// Numbers and times are left as they are.
-			for col, want := range map[string]string{"score": "10", "max_score": "10", "percent": "100.0", "scanned_at": "2026-11-05T10:30:00Z", "last_scanned": "2026-11-05T10:30:00Z", "Step 3 (10)": "10"} {
+			for col, want := range map[string]string{"score": "10", "max_score": "10", "percent": "100.0", "scanned_at": "2026-11-05T10:30:00Z", "last_scanned": "2026-11-05T10:30:00Z"} {
 				if i := slices.Index(rows[0], col); i >= 0 && rows[2][i] != want {
 					t.Errorf("%s %s: %q, want %q", f.name, col, rows[2][i], want)
+				}
+			}
+			if f.opt.Columns == LMSColumns {
+				if head, score := rows[0][5], rows[2][5]; head != "'"+strings.ReplaceAll(v, "\r", "")+" (10)" && head != "'"+v+" (10)" || score != "10" {
+					t.Errorf("%s: assignment column %q = %q, want the lab's title defused with the maximum, and 10", f.name, head, score)
 				}
 			}
 		}

@@ -20,14 +20,14 @@ var Formats = []string{"table", "json", "csv"}
 
 // Write renders res in format ("table", "json" or "csv"), with messages in
 // lang ("ja" or "en").
-func Write(w io.Writer, format string, res *grader.ScanResult, r *grader.Rubric, lang string) error {
+func Write(w io.Writer, format string, res *grader.ScanResult, j grader.Judge, lang string) error {
 	switch format {
 	case "table":
-		return WriteTable(w, res, r, lang)
+		return WriteTable(w, res, j, lang)
 	case "json":
 		return WriteJSON(w, res, lang)
 	case "csv":
-		return WriteCSV(w, ScanTable(res, r), CSVOptions{Columns: ScanColumns})
+		return WriteCSV(w, ScanTable(res, j), CSVOptions{Columns: ScanColumns})
 	}
 	return fmt.Errorf("unknown format %q (want one of %s)", format, strings.Join(Formats, ", "))
 }
@@ -48,6 +48,7 @@ type jsonStudent struct {
 }
 
 type jsonCheck struct {
+	Lab      string   `json:"lab"`
 	ID       string   `json:"id"`
 	Status   string   `json:"status"`
 	Points   int      `json:"points"`
@@ -75,7 +76,7 @@ func WriteJSON(w io.Writer, res *grader.ScanResult, lang string) error {
 				evidence = []string{}
 			}
 			js.Checks = append(js.Checks, jsonCheck{
-				ID: r.CheckID, Status: string(r.Status), Points: r.Points,
+				Lab: r.Lab, ID: r.CheckID, Status: string(r.Status), Points: r.Points,
 				Message: r.Message.In(lang), Hint: r.Hint.In(lang), Evidence: evidence,
 			})
 		}
@@ -97,9 +98,12 @@ var symbols = map[grader.Status]string{
 // WriteTable writes a terminal grid (students × checks) and, under it, what
 // each student still has to do: every check that did not pass, with its
 // message and hint.
-func WriteTable(w io.Writer, res *grader.ScanResult, r *grader.Rubric, lang string) error {
-	t := ScanTable(res, r)
-	ids := t.Checks
+func WriteTable(w io.Writer, res *grader.ScanResult, j grader.Judge, lang string) error {
+	t := ScanTable(res, j)
+	titles := make(map[string]grader.Text, len(t.Checks))
+	for _, c := range t.Checks {
+		titles[c.ID] = c.Title
+	}
 	ew := &errWriter{w: w}
 	ew.printf("%s  %s  students=%d targets=%d failed_targets=%d aws_calls=%d\n\n",
 		tr(lang, "labgrid スキャン", "labgrid scan"), res.StartedAt.UTC().Format(time.RFC3339),
@@ -107,7 +111,7 @@ func WriteTable(w io.Writer, res *grader.ScanResult, r *grader.Rubric, lang stri
 
 	tw := tabwriter.NewWriter(ew, 0, 0, 1, ' ', 0)
 	head := []string{tr(lang, "学生", "student"), tr(lang, "得点", "score")}
-	for i := range ids {
+	for i := range t.Checks {
 		head = append(head, strconv.Itoa(i+1))
 	}
 	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
@@ -123,8 +127,8 @@ func WriteTable(w io.Writer, res *grader.ScanResult, r *grader.Rubric, lang stri
 	}
 
 	ew.printf("\n")
-	for i, id := range ids {
-		ew.printf("%2d %s\n", i+1, id)
+	for i, c := range t.Checks {
+		ew.printf("%2d %s\n", i+1, c.Title.In(lang))
 	}
 	ew.printf("%s\n", tr(lang,
 		"✓ 合格  ! 合格(注意あり)  ✗ 不合格  - 前提未達成  E 確認できず  ? 未スキャン",
@@ -146,7 +150,7 @@ func WriteTable(w io.Writer, res *grader.ScanResult, r *grader.Rubric, lang stri
 		}
 		ew.printf("  %d/%d\n", rep.Score, rep.MaxScore)
 		for _, r := range todo {
-			ew.printf("  %s %-24s %s\n", symbols[r.Status], r.CheckID, r.Message.In(lang))
+			ew.printf("  %s %s: %s\n", symbols[r.Status], titles[r.CheckID].In(lang), r.Message.In(lang))
 			if h := r.Hint.In(lang); h != "" {
 				ew.printf("    → %s\n", h)
 			}

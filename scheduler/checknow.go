@@ -60,7 +60,7 @@ func (s *Scheduler) CheckNow(ctx context.Context, classID int64, login string) (
 		return CheckNowResult{}, fmt.Errorf("check now: %w", err)
 	}
 	var target *grader.Group
-	for _, g := range grader.Groups(roster, rubric.Region) {
+	for _, g := range grader.Groups(roster, rubric.Region()) {
 		for _, st := range g.Students {
 			if strings.EqualFold(st.Login, login) {
 				target = &g
@@ -77,7 +77,7 @@ func (s *Scheduler) CheckNow(ctx context.Context, classID int64, login string) (
 	}
 	out := CheckNowResult{State: CheckQueued, JobID: res.Job.ID, Target: a.targetName()}
 	for _, st := range roster {
-		if a.reaches(st, rubric.Region) {
+		if a.reaches(st, rubric.Region()) {
 			out.Students++
 		}
 	}
@@ -115,7 +115,7 @@ func (s *Scheduler) RescanClass(ctx context.Context, classID int64) error {
 	}
 	var params []river.InsertManyParams
 	seen := map[scanArgs]bool{}
-	for _, g := range grader.Groups(roster, rubric.Region) {
+	for _, g := range grader.Groups(roster, rubric.Region()) {
 		a := argsFor(classID, g.Target, store.TriggerManual)
 		if !seen[a] {
 			seen[a] = true

@@ -149,7 +149,7 @@ func (s *Scheduler) enqueueDue(ctx context.Context, conn *pgxpool.Conn, now time
 			return 0, fmt.Errorf("tick: class %s: %w", c.Name, err)
 		}
 		due := now.Add(-(s.interval(c) - s.cfg.Tick))
-		for _, a := range dueTargets(c.ID, students, rubric.Region, due) {
+		for _, a := range dueTargets(c.ID, students, rubric.Region(), due) {
 			params = append(params, river.InsertManyParams{Args: a, InsertOpts: s.scheduleOpts()})
 		}
 	}
@@ -269,13 +269,13 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	if err != nil {
 		return fail(err)
 	}
-	if !a.Due.IsZero() && !stillDue(a, saved, rubric.Region) {
+	if !a.Due.IsZero() && !stillDue(a, saved, rubric.Region()) {
 		logger.Debug("scan skipped: the target was scanned since it was due")
 		return nil
 	}
 	var students []grader.Student
 	for _, stu := range store.RosterOf(saved) {
-		if a.reaches(stu, rubric.Region) {
+		if a.reaches(stu, rubric.Region()) {
 			students = append(students, stu)
 		}
 	}
@@ -292,7 +292,7 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 		return fail(fmt.Errorf("source: %w", err))
 	}
 
-	scanner := &grader.Scanner{Source: source, Rubric: rubric, Concurrency: 1, Logger: logger, Prober: s.proberFor(source)}
+	scanner := &grader.Scanner{Source: source, Judge: rubric, Concurrency: 1, Logger: logger, Prober: s.proberFor(source)}
 	res := scanner.Scan(ctx, students, memory)
 	// A scan cut short by the job's end is not a result: the students'
 	// AWS did not fail, labgrid did.

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"fmt"
+	"labgrid/labs"
 	"log/slog"
 	"os"
 	"sync"
@@ -111,6 +112,9 @@ func (e *env) newScheduler(t *testing.T, pool *pgxpool.Pool, src grader.Source, 
 	t.Helper()
 	if pool == nil {
 		pool = e.pool
+	}
+	if cfg.Judges == nil {
+		cfg.Judges = classJudge
 	}
 	s, err := New(pool, store.New(pool), func(store.Class) (grader.Source, error) { return src, nil }, cfg, testLogger(t))
 	if err != nil {
@@ -252,3 +256,6 @@ func (r *recorder) total() int {
 	}
 	return n
 }
+
+// classJudge is what the product judges a class with: its labs.
+func classJudge(c store.Class) (grader.Judge, error) { return labs.ForClass(c.RubricYAML) }

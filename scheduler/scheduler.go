@@ -20,7 +20,6 @@ import (
 	"fmt"
 	"log/slog"
 	"strings"
-	"sync"
 	"sync/atomic"
 	"time"
 
@@ -38,6 +37,9 @@ import (
 
 // Config tunes a Scheduler. Zero fields take the defaults noted.
 type Config struct {
+	// Judges gives what a class is judged with (its labs); required. It
+	// is called for every class every Tick, so it should cache.
+	Judges func(store.Class) (grader.Judge, error)
 	// Interval, when set, is the scan interval of every class, overriding
 	// each class's own (classes.scan_interval_seconds, 15 s by default).
 	Interval time.Duration
@@ -98,6 +100,9 @@ const (
 )
 
 func (c *Config) setDefaults() error {
+	if c.Judges == nil {
+		return errors.New("no Judges: what classes are judged with is required")
+	}
 	if c.Tick <= 0 {
 		c.Tick = defaultTick
 	}
@@ -156,9 +161,6 @@ type Scheduler struct {
 	stopRescue context.CancelFunc
 	rescueDone chan struct{}
 
-	rubricsMu sync.Mutex
-	rubrics   map[string]*grader.Rubric // by the class's rubric YAML
-
 	// prober runs the opt-in HTTP probes of every scan job (see proberFor).
 	prober *prober.Prober
 }
@@ -194,7 +196,6 @@ func New(pool *pgxpool.Pool, st *store.Store, sources func(store.Class) (grader.
 		sources: sources,
 		cfg:     cfg,
 		logger:  logger,
-		rubrics: map[string]*grader.Rubric{},
 		prober:  prober.New(prober.Options{Logger: logger}),
 	}
 
@@ -301,23 +302,13 @@ func (s *Scheduler) interval(c store.Class) time.Duration {
 	return 15 * time.Second
 }
 
-// rubric is class c's rubric, parsed once per distinct YAML: the tick
-// needs every class's region every few seconds.
-func (s *Scheduler) rubric(c store.Class) (*grader.Rubric, error) {
-	s.rubricsMu.Lock()
-	defer s.rubricsMu.Unlock()
-	if r, ok := s.rubrics[c.RubricYAML]; ok {
-		return r, nil
-	}
-	r, err := c.Rubric()
+// rubric is what class c is judged with.
+func (s *Scheduler) rubric(c store.Class) (grader.Judge, error) {
+	j, err := s.cfg.Judges(c)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("class %s: %w", c.Name, err)
 	}
-	if len(s.rubrics) > 256 {
-		clear(s.rubrics) // rubrics edited over and over: start afresh
-	}
-	s.rubrics[c.RubricYAML] = r
-	return r, nil
+	return j, nil
 }
 
 // retryPolicy backs off exponentially from base, capped at max.

@@ -3,6 +3,7 @@ package scheduler
 import (
 	"context"
 	"errors"
+	"labgrid/labs"
 	"strings"
 	"sync"
 	"testing"
@@ -65,12 +66,11 @@ func TestPeriodicScans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	checks := 0 // the enabled checks: the active probes are off by default
-	for _, c := range grader.DefaultRubric().Checks {
-		if c.Enabled {
-			checks++
-		}
+	set, err := labs.ForClass("")
+	if err != nil {
+		t.Fatal(err)
 	}
+	checks := len(set.Checks()) // the enabled checks: the active probes are off by default
 	for _, row := range grid {
 		if len(row.Results) != checks {
 			t.Errorf("%s: %d results, want %d", row.Student.Login, len(row.Results), checks)

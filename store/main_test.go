@@ -1,6 +1,10 @@
 package store
 
 import (
+	"labgrid/grader/lab"
+	"labgrid/labs"
+	"sync"
+
 	"context"
 	"fmt"
 	"testing"
@@ -56,16 +60,23 @@ func mustImport(t testing.TB, ctx context.Context, s *Store, name string, n int)
 	return c, students
 }
 
-// checkIDs are the ids of the built-in rubric's checks (17).
+// checkIDs are the ids of the default labs' enabled checks (17).
 func checkIDs() []string {
 	var ids []string
-	for _, c := range grader.DefaultRubric().Checks {
-		if c.Enabled { // the active probes are off by default
-			ids = append(ids, c.ID)
-		}
+	for _, c := range defaultSet().Checks() {
+		ids = append(ids, c.ID)
 	}
 	return ids
 }
+
+// defaultSet is the set of labs a class gets by default.
+var defaultSet = sync.OnceValue(func() *lab.Set {
+	set, err := labs.ForClass("")
+	if err != nil {
+		panic(err)
+	}
+	return set
+})
 
 // result is a check's result whose message, hint and evidence follow its
 // status, as the grader's do.

@@ -109,7 +109,7 @@ func (s *Store) ClassStudents(ctx context.Context, classID int64) ([]GridRow, er
 	}
 	// One slice for the whole class, cut per student: rows come ordered by
 	// student, and a class's grid is thousands of results.
-	results := make([]Result, 0, len(students)*len(grader.Catalog()))
+	results := make([]Result, 0, len(students)*20) // about a lab's checks per student
 	for rows.Next() {
 		r, err := scanResult(rows)
 		if err != nil {
@@ -173,7 +173,7 @@ func (s *Store) Timeline(ctx context.Context, studentID int64) ([]Change, error)
 // the last scan, by login: pass it to the next grader.Scanner.Scan.
 func (s *Store) Memory(ctx context.Context, classID int64) (map[string]grader.Memory, error) {
 	rows, err := s.db.Query(ctx, `
-		SELECT s.login, m.writer, m.writer_changed
+		SELECT s.login, m.memory
 		FROM student_memory m JOIN students s ON s.id = m.student_id
 		WHERE s.class_id = $1`, classID)
 	if err != nil {
@@ -184,10 +184,14 @@ func (s *Store) Memory(ctx context.Context, classID int64) (map[string]grader.Me
 	for rows.Next() {
 		var (
 			login string
-			m     grader.Memory
+			raw   []byte
 		)
-		if err := rows.Scan(&login, &m.Writer, &m.WriterChanged); err != nil {
+		if err := rows.Scan(&login, &raw); err != nil {
 			return nil, fmt.Errorf("memory: %w", err)
+		}
+		m, err := decodeMemory(raw)
+		if err != nil {
+			return nil, fmt.Errorf("memory of %s: %w", login, err)
 		}
 		memory[login] = m
 	}

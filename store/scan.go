@@ -2,6 +2,7 @@ package store
 
 import (
 	"bytes"
+	"maps"
 	"context"
 	"errors"
 	"fmt"
@@ -142,9 +143,12 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 		for rows.Next() {
 			st := &storedStudent{}
 			var login string
-			if err := rows.Scan(&st.id, &login, &st.hasMemory, &st.memory.Writer, &st.memory.WriterChanged, &st.index); err != nil {
+			var memory []byte
+			if err := rows.Scan(&st.id, &login, &st.hasMemory, &memory, &st.index); err != nil {
 				return err
 			}
+			// Unreadable memory counts as none: it is then written again.
+			st.memory, _ = decodeMemory(memory)
 			// Unreadable fingerprints count as none: every result is
 			// then written again, which repairs them.
 			st.results, _ = decodeFingerprints(st.index)
@@ -155,7 +159,7 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 	for sp := range spans(len(logins), func(i int) int { return rowOverhead + len(logins[i]) }) {
 		batch.Queue(`
 			SELECT s.id, lower(s.login), m.student_id IS NOT NULL,
-				coalesce(m.writer, ''), coalesce(m.writer_changed, false), coalesce(m.result_index, ''::bytea)
+				coalesce(m.memory, '{}'::jsonb), coalesce(m.result_index, ''::bytea)
 			FROM students s LEFT JOIN student_memory m ON m.student_id = s.id
 			WHERE s.class_id = $1 AND lower(s.login) = ANY($2)`, classID, logins[sp.from:sp.to]).
 			Query(read)
@@ -203,10 +207,9 @@ type writes struct {
 
 // memoryRows are student_memory rows.
 type memoryRows struct {
-	student       []int64
-	writer        []string
-	writerChanged []bool
-	index         [][]byte
+	student []int64
+	memory  []string // JSON
+	index   [][]byte
 }
 
 // resultRows are whole result rows.
@@ -274,14 +277,13 @@ func planWrites(res *grader.ScanResult, prev previous) *writes {
 			w.next = next // reuse its array for the next student
 		}
 		w.buf = encodeFingerprints(w.buf[:0], next)
-		if !st.hasMemory || st.memory != rep.Memory || !bytes.Equal(st.index, w.buf) {
+		if !st.hasMemory || !maps.Equal(st.memory, rep.Memory) || !bytes.Equal(st.index, w.buf) {
 			m := &w.memory
 			if !st.hasMemory {
 				m = &w.newMemory
 			}
 			m.student = append(m.student, st.id)
-			m.writer = append(m.writer, rep.Memory.Writer)
-			m.writerChanged = append(m.writerChanged, rep.Memory.WriterChanged)
+			m.memory = append(m.memory, encodeMemory(rep.Memory))
 			m.index = append(m.index, bytes.Clone(w.buf))
 		}
 	}
@@ -539,17 +541,17 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 		// A plain UPDATE of the rows known to exist is cheaper than an
 		// upsert; ON CONFLICT covers a row added since (never, under the
 		// class lock, but harmless).
-		sql := `UPDATE student_memory AS m SET writer = u.writer, writer_changed = u.writer_changed, result_index = u.result_index
-			FROM unnest($1::bigint[], $2::text[], $3::bool[], $4::bytea[]) AS u(student_id, writer, writer_changed, result_index)
+		sql := `UPDATE student_memory AS m SET memory = u.memory::jsonb, result_index = u.result_index
+			FROM unnest($1::bigint[], $2::text[], $3::bytea[]) AS u(student_id, memory, result_index)
 			WHERE m.student_id = u.student_id`
 		if m == &w.newMemory {
-			sql = `INSERT INTO student_memory (student_id, writer, writer_changed, result_index)
-				SELECT * FROM unnest($1::bigint[], $2::text[], $3::bool[], $4::bytea[])
-				ON CONFLICT (student_id) DO UPDATE SET
-					writer = EXCLUDED.writer, writer_changed = EXCLUDED.writer_changed, result_index = EXCLUDED.result_index`
+			sql = `INSERT INTO student_memory (student_id, memory, result_index)
+				SELECT u.student_id, u.memory::jsonb, u.result_index
+				FROM unnest($1::bigint[], $2::text[], $3::bytea[]) AS u(student_id, memory, result_index)
+				ON CONFLICT (student_id) DO UPDATE SET memory = EXCLUDED.memory, result_index = EXCLUDED.result_index`
 		}
-		for sp := range spans(len(m.student), func(i int) int { return rowOverhead + len(m.writer[i]) + len(m.index[i]) }) {
-			b.queue(sp.bytes, sql, m.student[sp.from:sp.to], m.writer[sp.from:sp.to], m.writerChanged[sp.from:sp.to], m.index[sp.from:sp.to])
+		for sp := range spans(len(m.student), func(i int) int { return rowOverhead + len(m.memory[i]) + len(m.index[i]) }) {
+			b.queue(sp.bytes, sql, m.student[sp.from:sp.to], m.memory[sp.from:sp.to], m.index[sp.from:sp.to])
 		}
 	}
 	for sp := range spans(len(w.scanned), func(int) int { return rowOverhead }) {

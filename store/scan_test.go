@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"math/rand/v2"
 	"slices"
 	"strings"
@@ -51,7 +52,7 @@ func TestSaveScanWritesOnlyChanges(t *testing.T) {
 	nChecks := len(checkIDs())
 
 	first := scanOf(students, testTime, allStatus(grader.StatusFail))
-	first.Reports[0].Memory = grader.Memory{Writer: "db-1"}
+	first.Reports[0].Memory = writerMemory("db-1", false)
 	sum, err := s.SaveScan(ctx, c.ID, TriggerSchedule, first)
 	if err != nil {
 		t.Fatal(err)
@@ -67,7 +68,7 @@ func TestSaveScanWritesOnlyChanges(t *testing.T) {
 	// The same verdicts a scan later: nothing to write but the scan run and
 	// last_scanned_at.
 	second := scanOf(students, testTime.Add(15*time.Second), allStatus(grader.StatusFail))
-	second.Reports[0].Memory = grader.Memory{Writer: "db-1"}
+	second.Reports[0].Memory = writerMemory("db-1", false)
 	sum, err = s.SaveScan(ctx, c.ID, TriggerSchedule, second)
 	if err != nil {
 		t.Fatal(err)
@@ -89,7 +90,7 @@ func TestSaveScanWritesOnlyChanges(t *testing.T) {
 		}
 		return grader.StatusFail
 	})
-	third.Reports[0].Memory = grader.Memory{Writer: "db-1"}
+	third.Reports[0].Memory = writerMemory("db-1", false)
 	sum, err = s.SaveScan(ctx, c.ID, TriggerManual, third)
 	if err != nil {
 		t.Fatal(err)
@@ -187,7 +188,6 @@ func TestSaveScanError(t *testing.T) {
 	ctx, s := setup(t)
 	c, students := mustImport(t, ctx, s, "errors", 2)
 	ids := studentIDs(t, ctx, s, c.ID)
-	rubric := grader.DefaultRubric()
 	reason := grader.ErrorReason(errors.New("AccessDenied: not authorized"))
 
 	// user01 was judged before the error; user02 never was.
@@ -200,7 +200,7 @@ func TestSaveScanError(t *testing.T) {
 			Err:    errors.New("AccessDenied: not authorized"),
 		}}}
 		for _, st := range students {
-			res.Reports = append(res.Reports, grader.ErrorReport(rubric, st, reason, at, grader.Memory{}))
+			res.Reports = append(res.Reports, defaultSet().ErrorReport(st, reason, at, grader.Memory{}))
 		}
 		return res
 	}
@@ -328,8 +328,8 @@ func TestSaveScanMemory(t *testing.T) {
 		t.Fatalf("Memory before any scan = %v, %v", mem, err)
 	}
 	res := scanOf(students, testTime, allStatus(grader.StatusPass))
-	res.Reports[0].Memory = grader.Memory{Writer: "lab-db-instance-1"}
-	res.Reports[1].Memory = grader.Memory{Writer: "lab-db-instance-2", WriterChanged: true}
+	res.Reports[0].Memory = writerMemory("lab-db-instance-1", false)
+	res.Reports[1].Memory = writerMemory("lab-db-instance-2", true)
 	if _, err := s.SaveScan(ctx, c.ID, TriggerSchedule, res); err != nil {
 		t.Fatal(err)
 	}
@@ -338,21 +338,21 @@ func TestSaveScanMemory(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[string]grader.Memory{
-		"user01": {Writer: "lab-db-instance-1"},
-		"user02": {Writer: "lab-db-instance-2", WriterChanged: true},
+		"user01": writerMemory("lab-db-instance-1", false),
+		"user02": writerMemory("lab-db-instance-2", true),
 	}
-	if len(mem) != 2 || mem["user01"] != want["user01"] || mem["user02"] != want["user02"] {
+	if len(mem) != 2 || !maps.Equal(mem["user01"], want["user01"]) || !maps.Equal(mem["user02"], want["user02"]) {
 		t.Errorf("Memory = %v, want %v", mem, want)
 	}
 	// A changed memory alone is stored, and is not a result change.
 	res = scanOf(students, testTime.Add(time.Minute), allStatus(grader.StatusPass))
-	res.Reports[0].Memory = grader.Memory{Writer: "lab-db-instance-2", WriterChanged: true}
+	res.Reports[0].Memory = writerMemory("lab-db-instance-2", true)
 	res.Reports[1].Memory = want["user02"]
 	sum, err := s.SaveScan(ctx, c.ID, TriggerSchedule, res)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if mem, _ = s.Memory(ctx, c.ID); mem["user01"] != res.Reports[0].Memory || sum.ChangedResults != 0 {
+	if mem, _ = s.Memory(ctx, c.ID); !maps.Equal(mem["user01"], res.Reports[0].Memory) || sum.ChangedResults != 0 {
 		t.Errorf("after failover: Memory = %v, summary %+v", mem, sum)
 	}
 }
@@ -560,4 +560,9 @@ func countDiff(a, b []string) int {
 		}
 	}
 	return n
+}
+
+// writerMemory is a lab's memory of one value.
+func writerMemory(writer string, changed bool) grader.Memory {
+	return grader.Memory{"step-3/writer": {Value: writer, Changed: changed}}
 }

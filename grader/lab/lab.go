@@ -11,8 +11,11 @@ import (
 
 // Lab is a loaded, compiled lab file. It is immutable and safe to share.
 type Lab struct {
-	ID        string
-	Title     grader.Text
+	ID    string
+	Title grader.Text
+	// Short is the title where a few words fit (a gradebook's column);
+	// the title when the lab gives none.
+	Short     grader.Text
 	Areas     []Area
 	Settings  []Setting
 	Resources []*Resource

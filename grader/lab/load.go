@@ -110,15 +110,18 @@ type compiler struct {
 }
 
 func (c *compiler) load(root *yaml.Node, env *cel.Env) {
-	top, _ := c.mapping(root, "lab", "id!", "title!", "areas!", "settings", "resources", "variables", "memory", "checks!", "rubric_keys")
+	top, _ := c.mapping(root, "lab", "id!", "title!", "short", "areas!", "settings", "resources", "variables", "memory", "checks!", "rubric_keys")
 	l := c.lab
 	if n := top["id"]; n != nil {
 		l.ID = c.str(n, "id")
 		if l.ID != "" && !idPattern.MatchString(l.ID) {
-			c.at(n, "id: %q must be lowercase letters, digits, - and _ (e.g. step-3)", l.ID)
+			c.at(n, "id: %q must be lowercase letters, digits, - and _ (e.g. lab-1)", l.ID)
 		}
 	}
 	l.Title = c.text(top["title"], "title")
+	if l.Short = c.text(top["short"], "short"); l.Short.JA == "" {
+		l.Short = l.Title
+	}
 	areas := c.areas(top["areas"])
 
 	var decls []cel.EnvOption

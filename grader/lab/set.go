@@ -57,6 +57,15 @@ func (s *Set) Labs() []*Lab { return slices.Clone(s.labs) }
 // Checks lists the enabled checks of every lab, in order.
 func (s *Set) Checks() []grader.CheckInfo { return slices.Clone(s.checks) }
 
+// Title names what the set grades: its labs' short titles.
+func (s *Set) Title() grader.Text {
+	var parts []grader.Text
+	for _, l := range s.labs {
+		parts = append(parts, l.Short)
+	}
+	return joinTexts(parts, "、", ", ")
+}
+
 // MaxScore is what a student earns by passing every required check.
 func (s *Set) MaxScore() int {
 	total := 0
