@@ -55,11 +55,11 @@ func TestALBBlockedWithoutLoadBalancer(t *testing.T) {
 		s.Listeners = removeWhere(s.Listeners, func(l *grader.Listener) bool { return l.LoadBalancerARN == idsOf("user01").LB })
 	}
 	runCheckCases(t, []checkCase{
-		{name: "two_az", check: "alb.two_az", want: grader.StatusBlocked, says: []string{"alb.exists"}, hintSays: []string{"alb.exists"}, breakIt: removeLB},
-		{name: "security_group", check: "alb.security_group", want: grader.StatusBlocked, says: []string{"alb.exists"}, breakIt: removeLB},
-		{name: "listener", check: "alb.listener", want: grader.StatusBlocked, says: []string{"alb.exists"}, breakIt: removeLB},
-		{name: "targets_healthy", check: "alb.targets_healthy", want: grader.StatusBlocked, says: []string{"alb.listener"}, breakIt: removeLB},
-		{name: "internal ALB blocks the rest too", check: "alb.listener", want: grader.StatusBlocked, says: []string{"alb.exists"},
+		{name: "two_az", check: "alb.two_az", want: grader.StatusBlocked, says: []string{`"Load balancer"`}, hintSays: []string{"「ロードバランサー」"}, breakIt: removeLB},
+		{name: "security_group", check: "alb.security_group", want: grader.StatusBlocked, says: []string{`"Load balancer"`}, breakIt: removeLB},
+		{name: "listener", check: "alb.listener", want: grader.StatusBlocked, says: []string{`"Load balancer"`}, breakIt: removeLB},
+		{name: "targets_healthy", check: "alb.targets_healthy", want: grader.StatusBlocked, says: []string{`"HTTP:80 listener"`}, breakIt: removeLB},
+		{name: "internal ALB blocks the rest too", check: "alb.listener", want: grader.StatusBlocked, says: []string{`"Load balancer"`},
 			breakIt: func(t *testing.T, s *grader.Snapshot) { lbOf(t, s, "user01").Scheme = "internal" }},
 	})
 }
@@ -210,7 +210,7 @@ func TestALBTargetsHealthy(t *testing.T) {
 			}},
 		{name: "ip targets", check: "alb.targets_healthy", want: grader.StatusFail, says: []string{"target type is ip"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) { tgOf(t, s, "user01").TargetType = "ip" }},
-		{name: "blocked when the listener fails", check: "alb.targets_healthy", want: grader.StatusBlocked, says: []string{"alb.listener"},
+		{name: "blocked when the listener fails", check: "alb.targets_healthy", want: grader.StatusBlocked, says: []string{`"HTTP:80 listener"`},
 			breakIt: func(t *testing.T, s *grader.Snapshot) { listenerOf(t, s, "user01").Port = 8080 }},
 	})
 }

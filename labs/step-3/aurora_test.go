@@ -4,7 +4,6 @@ import (
 	"reflect"
 
 	"labgrid/grader"
-	"labgrid/grader/lab"
 	"slices"
 	"strings"
 	"testing"
@@ -45,7 +44,7 @@ func TestAuroraChecks(t *testing.T) {
 	cases := []struct {
 		name    string
 		student grader.Student
-		prev    lab.Memory
+		prev    grader.Memory
 		breakIt func(t *testing.T, s *grader.Snapshot)
 		check   string
 		want    grader.Status
@@ -403,9 +402,10 @@ func TestAuroraBlockedWithoutCluster(t *testing.T) {
 					expectStatus(t, r, grader.StatusFail)
 					continue
 				}
-				expectStatus(t, r, grader.StatusBlocked, "aurora.cluster")
-				if !strings.Contains(r.Message.JA, "aurora.cluster") || !strings.Contains(r.Hint.EN, "aurora.cluster") {
-					t.Errorf("%s: blocked message/hint does not name aurora.cluster: %+v %+v", r.CheckID, r.Message, r.Hint)
+				// The prerequisite by its title, as students read it.
+				expectStatus(t, r, grader.StatusBlocked, `"Aurora cluster"`)
+				if !strings.Contains(r.Message.JA, "「Aurora クラスター」") || !strings.Contains(r.Hint.EN, `"Aurora cluster"`) {
+					t.Errorf("%s: blocked message/hint does not name the Aurora cluster check: %+v %+v", r.CheckID, r.Message, r.Hint)
 				}
 				if r.Points != 0 {
 					t.Errorf("%s: blocked earned %d points", r.CheckID, r.Points)
@@ -440,7 +440,7 @@ func TestAuroraCompleteEarnsEverything(t *testing.T) {
 func TestAuroraCatalog(t *testing.T) {
 	t.Parallel()
 	var ids []string
-	for _, c := range step3Lab(t, "").Checks {
+	for _, c := range step3(t).Checks {
 		if c.Area != "aurora" {
 			continue
 		}
@@ -482,7 +482,7 @@ func TestAuroraOtherStudentNeverCounts(t *testing.T) {
 	for name, breakIt := range breaks {
 		t.Run(name, func(t *testing.T) {
 			t.Parallel()
-			for _, prev := range []lab.Memory{nil, rememberWriter("wp-user01-slave")} {
+			for _, prev := range []grader.Memory{nil, rememberWriter("wp-user01-slave")} {
 				clean := evaluate(t, classSnapshot("user01", "user02"), student("user01"), prev, "")
 				s := classSnapshot("user01", "user02")
 				breakIt(t, s)
@@ -500,7 +500,7 @@ func TestAuroraOtherStudentNeverCounts(t *testing.T) {
 	expectStatus(t, resultOf(t, s, student("user02"), nil, "aurora.failover"), grader.StatusPass)
 }
 
-func auroraResults(rep lab.Report) []grader.Result {
+func auroraResults(rep grader.Report) []grader.Result {
 	var out []grader.Result
 	for _, r := range rep.Results {
 		if strings.HasPrefix(r.CheckID, "aurora.") {
@@ -539,7 +539,7 @@ func TestAuroraFailoverMemoryIsSticky(t *testing.T) {
 	}
 	third := evaluate(t, failedBack(), st, second.Memory, "")
 	fourth := evaluate(t, failedBack(), st, third.Memory, "")
-	for i, rep := range []lab.Report{second, third, fourth} {
+	for i, rep := range []grader.Report{second, third, fourth} {
 		if got := resultIn(t, rep, "aurora.failover").Status; got != grader.StatusPass {
 			t.Errorf("scan %d after the change: %s, want pass", i+2, got)
 		}

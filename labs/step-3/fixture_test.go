@@ -6,7 +6,6 @@ package step3_test
 import (
 	"fmt"
 	"strings"
-	"sync"
 	"testing"
 	"time"
 
@@ -200,71 +199,57 @@ func student(login string) grader.Student {
 // dedicatedStudent is user01 alone in an account of their own.
 var dedicatedStudent = grader.Student{Login: "user01", AccountID: "111122223333", Dedicated: true}
 
-// step3 is the shipped step-3 lab, loaded once.
-var step3 = sync.OnceValues(func() (*lab.Lab, error) {
-	all, err := labs.Load()
-	if err != nil {
-		return nil, err
-	}
-	for _, l := range all {
-		if l.ID == "step-3" {
-			return l, nil
-		}
-	}
-	return nil, fmt.Errorf("no shipped lab step-3")
-})
-
-// step3Lab is the shipped step-3 lab with a class's rubric file applied
-// ("" for none).
-func step3Lab(t testing.TB, override string) *lab.Lab {
+// step3 is the shipped step-3 lab.
+func step3(t testing.TB) *lab.Lab {
 	t.Helper()
-	l, err := step3()
+	l, err := labs.Get("step-3")
 	if err != nil {
-		t.Fatal(err)
-	}
-	if override == "" {
-		return l
-	}
-	o, err := l.ParseRubricFile([]byte(override))
-	if err != nil {
-		t.Fatal(err)
-	}
-	if l, err = l.With(o); err != nil {
 		t.Fatal(err)
 	}
 	return l
 }
 
-// evaluate judges st in s with the step-3 lab and the rubric file override
-// ("" for the lab as shipped). Every evaluation of these tests goes
-// through it.
-func evaluate(t testing.TB, s *grader.Snapshot, st grader.Student, prev lab.Memory, override string) lab.Report {
+// step3Lab is the set of a class judged with the step-3 lab and the rubric
+// file override.
+func step3Lab(t testing.TB, override string) *lab.Set {
 	t.Helper()
-	return step3Lab(t, override).Evaluate(lab.NewWorld(s), st, prev)
+	set, err := labs.ForClass(override)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
+}
+
+// evaluate judges st in s as a class with the rubric file override ("" for
+// the lab as shipped) is judged. Every evaluation of these tests goes
+// through it.
+func evaluate(t testing.TB, s *grader.Snapshot, st grader.Student, prev grader.Memory, override string) grader.Report {
+	t.Helper()
+	return step3Lab(t, override).Prepare(s).Evaluate(st, prev)
 }
 
 // probeTargets is what the step-3 lab with override wants probed for st.
-func probeTargets(t testing.TB, s *grader.Snapshot, st grader.Student, override string) []lab.ProbeTarget {
+func probeTargets(t testing.TB, s *grader.Snapshot, st grader.Student, override string) []grader.ProbeTarget {
 	t.Helper()
-	return step3Lab(t, override).ProbeTargets(lab.NewWorld(s), st)
+	return step3Lab(t, override).Prepare(s).ProbeTargets(st)
 }
 
 // The lab remembers the cluster's writer between scans (memory.writer).
 
 // rememberWriter is the memory of a scan that saw writer.
-func rememberWriter(writer string) lab.Memory {
-	return lab.Memory{"writer": {Value: writer}}
+func rememberWriter(writer string) grader.Memory {
+	return grader.Memory{"step-3/writer": {Value: writer}}
 }
 
 // writerMemory is what rep remembers of the writer, and whether it ever
 // saw it change.
-func writerMemory(rep lab.Report) (writer string, changed bool) {
-	m := rep.Memory["writer"]
+func writerMemory(rep grader.Report) (writer string, changed bool) {
+	m := rep.Memory["step-3/writer"]
 	return m.Value, m.Changed
 }
 
 // resultIn is one check's result in rep.
-func resultIn(t testing.TB, rep lab.Report, checkID string) grader.Result {
+func resultIn(t testing.TB, rep grader.Report, checkID string) grader.Result {
 	t.Helper()
 	for _, r := range rep.Results {
 		if r.CheckID == checkID {
@@ -277,7 +262,7 @@ func resultIn(t testing.TB, rep lab.Report, checkID string) grader.Result {
 
 // resultOf evaluates st with the lab as shipped and returns one check's
 // result.
-func resultOf(t testing.TB, s *grader.Snapshot, st grader.Student, prev lab.Memory, checkID string) grader.Result {
+func resultOf(t testing.TB, s *grader.Snapshot, st grader.Student, prev grader.Memory, checkID string) grader.Result {
 	t.Helper()
 	return resultIn(t, evaluate(t, s, st, prev, ""), checkID)
 }

@@ -25,7 +25,7 @@ func TestNetworkChecks(t *testing.T) {
 			breakIt: func(t *testing.T, s *grader.Snapshot) { s.VPCs[0].Name = "  VPC-User01 " }},
 		{name: "VPC with another CIDR warns", check: "network.vpc", want: grader.StatusWarn, says: []string{"172.16.0.0/16"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) { s.VPCs[0].CIDR = "172.16.0.0/16" }},
-		{name: "subnets blocked without VPC", check: "network.public_subnets", want: grader.StatusBlocked, says: []string{"network.vpc"},
+		{name: "subnets blocked without VPC", check: "network.public_subnets", want: grader.StatusBlocked, says: []string{`prerequisite "VPC"`}, // by title, not id
 			breakIt: func(t *testing.T, s *grader.Snapshot) { s.VPCs[0].Name = "x" }},
 		{name: "dedicated account, lone VPC renamed", student: grader.Student{Login: "user01", AccountID: "111122223333", Dedicated: true},
 			check: "network.vpc", want: grader.StatusWarn, says: []string{"differs"},

@@ -8,7 +8,6 @@ import (
 	"time"
 
 	"labgrid/grader"
-	"labgrid/grader/lab"
 )
 
 const (
@@ -69,7 +68,7 @@ func TestProbeChecks(t *testing.T) {
 			breakIt: withProbes(grader.ProbeResult{URL: albURL, Status: 200, Duration: 6 * time.Second, At: fixtureTime})},
 		{name: "another student's ALB answer does not count", check: checkALBHTTP, want: grader.StatusPending,
 			breakIt: withProbes(answered("http://elb-user02-1.ap-northeast-1.elb.amazonaws.com/", 200))},
-		{name: "no ALB: blocked by alb.exists", check: checkALBHTTP, want: grader.StatusBlocked, says: []string{"alb.exists"},
+		{name: "no ALB: blocked by alb.exists", check: checkALBHTTP, want: grader.StatusBlocked, says: []string{`"Load balancer"`},
 			breakIt: func(t *testing.T, s *grader.Snapshot) { s.LoadBalancers[0].Name = "other" }},
 		{name: "probes unreadable", check: checkALBHTTP, want: grader.StatusError, says: []string{"HTTP probes"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
@@ -79,11 +78,11 @@ func TestProbeChecks(t *testing.T) {
 		{name: "web servers not probed yet", check: checkDirectBlocked, want: grader.StatusPending, says: []string{"has not run yet", web1URL}},
 		{name: "both web servers silent or refusing", check: checkDirectBlocked, want: grader.StatusPass, says: []string{"None of the 2 web servers", "3 s"}, evidence: []string{"http://203.0.113.1/ no answer (timeout)", "http://203.0.113.2/ no answer (connection refused)"},
 			breakIt: blocked},
-		{name: "one web server answers", check: checkDirectBlocked, want: grader.StatusFail, says: []string{"http://203.0.113.2/ HTTP 200"}, notSays: []string{"203.0.113.1"}, hintSays: "alb-user01",
+		{name: "one web server answers", check: checkDirectBlocked, want: grader.StatusFail, says: []string{"webserver#2-user01 (i-user01-2) 203.0.113.2 HTTP 200"}, notSays: []string{"203.0.113.1"}, hintSays: "alb-user01",
 			breakIt: withProbes(silent(web1URL, 3*time.Second, "timeout"), answered(web2URL, 200))},
-		{name: "a redirect is an answer", check: checkDirectBlocked, want: grader.StatusFail, says: []string{"http://203.0.113.1/ HTTP 302"},
+		{name: "a redirect is an answer", check: checkDirectBlocked, want: grader.StatusFail, says: []string{"webserver#1-user01 (i-user01-1) 203.0.113.1 HTTP 302"},
 			breakIt: withProbes(answered(web1URL, 302), silent(web2URL, 3*time.Second, "timeout"))},
-		{name: "an answer fails even while another probe is pending", check: checkDirectBlocked, want: grader.StatusFail, says: []string{"http://203.0.113.1/ HTTP 200"},
+		{name: "an answer fails even while another probe is pending", check: checkDirectBlocked, want: grader.StatusFail, says: []string{"webserver#1-user01 (i-user01-1) 203.0.113.1 HTTP 200"},
 			breakIt: withProbes(answered(web1URL, 200))},
 		{name: "one probe missing is pending", check: checkDirectBlocked, want: grader.StatusPending, says: []string{web2URL},
 			breakIt: withProbes(silent(web1URL, 3*time.Second, "timeout"))},
@@ -160,7 +159,7 @@ func TestProbesOffByDefault(t *testing.T) {
 	if rep.MaxScore != 115 {
 		t.Errorf("MaxScore with the probes on = %d, want 115", rep.MaxScore)
 	}
-	if n := len(rep.Results); n != len(step3Lab(t, "").Checks) || rep.Results[n-2].CheckID != checkALBHTTP || rep.Results[n-1].CheckID != checkDirectBlocked {
+	if n := len(rep.Results); n != len(step3(t).Checks) || rep.Results[n-2].CheckID != checkALBHTTP || rep.Results[n-1].CheckID != checkDirectBlocked {
 		t.Errorf("probes are not judged last: %d results", n)
 	}
 }
@@ -172,13 +171,15 @@ func TestProbeTargets(t *testing.T) {
 	instanceNamed(t, s, "webserver#2-user02").PublicIP = "198.51.100.2"
 
 	got := probeTargets(t, s, student("user01"), probesOn)
-	want := []lab.ProbeTarget{{Check: checkALBHTTP, URL: albURL}, {Check: checkDirectBlocked, URL: web1URL}, {Check: checkDirectBlocked, URL: web2URL}}
+	// Each with its check's wait: 5 s for the ALB, 3 s for a web server.
+	const albWait, directWait = 5 * time.Second, 3 * time.Second
+	want := []grader.ProbeTarget{{Check: checkALBHTTP, URL: albURL, Timeout: albWait}, {Check: checkDirectBlocked, URL: web1URL, Timeout: directWait}, {Check: checkDirectBlocked, URL: web2URL, Timeout: directWait}}
 	if !slices.Equal(got, want) {
 		t.Errorf("user01: %v, want %v", got, want)
 	}
 	got = probeTargets(t, s, student("user02"), probesOn)
-	want = []lab.ProbeTarget{{Check: checkALBHTTP, URL: "http://elb-user02-1.ap-northeast-1.elb.amazonaws.com/"},
-		{Check: checkDirectBlocked, URL: "http://198.51.100.1/"}, {Check: checkDirectBlocked, URL: "http://198.51.100.2/"}}
+	want = []grader.ProbeTarget{{Check: checkALBHTTP, URL: "http://elb-user02-1.ap-northeast-1.elb.amazonaws.com/", Timeout: albWait},
+		{Check: checkDirectBlocked, URL: "http://198.51.100.1/", Timeout: directWait}, {Check: checkDirectBlocked, URL: "http://198.51.100.2/", Timeout: directWait}}
 	if !slices.Equal(got, want) {
 		t.Errorf("user02: %v, want %v", got, want)
 	}
@@ -186,7 +187,7 @@ func TestProbeTargets(t *testing.T) {
 	// Only the enabled check's URLs; stopped servers are not probed.
 	instanceNamed(t, s, "webserver#2-user01").State = "stopped"
 	got = probeTargets(t, s, student("user01"), "checks:\n  probe.direct_blocked: {enabled: true}\n")
-	if want := []lab.ProbeTarget{{Check: checkDirectBlocked, URL: web1URL}}; !slices.Equal(got, want) {
+	if want := []grader.ProbeTarget{{Check: checkDirectBlocked, URL: web1URL, Timeout: directWait}}; !slices.Equal(got, want) {
 		t.Errorf("direct only: %v, want %v", got, want)
 	}
 
