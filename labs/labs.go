@@ -7,7 +7,6 @@ import (
 	"embed"
 	"fmt"
 	"io/fs"
-	"os"
 	"path"
 	"slices"
 	"strings"
@@ -53,14 +52,14 @@ func Paths() []string {
 	return paths
 }
 
-// shipped compiles the shipped labs once per process: a class's set is
-// then a copy with its rubric applied, never a new compilation.
-var shipped = sync.OnceValues(Load)
+// Shipped is the shipped labs, compiled once per process: a class's set
+// is then a copy with its rubric applied, never a new compilation.
+var Shipped = sync.OnceValues(Load)
 
 // Get returns the shipped lab with id, or an error listing the ids there
 // are.
 func Get(id string) (*lab.Lab, error) {
-	all, err := shipped()
+	all, err := Shipped()
 	if err != nil {
 		return nil, err
 	}
@@ -72,15 +71,6 @@ func Get(id string) (*lab.Lab, error) {
 		ids = append(ids, l.ID)
 	}
 	return nil, fmt.Errorf("no shipped lab %q (there are: %s)", id, strings.Join(ids, ", "))
-}
-
-// Open returns the lab arg names: a shipped lab's id, or a lab file's path
-// (anything with a slash or ending in .yaml or .yml).
-func Open(arg string) (*lab.Lab, error) {
-	if !strings.ContainsRune(arg, '/') && !strings.HasSuffix(arg, ".yaml") && !strings.HasSuffix(arg, ".yml") {
-		return Get(arg)
-	}
-	return lab.LoadFile(os.DirFS("."), arg)
 }
 
 // Set combines labs with a class's rubric file (empty: none) applied to

@@ -12,7 +12,9 @@ import (
 	"github.com/prometheus/client_golang/prometheus/testutil"
 
 	"labgrid/grader"
+	"labgrid/grader/lab"
 	"labgrid/grader/sim"
+	"labgrid/labs"
 	"labgrid/store"
 )
 
@@ -103,7 +105,7 @@ func TestScrapeAfterSimulatedScan(t *testing.T) {
 	const students = 12
 	class := sim.New(sim.Options{Students: students, Accounts: 2, Seed: 1})
 	roster := class.Roster()
-	scanner := &grader.Scanner{Source: class, Rubric: grader.DefaultRubric(), Concurrency: 2}
+	scanner := &grader.Scanner{Source: class, Judge: defaultSet(t), Concurrency: 2}
 	res := scanner.Scan(context.Background(), roster, nil)
 	if len(res.Reports) != students {
 		t.Fatalf("%d reports, want %d", len(res.Reports), students)
@@ -205,4 +207,13 @@ func TestResultsFollowTheDatabase(t *testing.T) {
 	if strings.Contains(scrape(t, m.Handler()), NameResults+"{") {
 		t.Error("results scraped although the database did not answer")
 	}
+}
+
+func defaultSet(t *testing.T) *lab.Set {
+	t.Helper()
+	set, err := labs.ForClass("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
 }

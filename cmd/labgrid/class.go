@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"flag"
@@ -11,6 +10,8 @@ import (
 	"text/tabwriter"
 
 	"labgrid/grader"
+	"labgrid/grader/lab"
+	"labgrid/labs"
 	"labgrid/store"
 )
 
@@ -37,7 +38,7 @@ func parseClassCreateFlags(args []string, stderr io.Writer, getenv func(string) 
 	var cfg classCreateConfig
 	fs := newFlagSet("class create", "Usage: labgrid class create NAME [--rubric FILE]\n\nAdds a class. NAME: 1 to 64 letters, digits, '.', '_' or '-', starting with a letter or digit.", stderr)
 	cfg.dbSettings.define(fs)
-	fs.StringVar(&cfg.RubricPath, "rubric", "", "rubric YAML `file` overriding the built-in Step-3 rubric for this class")
+	fs.StringVar(&cfg.RubricPath, "rubric", "", "rubric YAML `file` overriding the labs' points, names and settings for this class")
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
 		return cfg, flagError(err)
@@ -55,9 +56,9 @@ func parseClassCreateFlags(args []string, stderr io.Writer, getenv func(string) 
 		problems = append(problems, fmt.Sprintf("unexpected argument %q", positional[1]))
 	}
 	if cfg.RubricPath != "" {
-		data, err := readAtMost(cfg.RubricPath, grader.MaxRubricBytes+1)
+		data, err := readAtMost(cfg.RubricPath, lab.MaxRubricBytes+1)
 		if err == nil {
-			_, err = grader.ParseRubric(bytes.NewReader(data))
+			_, err = labs.ForClass(string(data))
 		}
 		if err != nil {
 			problems = append(problems, fmt.Sprintf("rubric %s: %v", cfg.RubricPath, err))
@@ -140,3 +141,7 @@ func readAtMost(path string, n int64) ([]byte, error) {
 	defer f.Close()
 	return io.ReadAll(io.LimitReader(f, n))
 }
+
+// classJudge is what a class is judged with: the default labs with the
+// class's rubric file applied.
+func classJudge(c store.Class) (grader.Judge, error) { return labs.ForClass(c.RubricYAML) }

@@ -177,9 +177,9 @@ func runLabPolicy(_ context.Context, args []string, stdout, stderr io.Writer) er
 	return err
 }
 
-// findLabs finds each arg with findLab, loading the shipped labs once.
+// findLabs finds each arg with findLab.
 func findLabs(args []string, stderr io.Writer) ([]*lab.Lab, error) {
-	shipped, err := labs.Load()
+	shipped, err := labs.Shipped()
 	if err != nil {
 		return nil, fmt.Errorf("a built-in lab is invalid: %w", err)
 	}

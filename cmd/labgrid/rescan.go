@@ -69,7 +69,7 @@ func runRescan(ctx context.Context, args []string, stdout, stderr io.Writer) err
 		return nil, errors.New("rescan only queues jobs")
 	}
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	sched, err := scheduler.New(pool, st, noSources, scheduler.Config{Workers: workers}, logger)
+	sched, err := scheduler.New(pool, st, noSources, scheduler.Config{Judges: classJudge, Workers: workers}, logger)
 	if err != nil {
 		return fmt.Errorf("rescan: %w", err)
 	}

@@ -14,7 +14,9 @@ import (
 
 	"labgrid/grader"
 	"labgrid/grader/awssource"
+	"labgrid/grader/lab"
 	"labgrid/grader/sim"
+	"labgrid/labs"
 	"labgrid/prober"
 	"labgrid/report"
 	"labgrid/roster"
@@ -23,7 +25,9 @@ import (
 // scanConfig is the whole configuration of `labgrid scan`, validated
 // before anything runs.
 type scanConfig struct {
-	RosterPath  string
+	RosterPath string
+	// Labs are the labs to judge with: shipped ids or lab files.
+	Labs        []string
 	RubricPath  string
 	Student     string
 	Format      string
@@ -48,7 +52,11 @@ func parseScanFlags(args []string, stderr io.Writer) (scanConfig, error) {
 		fs.PrintDefaults()
 	}
 	fs.StringVar(&cfg.RosterPath, "roster", "", "roster CSV `file` (columns login, account_id, display_name, role_arn, external_id, region, email, sis_id, section)")
-	fs.StringVar(&cfg.RubricPath, "rubric", "", "rubric YAML `file` overriding the built-in Step-3 rubric")
+	fs.Func("lab", "judge with this `lab`: a shipped lab's id or a lab file (repeatable; default "+strings.Join(labs.DefaultIDs, ", ")+")", func(v string) error {
+		cfg.Labs = append(cfg.Labs, v)
+		return nil
+	})
+	fs.StringVar(&cfg.RubricPath, "rubric", "", "rubric YAML `file` overriding the labs' points, names and settings")
 	fs.StringVar(&cfg.Student, "student", "", "scan only this `login`")
 	fs.StringVar(&cfg.Format, "format", "table", "output `format`: table, json or csv")
 	fs.StringVar(&cfg.Lang, "lang", defaultLang(), "language of messages: ja or en (default from LANG)")
@@ -100,6 +108,34 @@ func (c scanConfig) validate() error {
 	return nil
 }
 
+// judge opens the labs of --lab (the default ones without) and applies
+// --rubric to them. A lab that does not compile is refused whole, with
+// every problem and its place.
+func (c scanConfig) judge(stderr io.Writer) (*lab.Set, error) {
+	ids := c.Labs
+	if len(ids) == 0 {
+		ids = labs.DefaultIDs
+	}
+	opened, err := findLabs(ids, stderr)
+	if err != nil {
+		return nil, fmt.Errorf("scan: --lab: %w", err)
+	}
+	var rubric []byte
+	if c.RubricPath != "" {
+		if rubric, err = readAtMost(c.RubricPath, lab.MaxRubricBytes+1); err != nil {
+			return nil, usageError(fmt.Errorf("scan: rubric %s: %w", c.RubricPath, err))
+		}
+	}
+	set, err := labs.Set(opened, rubric)
+	if err != nil {
+		if c.RubricPath != "" {
+			return nil, usageError(fmt.Errorf("scan: rubric %s: %w", c.RubricPath, err))
+		}
+		return nil, usageError(fmt.Errorf("scan: %w", err))
+	}
+	return set, nil
+}
+
 // defaultLang follows the locale: Japanese where the terminal speaks it,
 // English elsewhere.
 func defaultLang() string {
@@ -123,11 +159,9 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		return err
 	}
 
-	rubric := grader.DefaultRubric()
-	if cfg.RubricPath != "" {
-		if rubric, err = grader.LoadRubric(cfg.RubricPath); err != nil {
-			return usageError(err)
-		}
+	judge, err := cfg.judge(stderr)
+	if err != nil {
+		return err
 	}
 	level := slog.LevelWarn
 	if cfg.Verbose {
@@ -165,7 +199,7 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 		}
 	}
 
-	scanner := &grader.Scanner{Source: source, Rubric: rubric, Concurrency: cfg.Concurrency, Logger: logger}
+	scanner := &grader.Scanner{Source: source, Judge: judge, Concurrency: cfg.Concurrency, Logger: logger}
 	if class == nil {
 		// Active probes, when the rubric enables them. Never for the
 		// simulated class: its addresses are made up.
@@ -173,7 +207,7 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	}
 	res := scanner.Scan(ctx, students, nil)
 
-	if err := report.Write(stdout, cfg.Format, res, rubric, cfg.Lang); err != nil {
+	if err := report.Write(stdout, cfg.Format, res, judge, cfg.Lang); err != nil {
 		return fmt.Errorf("scan: %w", err)
 	}
 	if failed := res.Failed(); failed == len(res.Targets) {

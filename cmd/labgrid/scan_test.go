@@ -19,7 +19,9 @@ import (
 
 	"labgrid/grader"
 	"labgrid/grader/awssource/awstest"
+	"labgrid/grader/lab"
 	"labgrid/grader/sim"
+	"labgrid/labs"
 )
 
 const (
@@ -215,11 +217,11 @@ func decodeJSON(t *testing.T, out string) scanJSON {
 }
 
 // expected is each student's report from the class's snapshot directly.
-func (c *class) expected() map[string]grader.Report {
+func (c *class) expected(t *testing.T) map[string]grader.Report {
 	out := map[string]grader.Report{}
-	rubric := grader.DefaultRubric()
+	judging := defaultSet(t).Prepare(c.snap)
 	for _, st := range c.sim.Roster() {
-		out[st.Login] = grader.Evaluate(rubric, c.snap, st, grader.Memory{})
+		out[st.Login] = judging.Evaluate(st, nil)
 	}
 	return out
 }
@@ -231,7 +233,7 @@ func (c *class) args(format string, more ...string) []string {
 func TestScanOutputs(t *testing.T) {
 	awsEnv(t)
 	c := newClass(t)
-	want := c.expected()
+	want := c.expected(t)
 	roster := c.sim.Roster()
 	fixedCalls := listCalls + len(c.snap.LoadBalancers) + len(c.snap.TargetGroups)
 
@@ -309,9 +311,10 @@ func TestScanOutputs(t *testing.T) {
 				t.Errorf("table lacks %q:\n%s", s, out)
 			}
 		}
-		for i, info := range enabledChecks() {
-			if !regexp.MustCompile(fmt.Sprintf(`(?m)^\s*%d %s$`, i+1, regexp.QuoteMeta(info.ID))).MatchString(out) {
-				t.Errorf("legend lacks column %d %s", i+1, info.ID)
+		// The legend names each column by its title, in the language asked.
+		for i, info := range enabledChecks(t) {
+			if !regexp.MustCompile(fmt.Sprintf(`(?m)^\s*%d %s$`, i+1, regexp.QuoteMeta(info.Title.EN))).MatchString(out) {
+				t.Errorf("legend lacks column %d %s", i+1, info.Title.EN)
 			}
 		}
 	})
@@ -326,7 +329,7 @@ func TestScanOutputs(t *testing.T) {
 			t.Fatalf("CSV: %v\n%s", err, out)
 		}
 		header := []string{"login", "display_name", "account_id", "score", "max_score"}
-		for _, info := range enabledChecks() {
+		for _, info := range enabledChecks(t) {
 			header = append(header, info.ID)
 		}
 		header = append(header, "scanned_at")
@@ -458,7 +461,7 @@ func TestScanTwoTargets(t *testing.T) {
 	)
 	c := newClass(t, [4]string{"guest01", guests, role, extID}, [4]string{"guest02", guests, role, extID})
 	c.srv.Fail("AssumeRole", 403, "AccessDenied", "User: arn:aws:iam::111122223333:user/grader is not authorized to perform: sts:AssumeRole", -1)
-	want := c.expected()
+	want := c.expected(t)
 
 	out, stderr, code, err := scan(t, c.args("json", "--lang", "en")...)
 	if code != 0 {
@@ -523,6 +526,7 @@ func TestScanBadInput(t *testing.T) {
 	badAccount := write("bad-account.csv", "login,account_id,display_name\nuser01,111122223333,山田\nuser02,12345,鈴木\n")
 	badRubric := write("bad-rubric.yaml", "checks:\n  aurora.nope:\n    points: 5\n")
 	brokenYAML := write("broken.yaml", "names: [\n")
+	brokenLab := write("broken-lab.yaml", "id: x\ntitle: {ja: x, en: x}\nareas: []\nchecks: []\nbogus: 1\n")
 
 	for _, tc := range []struct {
 		name string
@@ -539,6 +543,9 @@ func TestScanBadInput(t *testing.T) {
 		{"broken rubric", []string{"--roster", good, "--rubric", brokenYAML}, []string{"rubric", "broken.yaml"}},
 		{"missing rubric", []string{"--roster", good, "--rubric", filepath.Join(dir, "nope.yaml")}, []string{"rubric"}},
 		{"extra argument", []string{"--roster", good, "now"}, []string{"now"}},
+		{"unknown lab", []string{"--roster", good, "--lab", "step-9"}, []string{"step-9", "step-3"}},
+		{"broken lab file", []string{"--roster", good, "--lab", brokenLab}, []string{"broken-lab.yaml", "problem"}},
+		{"labs sharing a check", []string{"--roster", good, "--lab", "step-3", "--lab", "../../examples/lab.yaml"}, []string{"network.vpc", "step-3", "vpc-basics"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			t.Parallel()
@@ -554,9 +561,57 @@ func TestScanBadInput(t *testing.T) {
 			if out != "" {
 				t.Errorf("stdout %q, want nothing", out)
 			}
-			_ = stderr
+			if tc.name == "broken lab file" && !strings.Contains(stderr, "broken-lab.yaml:5:1") {
+				t.Errorf("stderr %q does not place the unknown key", stderr)
+			}
 		})
 	}
+}
+
+// --lab judges with the labs named (shipped ids or files), and every check
+// of the JSON says which lab it belongs to.
+func TestScanLab(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		args []string
+		lab  string
+		ids  []string
+	}{
+		{nil, "step-3", enabledIDs(t)},
+		{[]string{"--lab", "step-3"}, "step-3", enabledIDs(t)},
+		{[]string{"--lab", "../../examples/lab.yaml"}, "vpc-basics", []string{"network.vpc", "network.public_subnets"}},
+	} {
+		out, stderr, code, err := scan(t, append([]string{"--demo", "--format", "json", "--student", "user01"}, tc.args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %v\n%s", tc.args, code, err, stderr)
+		}
+		var doc struct {
+			Students []struct {
+				Checks []struct{ Lab, ID string }
+			}
+		}
+		if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Students) != 1 {
+			t.Fatalf("%v: %v\n%s", tc.args, err, out)
+		}
+		var ids []string
+		for _, c := range doc.Students[0].Checks {
+			ids = append(ids, c.ID)
+			if c.Lab != tc.lab {
+				t.Errorf("%v: check %s of lab %q, want %q", tc.args, c.ID, c.Lab, tc.lab)
+			}
+		}
+		if !slices.Equal(ids, tc.ids) {
+			t.Errorf("%v: checks %v, want %v", tc.args, ids, tc.ids)
+		}
+	}
+}
+
+func enabledIDs(t *testing.T) []string {
+	var ids []string
+	for _, c := range enabledChecks(t) {
+		ids = append(ids, c.ID)
+	}
+	return ids
 }
 
 // TestScanUnknownStudent exits 2 naming the login. It sets the AWS
@@ -574,17 +629,18 @@ func TestScanUnknownStudent(t *testing.T) {
 	}
 }
 
-// enabledChecks are the checks of the default rubric that are on: all but
+// enabledChecks are the checks of the default labs that are on: all but
 // the active probes.
-func enabledChecks() []grader.CheckInfo {
-	var out []grader.CheckInfo
-	rubric := grader.DefaultRubric()
-	for _, info := range grader.Catalog() {
-		if set, ok := rubric.Setting(info.ID); ok && set.Enabled {
-			out = append(out, info)
-		}
+func enabledChecks(t *testing.T) []grader.CheckInfo { return defaultSet(t).Checks() }
+
+// defaultSet is what a scan judges with when no lab is named.
+func defaultSet(t *testing.T) *lab.Set {
+	t.Helper()
+	set, err := labs.ForClass("")
+	if err != nil {
+		t.Fatal(err)
 	}
-	return out
+	return set
 }
 
 // A display name a spreadsheet would run as a formula is written with a

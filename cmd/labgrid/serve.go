@@ -118,7 +118,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 			return fmt.Errorf("serve: %w", storeError(err))
 		}
 	}
-	sched, err := scheduler.New(pool, st, sources.get, scheduler.Config{Interval: cfg.Interval, Workers: cfg.Workers, Metrics: m}, logger)
+	sched, err := scheduler.New(pool, st, sources.get, scheduler.Config{Judges: classJudge, Interval: cfg.Interval, Workers: cfg.Workers, Metrics: m}, logger)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -153,6 +153,7 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 	}()
 
 	webServer, err := web.New(web.Options{
+		Judges:            classJudge,
 		Store:             st,
 		Pool:              pool,
 		Scheduler:         sched,

@@ -220,11 +220,12 @@ func compareReports(t *testing.T, roster []grader.Student, got, want *grader.Sna
 	// TakenAt is when awssource started its scan; the checks judge event
 	// ages against it, so both are evaluated as of the simulated moment.
 	got.TakenAt = want.TakenAt
-	rubric := grader.DefaultRubric()
+	set := classSet(t, "")
+	wantJudging, gotJudging := set.Prepare(want), set.Prepare(got)
 	statuses := map[grader.Status]int{}
 	for _, st := range roster {
-		w := grader.Evaluate(rubric, want, st, grader.Memory{})
-		g := grader.Evaluate(rubric, got, st, grader.Memory{})
+		w := wantJudging.Evaluate(st, nil)
+		g := gotJudging.Evaluate(st, nil)
 		if !reflect.DeepEqual(g, w) {
 			for i := range w.Results {
 				if i < len(g.Results) && !reflect.DeepEqual(g.Results[i], w.Results[i]) {

@@ -41,6 +41,11 @@ func baseEnv() (*cel.Env, error) {
 		cel.Function("norm",
 			cel.Overload("norm_string", []*cel.Type{cel.StringType}, cel.StringType,
 				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.String(norm(string(v.(types.String)))) }))),
+		// show(x) is x as a message's {{ x }} shows it: a time to the
+		// second, a list joined with ", ", a record by its description.
+		cel.Function("show",
+			cel.Overload("show_dyn", []*cel.Type{cel.DynType}, cel.StringType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.String(show(v, nil)) }))),
 		cel.Function("probe_url",
 			cel.Overload("probe_url_string", []*cel.Type{cel.StringType}, cel.StringType,
 				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.String(grader.ProbeURL(string(v.(types.String)))) }))),

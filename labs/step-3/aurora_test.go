@@ -55,8 +55,9 @@ func TestAuroraChecks(t *testing.T) {
 		hintEN  []string // fragments of the English hint
 		// evidence fragments that must appear; for pass, warn and fail the
 		// evidence must be non-empty unless noEvidence.
-		evidence   []string
-		noEvidence bool
+		evidence    []string
+		notEvidence []string // fragments no evidence may hold
+		noEvidence  bool
 	}{
 		// aurora.cluster
 		{name: "complete cluster", check: "aurora.cluster", want: grader.StatusPass, says: []string{"wp-user01-cluster is available"},
@@ -119,11 +120,8 @@ func TestAuroraChecks(t *testing.T) {
 		{name: "writer rebooting", check: "aurora.replica", want: grader.StatusFail, says: []string{"is available: wp-user01"}, evidence: []string{"wp-user01 (db.t2.small, ap-northeast-1d, rebooting"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) { dbInstance(t, s, u1.Writer).Status = "rebooting" }},
 		{name: "member not listed by DescribeDBInstances is not available", check: "aurora.replica", want: grader.StatusFail,
-			// BUG: a member DescribeDBInstances did not list should be null
-			// (grader/lab kinds.go: ClusterMember.Instance) but reads as an
-			// empty record: the evidence shows " (, , , …)" instead of
-			// naming wp-user01-slave as not listed.
-			says: []string{"is available: wp-user01-slave"}, evidence: []string{" (, , , PubliclyAccessible=false)"},
+			// The unlisted member shows no empty description in the evidence.
+			says: []string{"is available: wp-user01-slave"}, evidence: []string{"wp-user01 (db.t2.small"}, notEvidence: []string{" (, , "},
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
 				s.DBInstances = removeWhere(s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == u1.Replica })
 			}},
@@ -198,12 +196,9 @@ func TestAuroraChecks(t *testing.T) {
 				g := subnetGroup(t, s, u1.SubnetGroup)
 				g.VPCID, g.SubnetIDs = u2.VPC, []string{u2.PrivD, u2.PrivC}
 			}},
-		{name: "subnet group not found", check: "aurora.private", want: grader.StatusFail, // BUG: cluster.subnet_group should be null when the group is not
-			// listed (grader/lab kinds.go) but reads as an empty record, so
-			// the lab's "was not found" rule never fires and the message
-			// names no group.
-			says:    []string{"the DB subnet group  has no subnets"},
-			saysJA:  []string{"DB サブネットグループ  にサブネットがありません"},
+		{name: "subnet group not found", check: "aurora.private", want: grader.StatusFail,
+			says:    []string{`names DB subnet group "wp-user01-typo", which was not found`},
+			saysJA:  []string{"DB サブネットグループ「wp-user01-typo」が見つかりません"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) { cluster(t, s, u1.Cluster).DBSubnetGroup = "wp-user01-typo" }},
 		{name: "subnet group name other case", check: "aurora.private", want: grader.StatusPass,
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
@@ -218,12 +213,7 @@ func TestAuroraChecks(t *testing.T) {
 			}},
 		{name: "no VPC found", check: "aurora.private", want: grader.StatusFail, says: []string{`VPC "vpc-user01" was not found`},
 			breakIt: func(t *testing.T, s *grader.Snapshot) { s.VPCs[0].Name = "something-else" }},
-		// BUG: a member DescribeDBInstances did not list should be null
-		// (grader/lab kinds.go: ClusterMember.Instance), which the lab's
-		// rule "was not listed, so its public access cannot be confirmed"
-		// fails on; it reads as an empty record (PubliclyAccessible=false),
-		// so the check passes. The Go check failed, as it should.
-		{name: "member unlisted cannot be confirmed private", check: "aurora.private", want: grader.StatusPass, says: []string{"None of the 2 members is publicly accessible"},
+		{name: "member unlisted cannot be confirmed private", check: "aurora.private", want: grader.StatusFail, says: []string{"wp-user01-slave was not listed, so its public access cannot be confirmed"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
 				s.DBInstances = removeWhere(s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == u1.Replica })
 			}},
@@ -366,6 +356,11 @@ func TestAuroraChecks(t *testing.T) {
 			}
 			if !tc.noEvidence && len(r.Evidence) == 0 {
 				t.Errorf("%s: %s without evidence", r.CheckID, r.Status)
+			}
+			for _, f := range tc.notEvidence {
+				if strings.Contains(strings.Join(r.Evidence, "\n"), f) {
+					t.Errorf("%s: evidence %q holds %q", r.CheckID, r.Evidence, f)
+				}
 			}
 			if r.Status.Passed() && (r.Hint.JA != "" || r.Hint.EN != "") {
 				t.Errorf("%s: passed with a hint %+v", r.CheckID, r.Hint)
