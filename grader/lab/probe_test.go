@@ -1,8 +1,6 @@
 package lab_test
 
 import (
-	"fmt"
-	"hash/fnv"
 	"slices"
 	"strings"
 	"testing"
@@ -10,96 +8,146 @@ import (
 
 	"labgrid/grader"
 	"labgrid/grader/lab"
-	"labgrid/grader/sim"
 )
 
-// TestDifferentialProbes enables both probes on each side and compares the
-// URLs to probe and, once answers come back (some fast, some slow, some
-// errors, some never), the statuses.
-func TestDifferentialProbes(t *testing.T) {
-	data := step3YAML(t)
-	src := strings.ReplaceAll(string(data), "    enabled: false\n", "    enabled: true\n")
-	l, err := lab.Load("step-3/lab.yaml", []byte(src))
+// probingLab is the step-3 lab with both probe checks enabled, the way a
+// class enables them: by its rubric file.
+func probingLab(t *testing.T) *lab.Lab {
+	t.Helper()
+	l := step3Lab(t)
+	o, err := l.ParseRubricFile([]byte("checks:\n  probe.alb_http: {enabled: true}\n  probe.direct_blocked: {enabled: true}\n"))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rubric, err := grader.ParseRubric(strings.NewReader("checks:\n  probe.alb_http: {enabled: true}\n  probe.direct_blocked: {enabled: true}\n"))
+	pl, err := l.With(o)
 	if err != nil {
 		t.Fatal(err)
 	}
-	const duration = 20 * time.Minute
-	start := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
-	for _, at := range []time.Duration{duration / 2, duration * 5 / 4, 3 * duration} {
-		now := start.Add(at)
-		c := sim.New(sim.Options{Start: start, Duration: duration, Seed: 2, Now: func() time.Time { return now }})
-		snap, err := c.Snapshot(t.Context(), c.Target(), grader.AllData())
-		if err != nil {
-			t.Fatal(err)
+	return pl
+}
+
+// TestProbeTargets: the disabled probes ask for nothing; enabled, the ALB
+// check asks for the ALB's DNS name and the direct check for each web
+// server's public IP, each with the timeout of its setting.
+func TestProbeTargets(t *testing.T) {
+	l := step3Lab(t)
+	c, snap := finishedClass(t, 1)
+	st := passingStudent(t, l, c, snap)
+	w := lab.NewWorld(snap)
+	if got := l.ProbeTargets(w, st); len(got) != 0 {
+		t.Errorf("with the probes disabled: %v, want none", got)
+	}
+	var dns string
+	for _, lb := range snap.LoadBalancers {
+		if lb.Name == "elb-"+st.Login {
+			dns = lb.DNSName
 		}
-		w := lab.NewWorld(snap)
-		probed := 0
-		for _, st := range c.Roster() {
-			var want, got []string
-			for _, p := range grader.ProbeTargets(rubric, snap, st) {
-				want = append(want, p.Check+" "+p.URL)
-			}
-			for _, p := range l.ProbeTargets(w, st) {
-				got = append(got, p.Check+" "+p.URL)
-			}
-			slices.Sort(want)
-			slices.Sort(got)
-			if !slices.Equal(want, got) {
-				t.Errorf("%s %s: probe targets\n  go:  %v\n  lab: %v", at, st.Login, want, got)
-			}
-			for _, p := range grader.ProbeTargets(rubric, snap, st) {
-				if r, ok := fakeAnswer(p.URL, now); ok {
-					snap.RecordProbe(r)
-					probed++
-				}
-			}
+	}
+	var ips []string
+	for _, in := range snap.Instances {
+		if strings.HasPrefix(in.Name, "webserver#") && strings.HasSuffix(in.Name, "-"+st.Login) && in.State == "running" && in.PublicIP != "" {
+			ips = append(ips, "probe.direct_blocked http://"+in.PublicIP+"/ 3s")
 		}
-		if probed == 0 {
-			t.Fatalf("%s: nothing to probe", at)
+	}
+	if dns == "" || len(ips) != 2 {
+		t.Fatalf("%s has no ALB DNS name (%q) or not two web servers with a public IP (%v)", st.Login, dns, ips)
+	}
+	want := append([]string{"probe.alb_http http://" + strings.ToLower(dns) + "/ 5s"}, ips...)
+	var got []string
+	for _, p := range probingLab(t).ProbeTargets(w, st) {
+		got = append(got, p.Check+" "+p.URL+" "+p.Timeout.String())
+	}
+	slices.Sort(want)
+	slices.Sort(got)
+	if !slices.Equal(got, want) {
+		t.Errorf("probe targets:\n  got  %v\n  want %v", got, want)
+	}
+
+	// A class's setting changes the timeout.
+	faster, err := probingLab(t).With(lab.Override{Settings: map[string]any{"alb_probe_timeout_seconds": 2}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, p := range faster.ProbeTargets(w, st) {
+		if p.Check == "probe.alb_http" && p.Timeout != 2*time.Second {
+			t.Errorf("alb_probe_timeout_seconds 2: timeout %s", p.Timeout)
 		}
-		w = lab.NewWorld(snap) // with the answers
-		seen := map[grader.Status]int{}
-		for _, st := range c.Roster() {
-			old := grader.Evaluate(rubric, snap, st, grader.Memory{})
-			neu := l.Evaluate(w, st, nil)
-			for _, o := range old.Results {
-				if !strings.HasPrefix(o.CheckID, "probe.") {
-					continue
-				}
-				seen[o.Status]++
-				if n := statusOf(t, neu.Results, o.CheckID); n.Status != o.Status {
-					t.Errorf("%s %s %s: %s (Go) vs %s (lab)\n  go:  %s\n  lab: %s", at, st.Login, o.CheckID, o.Status, n.Status, o.Message.EN, n.Message.EN)
-				}
-			}
-		}
-		t.Logf("%s: probe statuses %v", at, seen)
 	}
 }
 
-// fakeAnswer is a deterministic answer for url: one in five never probed,
-// the others answering 200, 503 or nothing, some too slowly.
-func fakeAnswer(url string, at time.Time) (grader.ProbeResult, bool) {
-	h := fnv.New32a()
-	fmt.Fprint(h, url)
-	n := h.Sum32()
-	r := grader.ProbeResult{URL: url, At: at, Duration: 40 * time.Millisecond}
-	switch n % 5 {
-	case 0:
-		return r, false
-	case 1:
-		r.Status = 200
-	case 2:
-		r.Status = 503
-	case 3:
-		r.Err = "timeout"
-		r.Duration = 5 * time.Second
-	case 4:
-		r.Status = 200
-		r.Duration = 6 * time.Second
+// TestProbeAnswers: before any answer both probe checks are pending; then
+// the ALB check passes on a quick 2xx/3xx and fails on a 5xx, on silence
+// and on a slow answer, and the direct check passes when no web server
+// answers, fails when one does and stays pending while one was not
+// probed.
+func TestProbeAnswers(t *testing.T) {
+	l := probingLab(t)
+	c, snap := finishedClass(t, 1)
+	st := passingStudent(t, step3Lab(t), c, snap)
+	targets := l.ProbeTargets(lab.NewWorld(snap), st)
+	var albURL string
+	var direct []string
+	for _, p := range targets {
+		if p.Check == "probe.alb_http" {
+			albURL = p.URL
+		} else {
+			direct = append(direct, p.URL)
+		}
 	}
-	return r, true
+	if albURL == "" || len(direct) != 2 {
+		t.Fatalf("probe targets %v", targets)
+	}
+	at := snap.TakenAt
+	answer := func(status int, took time.Duration) func(string) grader.ProbeResult {
+		return func(u string) grader.ProbeResult {
+			r := grader.ProbeResult{URL: u, Status: status, Duration: took, At: at}
+			if status == 0 {
+				r.Err = "timeout"
+			}
+			return r
+		}
+	}
+	for _, tc := range []struct {
+		name       string
+		alb        func(string) grader.ProbeResult // nil: not probed
+		direct     []func(string) grader.ProbeResult
+		albWant    grader.Status
+		directWant grader.Status
+	}{
+		{"not probed yet", nil, []func(string) grader.ProbeResult{nil, nil}, grader.StatusPending, grader.StatusPending},
+		{"answered", answer(200, 40*time.Millisecond), []func(string) grader.ProbeResult{answer(0, 3*time.Second), answer(0, 3*time.Second)}, grader.StatusPass, grader.StatusPass},
+		{"redirect", answer(302, time.Second), []func(string) grader.ProbeResult{answer(0, 3*time.Second), nil}, grader.StatusPass, grader.StatusPending},
+		{"server error", answer(503, 40*time.Millisecond), []func(string) grader.ProbeResult{answer(200, 40*time.Millisecond), answer(0, 3*time.Second)}, grader.StatusFail, grader.StatusFail},
+		{"silent", answer(0, 5*time.Second), []func(string) grader.ProbeResult{nil, answer(200, time.Second)}, grader.StatusFail, grader.StatusFail},
+		{"too slow", answer(200, 6*time.Second), []func(string) grader.ProbeResult{answer(0, 3*time.Second), answer(0, 3*time.Second)}, grader.StatusFail, grader.StatusPass},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			probed := *snap
+			probed.Probes = nil
+			if tc.alb != nil {
+				probed.RecordProbe(tc.alb(albURL))
+			}
+			for i, a := range tc.direct {
+				if a != nil {
+					probed.RecordProbe(a(direct[i]))
+				}
+			}
+			rep := l.Evaluate(lab.NewWorld(&probed), st, nil)
+			for id, want := range map[string]grader.Status{"probe.alb_http": tc.albWant, "probe.direct_blocked": tc.directWant} {
+				r := statusOf(t, rep.Results, id)
+				if r.Status != want {
+					t.Errorf("%s = %s (%s), want %s", id, r.Status, r.Message.EN, want)
+				}
+				if r.Status != grader.StatusPass && r.Hint.EN == "" {
+					t.Errorf("%s is %s without a hint", id, r.Status)
+				}
+				if r.Points != 0 || r.Required {
+					t.Errorf("%s earns %d points (required %t): the probes score nothing", id, r.Points, r.Required)
+				}
+			}
+			if rep.Score != rep.MaxScore {
+				t.Errorf("the probes changed the score: %d/%d", rep.Score, rep.MaxScore)
+			}
+		})
+	}
 }
