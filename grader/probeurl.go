@@ -37,6 +37,7 @@ func ProbeURL(host string) string {
 	}
 	return "http://" + strings.ToLower(strings.TrimSuffix(host, ".")) + "/"
 }
+
 // isDNSName reports whether s is a plain DNS host name: dot-separated
 // labels of letters, digits and hyphens.
 func isDNSName(s string) bool {

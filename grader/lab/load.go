@@ -237,7 +237,7 @@ func (c *compiler) settings(n *yaml.Node) []cel.EnvOption {
 		// The region says where students are looked at (Region): it must
 		// name one, as a class's value must (Lab.With).
 		if r, ok := value.(string); name == regionSetting && (!ok || !regionPattern.MatchString(r)) {
-			c.at(f.value, "settings.region: %s is not an AWS region such as ap-northeast-1", describeNode(f.value))
+			c.at(f.value, "settings.region: %s is not an AWS region such as us-east-1", describeNode(f.value))
 			continue
 		}
 		c.lab.Settings = append(c.lab.Settings, Setting{Name: name, Value: value, Type: typ})

@@ -242,7 +242,7 @@ func TestBrokenLabs(t *testing.T) {
 		{
 			name: "a region that is none",
 			old:  "  cidr: 10.0.0.0/16\n", new: "  cidr: 10.0.0.0/16\n  region: tokyo\n",
-			want: []string{`tiny.yaml:8:11: settings.region: "tokyo" is not an AWS region such as ap-northeast-1`},
+			want: []string{`tiny.yaml:8:11: settings.region: "tokyo" is not an AWS region such as us-east-1`},
 		},
 		{
 			name: "evidence that is a number",

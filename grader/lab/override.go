@@ -134,7 +134,7 @@ func (l *Lab) overriddenRegion(settings map[string]any) string {
 const regionSetting = "region"
 
 var (
-	// regionPattern is the form of an AWS region's name: ap-northeast-1,
+	// regionPattern is the form of an AWS region's name: us-east-1,
 	// us-gov-west-1.
 	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
 	// zoneSuffix is what an Availability Zone's name adds to its region's:
