@@ -1,6 +1,8 @@
 package lab_test
 
 import (
+	"fmt"
+	"hash/fnv"
 	"slices"
 	"strings"
 	"testing"
@@ -8,6 +10,7 @@ import (
 
 	"labgrid/grader"
 	"labgrid/grader/lab"
+	"labgrid/grader/sim"
 )
 
 // probingLab is the step-3 lab with both probe checks enabled, the way a
@@ -150,4 +153,96 @@ func TestProbeAnswers(t *testing.T) {
 			}
 		})
 	}
+}
+
+// TestProbesOverTheClass follows the simulated class with both probes on
+// and deterministic answers (one URL in five never probed, the others
+// answering 200, 503, nothing, or 200 too late): no probe check is ever
+// error, a check whose URLs were not all probed is pending unless an
+// answer already fails it or a prerequisite blocks it, and one whose URLs
+// were all probed is judged.
+func TestProbesOverTheClass(t *testing.T) {
+	l := probingLab(t)
+	const duration = 20 * time.Minute
+	start := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)
+	seen := map[grader.Status]int{}
+	for _, at := range []time.Duration{duration / 2, duration * 5 / 4, 3 * duration} {
+		now := start.Add(at)
+		c := sim.New(sim.Options{Start: start, Duration: duration, Seed: 2, Now: func() time.Time { return now }})
+		snap, err := c.Snapshot(t.Context(), c.Target(), grader.AllData())
+		if err != nil {
+			t.Fatal(err)
+		}
+		targets := map[string][]grader.ProbeTarget{}
+		for _, st := range c.Roster() {
+			targets[st.Login] = l.ProbeTargets(lab.NewWorld(snap), st)
+			for _, p := range targets[st.Login] {
+				if r, ok := fakeAnswer(p.URL, now); ok {
+					snap.RecordProbe(r)
+				}
+			}
+		}
+		w := lab.NewWorld(snap) // with the answers
+		for _, st := range c.Roster() {
+			rep := l.Evaluate(w, st, nil)
+			for _, id := range []string{"probe.alb_http", "probe.direct_blocked"} {
+				r := statusOf(t, rep.Results, id)
+				seen[r.Status]++
+				var missing, answered int
+				for _, p := range targets[st.Login] {
+					a, ok := snap.Probes[p.URL]
+					switch {
+					case p.Check != id:
+					case !ok:
+						missing++
+					case a.Answered():
+						answered++
+					}
+				}
+				failsAnyway := id == "probe.direct_blocked" && answered > 0
+				switch {
+				case r.Status == grader.StatusBlocked:
+					// A prerequisite has not passed: asked for, not judged.
+					if !slices.ContainsFunc(l.Check(id).Needs, func(n string) bool { return !statusOf(t, rep.Results, n).Status.Passed() }) {
+						t.Errorf("%s %s %s: blocked with every prerequisite passed", at, st.Login, id)
+					}
+				case r.Status == grader.StatusError:
+					t.Errorf("%s %s %s: error: %s", at, st.Login, id, r.Message.EN)
+				case missing > 0 && !failsAnyway && r.Status != grader.StatusPending:
+					t.Errorf("%s %s %s: %s with %d URL(s) not probed, want pending", at, st.Login, id, r.Status, missing)
+				case (missing == 0 || failsAnyway) && r.Status == grader.StatusPending:
+					t.Errorf("%s %s %s: pending with every URL probed", at, st.Login, id)
+				}
+			}
+		}
+	}
+	for _, s := range []grader.Status{grader.StatusPass, grader.StatusFail, grader.StatusPending, grader.StatusBlocked} {
+		if seen[s] == 0 {
+			t.Errorf("no probe check was %s over the class: %v", s, seen)
+		}
+	}
+}
+
+// fakeAnswer is a deterministic answer for url: one in five never probed,
+// the others answering 200, 503 or nothing, some too slowly.
+func fakeAnswer(url string, at time.Time) (grader.ProbeResult, bool) {
+	h := fnv.New32a()
+	fmt.Fprint(h, url)
+	n := h.Sum32()
+	r := grader.ProbeResult{URL: url, At: at, Duration: 40 * time.Millisecond}
+	switch n % 5 {
+	case 0:
+		return r, false
+	case 1:
+		r.Status = 200
+	case 2:
+		r.Status = 503
+	case 3:
+		r.Err = "timeout"
+		r.Duration = 5 * time.Second
+	case 4:
+		r.Status = 200
+		r.Duration = 6 * time.Second
+	}
+	return r, true
 }
