@@ -23,8 +23,7 @@ func BenchmarkLoadStep3(b *testing.B) {
 
 // BenchmarkEvaluateStep3 is the figure for the lab engine: 200
 // simulated students over one shared-account snapshot (all finished), per
-// student, including building the World once per scan. The Go checks'
-// figure is grader's BenchmarkEvaluateClass.
+// student, including building the World once per scan.
 func BenchmarkEvaluateStep3(b *testing.B) {
 	l := step3Lab(b)
 	start := time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)

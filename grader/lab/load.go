@@ -237,6 +237,12 @@ func (c *compiler) settings(n *yaml.Node) []cel.EnvOption {
 		if typ == nil {
 			continue
 		}
+		// The region says where students are looked at (Region): it must
+		// name one, as a class's value must (Lab.With).
+		if r, ok := value.(string); name == regionSetting && (!ok || !regionPattern.MatchString(r)) {
+			c.at(f.value, "settings.region: %s is not an AWS region such as us-east-1", describeNode(f.value))
+			continue
+		}
 		c.lab.Settings = append(c.lab.Settings, Setting{Name: name, Value: value, Type: typ})
 		decls = append(decls, cel.Variable("settings."+name, typ))
 	}

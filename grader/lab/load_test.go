@@ -240,6 +240,11 @@ func TestBrokenLabs(t *testing.T) {
 			want: []string{`tiny.yaml:8:26: settings.azs: every item must have the type of the first (string), found int`},
 		},
 		{
+			name: "a region that is none",
+			old:  "  cidr: 10.0.0.0/16\n", new: "  cidr: 10.0.0.0/16\n  region: tokyo\n",
+			want: []string{`tiny.yaml:8:11: settings.region: "tokyo" is not an AWS region such as us-east-1`},
+		},
+		{
 			name: "evidence that is a number",
 			old:  "evidence: [vpc]", new: "evidence: [vpc.subnets.size()]",
 			want: []string{`tiny.yaml:28:16: check net.vpc: evidence: "vpc.subnets.size()" is a int; evidence must be a string, a record or a list of them`},

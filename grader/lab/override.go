@@ -3,6 +3,9 @@ package lab
 import (
 	"fmt"
 	"maps"
+	"math"
+	"net/netip"
+	"regexp"
 	"slices"
 	"strings"
 
@@ -48,8 +51,8 @@ func (l *Lab) With(o Override) (*Lab, error) {
 			}
 			if co.Points != nil {
 				cc.Points = *co.Points
-				if cc.Points < 0 || cc.Points > 1000 {
-					bad("checks.%s.points: %d is outside 0..1000", c.ID, cc.Points)
+				if p := pointsProblem(cc.Points); p != "" {
+					bad("checks.%s.points: %s", c.ID, p)
 				}
 			}
 		}
@@ -66,8 +69,8 @@ func (l *Lab) With(o Override) (*Lab, error) {
 		rr := *r
 		if t, ok := o.Names[r.Name]; ok {
 			rr.Template = strings.TrimSpace(t)
-			if !strings.Contains(rr.Template, "{user}") {
-				bad("names.%s: %q must contain {user}, or every student would share one resource", r.Name, t)
+			if p := templateProblem(t); p != "" {
+				bad("names.%s: %s", r.Name, p)
 			}
 		}
 		out.Resources[i] = &rr
@@ -79,15 +82,16 @@ func (l *Lab) With(o Override) (*Lab, error) {
 	}
 
 	out.Settings = slices.Clone(l.Settings)
+	region := l.overriddenRegion(o.Settings)
 	for _, name := range slices.Sorted(maps.Keys(o.Settings)) {
 		i := slices.IndexFunc(out.Settings, func(s Setting) bool { return s.Name == name })
 		if i < 0 {
 			bad("settings.%s: the lab %s has no such setting", name, l.ID)
 			continue
 		}
-		v, ok := sameType(out.Settings[i].Value, o.Settings[name])
-		if !ok {
-			bad("settings.%s: %v is not a %s like the lab's %v", name, o.Settings[name], out.Settings[i].Type, out.Settings[i].Value)
+		v, problem := l.settingValue(out.Settings[i], o.Settings[name], region)
+		if problem != "" {
+			bad("settings.%s: %s", name, problem)
 			continue
 		}
 		out.Settings[i].Value = v
@@ -98,6 +102,116 @@ func (l *Lab) With(o Override) (*Lab, error) {
 	}
 	out.scope = out.newScope()
 	return &out, nil
+}
+
+// pointsProblem says what is wrong with a check's points, or "".
+func pointsProblem(p int) string {
+	if p < 0 || p > 1000 {
+		return fmt.Sprintf("%d is outside 0..1000", p)
+	}
+	return ""
+}
+
+// templateProblem says what is wrong with a resource's name template, or "".
+func templateProblem(t string) string {
+	if !strings.Contains(t, "{user}") {
+		return fmt.Sprintf("%q must contain {user}, or every student would share one resource", t)
+	}
+	return ""
+}
+
+// overriddenRegion is the region the lab has once settings apply: their
+// region when it is a string, else the lab's own.
+func (l *Lab) overriddenRegion(settings map[string]any) string {
+	if r, ok := settings[regionSetting].(string); ok {
+		return r
+	}
+	return l.Region()
+}
+
+// regionSetting is the setting that says where the students work (see
+// Region).
+const regionSetting = "region"
+
+var (
+	// regionPattern is the form of an AWS region's name: us-east-1,
+	// us-gov-west-1.
+	regionPattern = regexp.MustCompile(`^[a-z]{2}(-[a-z]+)+-[0-9]+$`)
+	// zoneSuffix is what an Availability Zone's name adds to its region's:
+	// a letter, or a Local Zone's -<place>-<n><letter>.
+	zoneSuffix = regexp.MustCompile(`^(-[a-z]+-[0-9]+)?[a-z]$`)
+)
+
+func isZoneOf(zone, region string) bool {
+	rest, ok := strings.CutPrefix(zone, region)
+	return ok && region != "" && zoneSuffix.MatchString(rest)
+}
+
+// settingValue converts v, a class's value for the setting s, to the Go
+// type of the lab's value and checks it means what the lab's value does;
+// region is the lab's region once the override applies. The problem is ""
+// when v is fine. What the lab's own value is tells what a new one must
+// be, so that no setting is named here:
+//   - the region setting must name an AWS region;
+//   - where the lab's value (or every item of its list) parses as a CIDR,
+//     the new one must too;
+//   - where it is an Availability Zone of the lab's region, the new one must
+//     be a zone of the region in force.
+//
+// An empty string stays allowed in a setting other than the region: rules
+// read it as "no expectation". A list must not be empty nor repeat an item.
+func (l *Lab) settingValue(s Setting, v any, region string) (any, string) {
+	if v == nil {
+		return nil, "no value"
+	}
+	if items, ok := v.([]any); ok && len(items) == 0 {
+		return nil, "empty list"
+	}
+	out, ok := sameType(s.Value, v)
+	if !ok {
+		return nil, fmt.Sprintf("%v is not a %s like the lab's %v", v, s.Type, s.Value)
+	}
+	var was, now []string // the string values, one or a list
+	single := false
+	switch x := out.(type) {
+	case string:
+		was, now, single = []string{s.Value.(string)}, []string{x}, true
+	case []string:
+		was, now = s.Value.([]string), x
+		for i, it := range x {
+			if slices.Contains(x[:i], it) {
+				return nil, fmt.Sprintf("%q is listed twice", it)
+			}
+		}
+	}
+	if len(was) == 0 {
+		return out, ""
+	}
+	allCIDR, allZones := true, true
+	for _, w := range was {
+		_, err := netip.ParsePrefix(w)
+		allCIDR = allCIDR && err == nil
+		allZones = allZones && isZoneOf(w, l.Region())
+	}
+	for _, it := range now {
+		switch {
+		case s.Name == regionSetting:
+			if !regionPattern.MatchString(it) {
+				return nil, fmt.Sprintf("%q is not an AWS region", it)
+			}
+		case it == "" && single:
+			// no expectation
+		case allCIDR:
+			if p, err := netip.ParsePrefix(it); err != nil || p.Masked() != p {
+				return nil, fmt.Sprintf("%q is not a CIDR block like the lab's %s", it, was[0])
+			}
+		case allZones:
+			if !isZoneOf(it, region) {
+				return nil, fmt.Sprintf("%q is not an Availability Zone of region %s", it, region)
+			}
+		}
+	}
+	return out, ""
 }
 
 // sameType converts v to the Go type of like (as a lab setting holds it),
@@ -170,6 +284,7 @@ func (l *Lab) ParseRubricFile(data []byte) (Override, error) {
 		return o, nil
 	}
 	var problems []string
+	settingAt := map[string]rubricValue{}
 	bad := func(n *yaml.Node, format string, args ...any) {
 		problems = append(problems, fmt.Sprintf("line %d: ", n.Line)+fmt.Sprintf(format, args...))
 	}
@@ -207,11 +322,15 @@ func (l *Lab) ParseRubricFile(data []byte) (Override, error) {
 				switch kind {
 				case "settings":
 					o.Settings[name] = value
+					settingAt[name] = rubricValue{path, v}
 				case "names":
 					s, ok := value.(string)
 					if !ok {
 						bad(v, "%s: expected a name template", path)
 						continue
+					}
+					if p := templateProblem(s); p != "" {
+						bad(v, "%s: %s", path, p)
 					}
 					o.Names[name] = s
 				}
@@ -219,10 +338,36 @@ func (l *Lab) ParseRubricFile(data []byte) (Override, error) {
 		}
 	}
 	walk(doc.Content[0], "")
+	// The settings once all are read: an Availability Zone is one of the
+	// region the file sets.
+	region := l.overriddenRegion(o.Settings)
+	for _, name := range slices.Sorted(maps.Keys(settingAt)) {
+		at := settingAt[name]
+		i := slices.IndexFunc(l.Settings, func(s Setting) bool { return s.Name == name })
+		if i < 0 {
+			continue // a lab's rubric_keys name its settings; With says so otherwise
+		}
+		if at.node.Tag == "!!null" {
+			bad(at.node, "%s: no value", at.path)
+			continue
+		}
+		v, problem := l.settingValue(l.Settings[i], o.Settings[name], region)
+		if problem != "" {
+			bad(at.node, "%s: %s", at.path, problem)
+			continue
+		}
+		o.Settings[name] = v
+	}
 	if len(problems) > 0 {
 		return o, fmt.Errorf("rubric:\n  %s", strings.Join(problems, "\n  "))
 	}
 	return o, nil
+}
+
+// rubricValue is where a rubric file gives a value: its key path and node.
+type rubricValue struct {
+	path string
+	node *yaml.Node
 }
 
 func (l *Lab) rubricChecks(n *yaml.Node, into map[string]CheckOverride, bad func(*yaml.Node, string, ...any)) {
@@ -232,30 +377,53 @@ func (l *Lab) rubricChecks(n *yaml.Node, into map[string]CheckOverride, bad func
 	}
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], deref(n.Content[i+1])
+		if l.Check(k.Value) == nil {
+			bad(k, "checks.%s: the lab %s has no such check", k.Value, l.ID)
+			continue
+		}
 		if v.Kind != yaml.MappingNode {
 			bad(v, "checks.%s: expected {enabled, required, points}", k.Value)
 			continue
 		}
 		var co CheckOverride
 		for j := 0; j+1 < len(v.Content); j += 2 {
-			fk, fv := v.Content[j], v.Content[j+1]
-			var err error
-			switch fk.Value {
-			case "enabled":
-				co.Enabled = new(bool)
-				err = fv.Decode(co.Enabled)
-			case "required":
-				co.Required = new(bool)
-				err = fv.Decode(co.Required)
-			case "points":
-				co.Points = new(int)
-				err = fv.Decode(co.Points)
-			default:
-				bad(fk, "checks.%s.%s: unknown key (known: enabled, required, points)", k.Value, fk.Value)
+			fk, fv := v.Content[j], deref(v.Content[j+1])
+			path := "checks." + k.Value + "." + fk.Value
+			if fv.Kind == yaml.ScalarNode && fv.Tag == "!!null" {
+				bad(fv, "%s: no value", path)
 				continue
 			}
-			if err != nil {
-				bad(fv, "checks.%s.%s: %q is not a %s", k.Value, fk.Value, fv.Value, map[string]string{"points": "whole number"}[fk.Value]+map[bool]string{true: "true/false"}[fk.Value != "points"])
+			switch fk.Value {
+			case "enabled", "required":
+				b := new(bool)
+				if fv.Tag != "!!bool" || fv.Decode(b) != nil {
+					bad(fv, "%s: %s is not true/false", path, describeNode(fv))
+					continue
+				}
+				if fk.Value == "enabled" {
+					co.Enabled = b
+				} else {
+					co.Required = b
+				}
+			case "points":
+				co.Points = new(int)
+				if fv.Tag != "!!int" || fv.Decode(co.Points) != nil {
+					co.Points = nil
+					var f float64
+					if fv.Tag == "!!float" && fv.Decode(&f) == nil && f == math.Trunc(f) && math.Abs(f) <= 1e6 {
+						bad(fv, "%s: %s is not written as a whole number; want points such as %d", path, fv.Value, int(f))
+					} else if fv.Tag == "!!float" {
+						bad(fv, "%s: %s is not a whole number", path, fv.Value)
+					} else {
+						bad(fv, "%s: %s is not a whole number", path, describeNode(fv))
+					}
+					continue
+				}
+				if p := pointsProblem(*co.Points); p != "" {
+					bad(fv, "%s: %s", path, p)
+				}
+			default:
+				bad(fk, "%s: unknown key (known: enabled, required, points)", path)
 			}
 		}
 		into[k.Value] = co
