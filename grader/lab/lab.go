@@ -29,6 +29,10 @@ type Lab struct {
 	// here ("names.web1", "settings.vpc_cidr"; "" accepts and ignores the
 	// key), so that the files classes already have keep working.
 	RubricKeys map[string]string
+	// memoryCollects is the data the memory values read: collected
+	// whatever checks are enabled, so that a change is seen while the
+	// check reading it is off.
+	memoryCollects []grader.Data
 	// scope numbers the names the expressions read and orders the checks
 	// for evaluation; built once per lab (and per override).
 	scope *scope
@@ -201,10 +205,16 @@ func (l *Lab) MaxScore() int {
 // Reads is the Snapshot data the lab's enabled checks read.
 func (l *Lab) Reads() []grader.Data { return l.data(func(c *Check) []grader.Data { return c.Reads }) }
 
-// Collects is the Snapshot data a scan for this lab must collect: Reads
-// and the RDS events.
+// Collects is the Snapshot data a scan for this lab must collect: Reads,
+// the RDS events and what the memory values read.
 func (l *Lab) Collects() []grader.Data {
-	return l.data(func(c *Check) []grader.Data { return c.Collects })
+	out := l.data(func(c *Check) []grader.Data { return c.Collects })
+	for _, d := range l.memoryCollects {
+		if !slices.Contains(out, d) {
+			out = append(out, d)
+		}
+	}
+	return out
 }
 
 func (l *Lab) data(of func(*Check) []grader.Data) []grader.Data {

@@ -427,6 +427,11 @@ func (c *compiler) memory(n *yaml.Node, env *cel.Env) *cel.Env {
 		decls = append(decls, cel.Variable("memory."+v.Name, cel.ObjectType(celTypeName(reflect.TypeFor[Remembered]()))))
 	}
 	c.lab.Memory = vars
+	var exprs []*Expr
+	for _, v := range vars {
+		exprs = append(exprs, v.Expr)
+	}
+	_, _, c.lab.memoryCollects = c.dataOf(exprs)
 	return c.extend(env, decls...)
 }
 
@@ -671,6 +676,13 @@ func (c *compiler) derive(ch *Check) {
 	if ch.ProbeURLs != nil {
 		exprs = append(exprs, ch.ProbeURLs)
 	}
+	ch.Resources, ch.Reads, ch.Collects = c.dataOf(exprs)
+}
+
+// dataOf works out what exprs read, directly or through variables: the
+// lab's resources, and the Snapshot data behind them (reads) plus the data
+// rules judge the absence of themselves, the RDS events (collects).
+func (c *compiler) dataOf(exprs []*Expr) (resources []string, reads, collects []grader.Data) {
 	seen := map[string]bool{}
 	var add func(name string)
 	add = func(name string) {
@@ -690,17 +702,16 @@ func (c *compiler) derive(ch *Check) {
 			add(name)
 		}
 	}
-	var data []grader.Data
 	addData := func(ds []grader.Data) {
 		for _, d := range ds {
-			if !slices.Contains(data, d) {
-				data = append(data, d)
+			if !slices.Contains(reads, d) {
+				reads = append(reads, d)
 			}
 		}
 	}
 	for _, res := range c.lab.Resources {
 		if seen[res.Name] {
-			ch.Resources = append(ch.Resources, res.Name)
+			resources = append(resources, res.Name)
 			addData(res.Kind.Reads)
 		}
 	}
@@ -710,13 +721,13 @@ func (c *compiler) derive(ch *Check) {
 	if seen["probes"] {
 		addData([]grader.Data{grader.DataProbes})
 	}
-	ch.Reads = data
-	// RDS events are not in Reads (a rule judges their absence through
+	// RDS events are not in reads (a rule judges their absence through
 	// unreadable) but a scan must still collect them.
-	ch.Collects = slices.Clone(data)
+	collects = slices.Clone(reads)
 	if seen["lab.DBCluster.events"] {
-		ch.Collects = append(ch.Collects, grader.DataRDSEvents)
+		collects = append(collects, grader.DataRDSEvents)
 	}
+	return resources, reads, collects
 }
 
 func (m Message) exprs() []*Expr {

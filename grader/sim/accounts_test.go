@@ -46,7 +46,7 @@ func TestAccounts(t *testing.T) {
 	}
 
 	scan := func(c *Class) map[string]grader.Report {
-		res := (&grader.Scanner{Source: c, Rubric: grader.DefaultRubric(), Concurrency: 4}).Scan(context.Background(), c.Roster(), nil)
+		res := (&grader.Scanner{Source: c, Judge: defaultSet(t), Concurrency: 4}).Scan(context.Background(), c.Roster(), nil)
 		if res.Failed() > 0 {
 			t.Fatalf("%d targets failed", res.Failed())
 		}

@@ -3,6 +3,7 @@ package sim
 import (
 	"context"
 	"fmt"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
@@ -10,24 +11,36 @@ import (
 	"time"
 
 	"labgrid/grader"
+	"labgrid/grader/lab"
+	"labgrid/labs"
 )
 
-// onlyArea is the default rubric with every check outside area (an area
+// onlyArea is the default labs with every check outside area (an area
 // or a check id) disabled.
-func onlyArea(t *testing.T, area string) *grader.Rubric {
+func onlyArea(t *testing.T, area string) *lab.Set {
 	t.Helper()
 	var b strings.Builder
 	b.WriteString("checks:\n")
-	for _, ci := range grader.Catalog() {
+	for _, ci := range defaultSet(t).Checks() {
 		if ci.Area != area && ci.ID != area {
 			fmt.Fprintf(&b, "  %s: {enabled: false}\n", ci.ID)
 		}
 	}
-	r, err := grader.ParseRubric(strings.NewReader(b.String()))
+	set, err := labs.ForClass(b.String())
 	if err != nil {
 		t.Fatal(err)
 	}
-	return r
+	return set
+}
+
+// defaultSet is what a class is judged with by default.
+func defaultSet(t *testing.T) *lab.Set {
+	t.Helper()
+	set, err := labs.ForClass("")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return set
 }
 
 // A snapshot that holds only Rubric.Collects judges every student exactly
@@ -37,8 +50,8 @@ func onlyArea(t *testing.T, area string) *grader.Rubric {
 // each area and each check alone.
 func TestCollectsJudgesAsFullSnapshot(t *testing.T) {
 	t.Parallel()
-	rubrics := map[string]*grader.Rubric{"default": grader.DefaultRubric()}
-	for _, ci := range grader.Catalog() {
+	rubrics := map[string]*lab.Set{"default": defaultSet(t)}
+	for _, ci := range defaultSet(t).Checks() {
 		if rubrics[ci.Area] == nil {
 			rubrics[ci.Area] = onlyArea(t, ci.Area)
 		}
@@ -75,8 +88,8 @@ func TestCollectsJudgesAsFullSnapshot(t *testing.T) {
 							t.Errorf("+%s: %d calls for %v, %d for everything", d, part.AWSCalls, data, full.AWSCalls)
 						}
 						for _, st := range g.Students {
-							want := grader.Evaluate(rubric, full, st, fullMem[st.Login])
-							got := grader.Evaluate(rubric, part, st, partMem[st.Login])
+							want := rubric.Prepare(full).Evaluate(st, fullMem[st.Login])
+							got := rubric.Prepare(part).Evaluate(st, partMem[st.Login])
 							if !reflect.DeepEqual(got.Results, want.Results) {
 								for i := range want.Results {
 									if i < len(got.Results) && !reflect.DeepEqual(got.Results[i], want.Results[i]) {
@@ -85,7 +98,7 @@ func TestCollectsJudgesAsFullSnapshot(t *testing.T) {
 									}
 								}
 							}
-							if got.Memory != want.Memory || got.Score != want.Score {
+							if !maps.Equal(got.Memory, want.Memory) || got.Score != want.Score {
 								t.Errorf("+%s %s: memory %+v score %d over %v, memory %+v score %d over everything",
 									d, st.Login, got.Memory, got.Score, data, want.Memory, want.Score)
 							}
