@@ -15,6 +15,7 @@ import (
 	"labgrid/grader"
 	"labgrid/grader/sim"
 	"labgrid/internal/pgtest"
+	"labgrid/labs"
 	"labgrid/scheduler"
 	"labgrid/store"
 	"labgrid/web"
@@ -116,9 +117,15 @@ func startApp(t *testing.T) *app {
 	if _, err := st.ImportRoster(ctx, c.ID, class.Roster(), false, []byte(secret)); err != nil {
 		t.Fatal(err)
 	}
+	// What labgrid serve wires: the shipped labs with the class's rubric.
+	judges := func(c store.Class) (grader.Judge, error) { return labs.ForClass(c.RubricYAML) }
+	judge, err := judges(c)
+	if err != nil {
+		t.Fatal(err)
+	}
 	a := &app{
 		Store: st, Class: c, Sim: class, Clock: clock,
-		Scanner:    &grader.Scanner{Source: class, Rubric: grader.DefaultRubric(), Concurrency: 1, Now: clock.Now},
+		Scanner:    &grader.Scanner{Source: class, Judge: judge, Concurrency: 1, Now: clock.Now},
 		Subscribed: make(chan int64, 16),
 	}
 	a.Scan(t) // the grid opens with every student judged
@@ -126,7 +133,7 @@ func startApp(t *testing.T) *app {
 	// Scans every hour on their own, so that only the test's scans and
 	// "check now" change results while it watches.
 	sources := func(store.Class) (grader.Source, error) { return class, nil }
-	sched, err := scheduler.New(pool, st, sources, scheduler.Config{Interval: time.Hour, Workers: 2}, logger)
+	sched, err := scheduler.New(pool, st, sources, scheduler.Config{Judges: judges, Interval: time.Hour, Workers: 2}, logger)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -168,6 +175,7 @@ func startApp(t *testing.T) *app {
 	ts := httptest.NewUnstartedServer(nil) // listens on 127.0.0.1 already
 	srv, err := web.New(web.Options{
 		Store:             st,
+		Judges:            judges,
 		Pool:              pool,
 		Scheduler:         sched,
 		Hub:               subscribeSignal{Hub: hub, subscribed: a.Subscribed},

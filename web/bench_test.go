@@ -33,7 +33,7 @@ func BenchmarkGridHandler200(b *testing.B) {
 	if _, err := st.ImportRoster(ctx, class.ID, demo.Roster(), false, testSecret); err != nil {
 		b.Fatal(err)
 	}
-	scanner := &grader.Scanner{Source: demo, Rubric: grader.DefaultRubric(), Concurrency: 4}
+	scanner := &grader.Scanner{Source: demo, Judge: defaultJudge(b), Concurrency: 4}
 	if _, err := st.SaveScan(ctx, class.ID, store.TriggerCLI, scanner.Scan(ctx, demo.Roster(), nil)); err != nil {
 		b.Fatal(err)
 	}
@@ -41,7 +41,7 @@ func BenchmarkGridHandler200(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	server, err := New(Options{Store: st, Pool: pgtest.Pool(b), Scheduler: &fakeScheduler{}, Hub: &fakeHub{ch: make(chan HubEvent)}, AdminPasswordHash: hash})
+	server, err := New(Options{Store: st, Judges: classJudge, Pool: pgtest.Pool(b), Scheduler: &fakeScheduler{}, Hub: &fakeHub{ch: make(chan HubEvent)}, AdminPasswordHash: hash})
 	if err != nil {
 		b.Fatal(err)
 	}

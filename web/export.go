@@ -53,10 +53,8 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 // table maps the class's students to the rows every CSV is written from;
 // checkResults gives each student's statuses and score, as on their page.
 func (cv *classView) table(students []store.GridRow) *report.Table {
-	t := &report.Table{MaxScore: cv.rubric.MaxScore(), Checks: make([]string, len(cv.checks)), Rows: make([]report.Row, len(students))}
-	for i, c := range cv.checks {
-		t.Checks[i] = c.ID
-	}
+	t := report.NewTable(cv.judge)
+	t.Rows = make([]report.Row, len(students))
 	for i, gr := range students {
 		checks, score, _ := cv.checkResults(gr.Results)
 		row := report.Row{Student: gr.Student.Student, Score: score, Cells: make([]report.Cell, len(checks)), ScannedAt: gr.Student.LastScannedAt}

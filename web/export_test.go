@@ -18,13 +18,11 @@ func TestExportCSV(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	e.signIn()
-	rubric := grader.DefaultRubric()
-	max := rubric.MaxScore()
+	judge := defaultJudge(t)
+	max := judge.MaxScore()
 	var checks []string
-	for _, c := range rubric.Checks {
-		if c.Enabled {
-			checks = append(checks, c.ID)
-		}
+	for _, c := range judge.Checks() {
+		checks = append(checks, c.ID)
 	}
 	at := e.scanTime.Format("2006-01-02T15:04:05Z")
 	errAt := e.scanTime.Add(60e9).Format("2006-01-02T15:04:05Z")

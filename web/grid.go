@@ -3,6 +3,7 @@ package web
 import (
 	"cmp"
 	"context"
+	"fmt"
 	"net/http"
 	"slices"
 	"strings"
@@ -18,12 +19,12 @@ import (
 // classView is what the grid, its stream and the export need of a class.
 type classView struct {
 	class   store.Class
-	rubric  *grader.Rubric
-	checks  []grader.CheckInfo // the enabled checks, in handout order
+	judge   grader.Judge
+	checks  []grader.CheckInfo // the enabled checks, in checklist order
 	columns []views.Column
 }
 
-// loadClass reads a class by name with its rubric's enabled checks.
+// loadClass reads a class by name with the checks it is judged on.
 func (s *Server) loadClass(ctx context.Context, name string) (*classView, error) {
 	c, err := s.store.ClassByName(ctx, name)
 	if err != nil {
@@ -33,16 +34,11 @@ func (s *Server) loadClass(ctx context.Context, name string) (*classView, error)
 }
 
 func (s *Server) classViewOf(c store.Class) (*classView, error) {
-	rubric, err := c.Rubric()
+	judge, err := s.judges(c)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("class %s: %w", c.Name, err)
 	}
-	cv := &classView{class: c, rubric: rubric}
-	for _, info := range grader.Catalog() {
-		if set, ok := rubric.Setting(info.ID); ok && set.Enabled {
-			cv.checks = append(cv.checks, info)
-		}
-	}
+	cv := &classView{class: c, judge: judge, checks: judge.Checks()}
 	cv.columns = views.Columns(cv.checks)
 	return cv, nil
 }
@@ -66,13 +62,13 @@ func (cv *classView) row(gr store.GridRow, now time.Time, threshold time.Duratio
 		ID:          gr.Student.ID,
 		Login:       gr.Student.Login,
 		DisplayName: gr.Student.DisplayName,
-		MaxScore:    cv.rubric.MaxScore(),
+		MaxScore:    cv.judge.MaxScore(),
 		LastScanned: gr.Student.LastScannedAt,
 		Cells:       make([]views.Cell, len(cv.checks)),
 	}}
 	latest, passedAll := cv.class.CreatedAt, true
 	for i, info := range cv.checks {
-		cell := views.Cell{CheckID: info.ID, Status: grader.StatusPending}
+		cell := views.Cell{CheckID: info.ID, Lab: info.Lab, Area: info.Area, Status: grader.StatusPending}
 		if res, ok := byCheck[info.ID]; ok {
 			cell.Status, cell.Error = res.Status, res.HasError()
 			r.Score += res.Points

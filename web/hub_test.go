@@ -10,6 +10,7 @@ import (
 
 	"labgrid/grader"
 	"labgrid/internal/pgtest"
+	"labgrid/labs"
 	"labgrid/store"
 )
 
@@ -97,9 +98,13 @@ func notify(t *testing.T, url string, classID int64, ids ...int64) {
 	}
 }
 
-// hubScan judges every student on every check of the built-in rubric:
-// pass for the logins in passing, fail for the others.
+// hubScan judges every student on every check of the shipped labs: pass
+// for the logins in passing, fail for the others.
 func hubScan(students []grader.Student, at time.Time, passing ...string) *grader.ScanResult {
+	set, err := labs.ForClass("")
+	if err != nil {
+		panic(err)
+	}
 	res := &grader.ScanResult{StartedAt: at.Add(-time.Second), FinishedAt: at}
 	for _, st := range students {
 		rep := grader.Report{Student: st}
@@ -107,8 +112,8 @@ func hubScan(students []grader.Student, at time.Time, passing ...string) *grader
 		if slices.Contains(passing, st.Login) {
 			status = grader.StatusPass
 		}
-		for _, c := range grader.DefaultRubric().Checks {
-			r := grader.Result{CheckID: c.ID, Status: status, Required: true, MaxPoints: 5, ObservedAt: at,
+		for _, c := range set.Checks() {
+			r := grader.Result{Lab: c.Lab, CheckID: c.ID, Status: status, Required: true, MaxPoints: 5, ObservedAt: at,
 				Message: grader.Text{JA: c.ID, EN: c.ID}}
 			if status.Passed() {
 				r.Points = 5

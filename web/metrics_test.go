@@ -17,7 +17,7 @@ func TestMetricsRoute(t *testing.T) {
 	hub := NewHub(nil)
 	m.WatchSSEClients(hub.Subscribers)
 	m.AWSCall("EC2", "DescribeInstances", "")
-	s, err := New(Options{Hub: hub, Metrics: m})
+	s, err := New(Options{Judges: classJudge, Hub: hub, Metrics: m})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -66,7 +66,7 @@ func TestMetricsRoute(t *testing.T) {
 
 // Without Metrics, /metrics is not there.
 func TestMetricsRouteOff(t *testing.T) {
-	s, err := New(Options{})
+	s, err := New(Options{Judges: classJudge})
 	if err != nil {
 		t.Fatal(err)
 	}

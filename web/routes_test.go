@@ -13,7 +13,7 @@ import (
 func TestHealthAndReadiness(t *testing.T) {
 	t.Parallel()
 	var readyErr error
-	server, err := New(Options{Ready: func(ctx context.Context) error {
+	server, err := New(Options{Judges: classJudge, Ready: func(ctx context.Context) error {
 		if _, ok := ctx.Deadline(); !ok {
 			t.Error("Ready called without a deadline")
 		}

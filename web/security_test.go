@@ -102,7 +102,7 @@ func TestTokenRedactedFromLogs(t *testing.T) {
 	var logs syncBuffer
 	m := metrics.New()
 	s, err := New(Options{
-		Store: e.store, Scheduler: e.sched, Hub: e.hub, Metrics: m, Now: e.clock.Now,
+		Store: e.store, Judges: classJudge, Scheduler: e.sched, Hub: e.hub, Metrics: m, Now: e.clock.Now,
 		Logger: slog.New(slog.NewTextHandler(&logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 	})
 	if err != nil {

@@ -51,8 +51,9 @@ func (s *Server) selfCheckView(ctx context.Context, p views.Page, token string, 
 		Token: token,
 		Student: views.StudentInfo{
 			ID: st.ID, Login: st.Login, DisplayName: st.DisplayName,
-			Score: score, MaxScore: cv.rubric.MaxScore(), LastScanned: st.LastScannedAt, Error: scanErr,
+			Score: score, MaxScore: cv.judge.MaxScore(), LastScanned: st.LastScannedAt, Error: scanErr,
 		},
+		Labs:     cv.judge.Title(),
 		Checks:   checks,
 		CheckNow: views.CheckNow{Every: checkNowEvery, Wait: s.checks.Wait(checkKey(st.ID))},
 	}, nil

@@ -13,6 +13,7 @@ import (
 	"github.com/alexedwards/scs/v2"
 	"github.com/jackc/pgx/v5/pgxpool"
 
+	"labgrid/grader"
 	"labgrid/metrics"
 	"labgrid/scheduler"
 	"labgrid/store"
@@ -28,6 +29,9 @@ type Scheduler interface {
 // Options are what the server needs.
 type Options struct {
 	Store *store.Store
+	// Judges gives what a class is judged with (its labs): its checks,
+	// their titles and points; required.
+	Judges func(store.Class) (grader.Judge, error)
 	// Pool keeps the instructors' sessions (the sessions table); nil keeps
 	// them in memory (tests of the public routes only).
 	Pool      *pgxpool.Pool
@@ -78,6 +82,7 @@ const (
 // Routes (routes.go), one file per action.
 type Server struct {
 	store     *store.Store
+	judges    func(store.Class) (grader.Judge, error)
 	scheduler Scheduler
 	hub       hubSubscriber
 	hash      []byte
@@ -102,6 +107,9 @@ type Server struct {
 
 // New makes a Server.
 func New(opts Options) (*Server, error) {
+	if opts.Judges == nil {
+		return nil, errors.New("web: no Judges: what classes are judged with is required")
+	}
 	if opts.Logger == nil {
 		opts.Logger = slog.New(slog.DiscardHandler)
 	}
@@ -110,6 +118,7 @@ func New(opts Options) (*Server, error) {
 	}
 	s := &Server{
 		store:     opts.Store,
+		judges:    opts.Judges,
 		scheduler: opts.Scheduler,
 		hub:       opts.Hub,
 		hash:      opts.AdminPasswordHash,

@@ -29,8 +29,8 @@ func (s *Server) studentByLogin(ctx context.Context, classID int64, login string
 	return store.Student{}, fmt.Errorf("student %q: %w", login, store.ErrNotFound)
 }
 
-// checks maps a student's results to the rubric's enabled checks, in
-// handout order, and sums the score.
+// checkResults maps a student's results to the class's enabled checks,
+// in checklist order, and sums the score.
 func (cv *classView) checkResults(results []store.Result) (checks []views.CheckResult, score int, lastErr grader.Text) {
 	byCheck := make(map[string]*store.Result, len(results))
 	for i := range results {
@@ -62,7 +62,7 @@ func (cv *classView) studentInfo(st store.Student, score int, scanErr grader.Tex
 	return views.StudentInfo{
 		ID: st.ID, Login: st.Login, DisplayName: st.DisplayName,
 		Email: st.Email, Section: st.Section, AccountID: st.AccountID,
-		Score: score, MaxScore: cv.rubric.MaxScore(), LastScanned: st.LastScannedAt, Error: scanErr,
+		Score: score, MaxScore: cv.judge.MaxScore(), LastScanned: st.LastScannedAt, Error: scanErr,
 	}
 }
 
@@ -91,8 +91,10 @@ func (s *Server) studentDetail(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	checks, score, scanErr := cv.checkResults(results)
+	// A check the class no longer enables keeps its timeline entries,
+	// shown by id (views.Change with no Title).
 	titles := make(map[string]grader.Text, len(cv.checks))
-	for _, c := range grader.Catalog() {
+	for _, c := range cv.checks {
 		titles[c.ID] = c.Title
 	}
 	timeline := make([]views.Change, len(changes))

@@ -157,7 +157,7 @@ func setup(t *testing.T, tweak ...func(*Options)) *testEnv {
 		t.Fatal(err)
 	}
 	opts := Options{
-		Store: st, Pool: pgtest.Pool(t), Scheduler: e.sched, Hub: e.hub, AdminPasswordHash: hash,
+		Store: st, Judges: classJudge, Pool: pgtest.Pool(t), Scheduler: e.sched, Hub: e.hub, AdminPasswordHash: hash,
 		Logger: slog.New(slog.NewTextHandler(e.logs, &slog.HandlerOptions{Level: slog.LevelDebug})),
 		Now:    e.clock.Now,
 	}
@@ -191,13 +191,14 @@ func (e *testEnv) scan(t *testing.T, login string, status grader.Status, at time
 			st = s
 		}
 	}
-	rubric := grader.DefaultRubric()
-	rep := grader.Report{Student: st, MaxScore: rubric.MaxScore()}
-	for _, c := range rubric.Checks {
-		if !c.Enabled {
-			continue
-		}
-		r := grader.Result{CheckID: c.ID, Status: status, Required: c.Required, MaxPoints: c.Points, ObservedAt: at,
+	e.saveScan(t, scanOf(defaultJudge(t), st, status, at))
+}
+
+// scanOf is a scan of one student with every check of judge at status.
+func scanOf(judge grader.Judge, st grader.Student, status grader.Status, at time.Time) *grader.ScanResult {
+	rep := grader.Report{Student: st, MaxScore: judge.MaxScore()}
+	for _, c := range judge.Checks() {
+		r := grader.Result{Lab: c.Lab, CheckID: c.ID, Status: status, Required: c.Required, MaxPoints: c.Points, ObservedAt: at,
 			Message: grader.Text{JA: "見た: " + c.ID, EN: "saw " + c.ID}, Evidence: []string{"evidence-" + c.ID}}
 		if !c.Required {
 			r.MaxPoints = 0
@@ -208,8 +209,14 @@ func (e *testEnv) scan(t *testing.T, login string, status grader.Status, at time
 			r.Hint = grader.Text{JA: "ヒント", EN: "hint"}
 		}
 		rep.Results = append(rep.Results, r)
+		rep.Score += r.Points
 	}
-	res := &grader.ScanResult{StartedAt: at.Add(-time.Second), FinishedAt: at, Reports: []grader.Report{rep}}
+	return &grader.ScanResult{StartedAt: at.Add(-time.Second), FinishedAt: at, Reports: []grader.Report{rep}}
+}
+
+// saveScan stores res as a scan of the test class.
+func (e *testEnv) saveScan(t *testing.T, res *grader.ScanResult) {
+	t.Helper()
 	if _, err := e.store.SaveScan(context.Background(), e.class.ID, store.TriggerCLI, res); err != nil {
 		t.Fatal(err)
 	}
@@ -224,7 +231,7 @@ func (e *testEnv) scanError(t *testing.T, login string, at time.Time) {
 			st = s
 		}
 	}
-	rep := grader.ErrorReport(grader.DefaultRubric(), st, grader.Text{JA: "アクセス拒否", EN: "AccessDenied"}, at, grader.Memory{})
+	rep := defaultJudge(t).ErrorReport(st, grader.Text{JA: "アクセス拒否", EN: "AccessDenied"}, at, grader.Memory{})
 	res := &grader.ScanResult{StartedAt: at.Add(-time.Second), FinishedAt: at, Reports: []grader.Report{rep}}
 	if _, err := e.store.SaveScan(context.Background(), e.class.ID, store.TriggerCLI, res); err != nil {
 		t.Fatal(err)

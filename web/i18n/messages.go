@@ -42,12 +42,6 @@ type Messages struct {
 	ErrorFlag   string                   // grader could not look; the status shown is the last judged one
 	ErrorFlagF  string                   // %s: the last judged status
 
-	// Areas of the rubric, by grader.CheckInfo.Area.
-	Area map[string]string
-	// CheckShort is a column header short enough for the grid, by check
-	// id; a check missing here shows the part of its id after the dot.
-	CheckShort map[string]string
-
 	// The list of classes (the instructor's home page).
 	ClassesTitle    string
 	ClassesCountF   string // %d classes
@@ -123,7 +117,7 @@ type Messages struct {
 
 	// The student's self-check page.
 	SelfTitle     string
-	SelfLeadF     string // %s: display name or login
+	SelfLeadF     string // %[1]s: display name or login; %[2]s: the labs (grader.Judge.Title)
 	SelfPrivate   string
 	CheckNow      string
 	RateLimitF    string // %s: interval
@@ -177,25 +171,6 @@ func (m *Messages) StatusWord(s grader.Status) string {
 		return v
 	}
 	return string(s)
-}
-
-// AreaName is an area's display name; an unknown area shows as is.
-func (m *Messages) AreaName(area string) string {
-	if v, ok := m.Area[area]; ok {
-		return v
-	}
-	return area
-}
-
-// CheckHeader is the grid's short column header of a check.
-func (m *Messages) CheckHeader(id string) string {
-	if v, ok := m.CheckShort[id]; ok {
-		return v
-	}
-	if _, after, ok := strings.Cut(id, "."); ok {
-		return after
-	}
-	return id
 }
 
 // Duration says d coarsely: "42 秒", "12 分", "3 時間", "2 日".
@@ -255,8 +230,10 @@ func (m *Messages) CannotLook(reason string) string   { return fmt.Sprintf(m.Can
 func (m *Messages) PassedCount(passed, total int) string {
 	return fmt.Sprintf(m.PassedCountF, passed, total)
 }
-func (m *Messages) Remaining(n int) string      { return fmt.Sprintf(m.RemainingF, n) }
-func (m *Messages) SelfLead(name string) string { return fmt.Sprintf(m.SelfLeadF, name) }
+func (m *Messages) Remaining(n int) string { return fmt.Sprintf(m.RemainingF, n) }
+func (m *Messages) SelfLead(name, labs string) string {
+	return fmt.Sprintf(m.SelfLeadF, name, labs)
+}
 func (m *Messages) RateLimit(every time.Duration) string {
 	return fmt.Sprintf(m.RateLimitF, m.Duration(every))
 }

@@ -15,18 +15,12 @@ var legendStatuses = []grader.Status{
 	grader.StatusBlocked, grader.StatusError, grader.StatusPending,
 }
 
-// area is the area of a check id ("aurora" of "aurora.replica").
-func area(checkID string) string {
-	a, _, _ := strings.Cut(checkID, ".")
-	return a
-}
-
 // cellClass is the status (for the colour and the icon of app.css), "g"
 // where an area begins (a divider) and "err" when the grader could not look.
 func cellClass(cells []Cell, i int) string {
 	c := cells[i]
 	s := statusClass(c.Status)
-	if i > 0 && area(cells[i-1].CheckID) != area(c.CheckID) {
+	if i > 0 && !sameArea(cells[i-1].Lab, cells[i-1].Area, c.Lab, c.Area) {
 		s += " g"
 	}
 	if c.Error {

@@ -30,19 +30,25 @@ type Page struct {
 	SignedIn bool
 }
 
-// Column is a check of the grid, in the rubric's (handout) order.
+// Column is a check of the grid, in the class's checklist order.
 type Column struct {
-	ID    string      // check id, e.g. "aurora.replica"
-	Area  string      // "network", "aurora", "web", "alb", "ingress"
-	Title grader.Text // e.g. "Auroraレプリカ" / "Aurora replica"
+	ID  string // the check's id
+	Lab string // the lab's id
+	// Area is the check's area in its lab; AreaTitle its name, over the
+	// columns of the area.
+	Area      string
+	AreaTitle grader.Text
+	Title     grader.Text
+	// Short is the column's header: a word or two.
+	Short grader.Text
 }
 
-// Columns makes the grid's columns from the rubric's catalog
-// (grader.Catalog(), or the checks a class's rubric enables).
-func Columns(catalog []grader.CheckInfo) []Column {
-	cols := make([]Column, len(catalog))
-	for i, c := range catalog {
-		cols[i] = Column{ID: c.ID, Area: c.Area, Title: c.Title}
+// Columns makes the grid's columns from the checks a class is judged on
+// (grader.Judge.Checks).
+func Columns(checks []grader.CheckInfo) []Column {
+	cols := make([]Column, len(checks))
+	for i, c := range checks {
+		cols[i] = Column{ID: c.ID, Lab: c.Lab, Area: c.Area, AreaTitle: c.AreaTitle, Title: c.Title, Short: c.Short}
 	}
 	return cols
 }
@@ -50,6 +56,8 @@ func Columns(catalog []grader.CheckInfo) []Column {
 // Cell is one student's status on one check.
 type Cell struct {
 	CheckID string
+	// Lab and Area are the check's (Column), where a divider goes.
+	Lab, Area string
 	// Status is the last judged status: grader.StatusPending when never
 	// scanned, grader.StatusError when the grader could never look.
 	Status grader.Status
@@ -228,11 +236,13 @@ type GridContext struct {
 // CheckResult is one check of one student, for the student's detail page
 // (instructor) and self-check page.
 type CheckResult struct {
-	ID       string
-	Area     string
-	Title    grader.Text
-	Status   grader.Status
-	Required bool
+	ID        string
+	Lab       string
+	Area      string
+	AreaTitle grader.Text
+	Title     grader.Text
+	Status    grader.Status
+	Required  bool
 	// Points earned out of MaxPoints (0 for an advisory check).
 	Points    int
 	MaxPoints int
@@ -247,11 +257,11 @@ type CheckResult struct {
 	Error grader.Text
 }
 
-// NewCheckResult joins a check of the catalog with the student's result
+// NewCheckResult joins a check of the class with the student's result
 // for it; a nil result is a check never scanned (pending). The store's
 // extra fields (FirstPassedAt, Error) are the caller's to set.
 func NewCheckResult(info grader.CheckInfo, r *grader.Result) CheckResult {
-	c := CheckResult{ID: info.ID, Area: info.Area, Title: info.Title, Status: grader.StatusPending}
+	c := CheckResult{ID: info.ID, Lab: info.Lab, Area: info.Area, AreaTitle: info.AreaTitle, Title: info.Title, Status: grader.StatusPending}
 	if r == nil {
 		return c
 	}
@@ -298,7 +308,7 @@ type Detail struct {
 	Page
 	Class   string
 	Student StudentInfo
-	// Checks in the rubric's order.
+	// Checks in the checklist's order.
 	Checks []CheckResult
 	// Timeline in the order to show (newest first reads best).
 	Timeline []Change
@@ -329,7 +339,9 @@ type SelfCheck struct {
 	// Token is the secret of the student's link (/s/{token}).
 	Token   string
 	Student StudentInfo
-	// Checks in the rubric's order.
+	// Labs names what the checklist is of (grader.Judge.Title).
+	Labs grader.Text
+	// Checks in the checklist's order.
 	Checks   []CheckResult
 	CheckNow CheckNow
 }
@@ -441,10 +453,10 @@ func failingURL(class string, q GridQuery, checkID string) string {
 	return ClassURL(class, q.Values())
 }
 
-// areaGroup is a run of consecutive columns of one area: the grid's upper
-// header.
+// areaGroup is a run of consecutive columns of one area of one lab: the
+// grid's upper header.
 type areaGroup struct {
-	Area  string
+	Title grader.Text
 	Span  int
 	First int // index of its first column
 }
@@ -452,13 +464,24 @@ type areaGroup struct {
 func areaGroups(cols []Column) []areaGroup {
 	var groups []areaGroup
 	for i, c := range cols {
-		if n := len(groups); n > 0 && groups[n-1].Area == c.Area {
+		if n := len(groups); n > 0 && sameArea(cols[i-1].Lab, cols[i-1].Area, c.Lab, c.Area) {
 			groups[n-1].Span++
 			continue
 		}
-		groups = append(groups, areaGroup{Area: c.Area, Span: 1, First: i})
+		groups = append(groups, areaGroup{Title: areaTitle(c.AreaTitle, c.Area), Span: 1, First: i})
 	}
 	return groups
+}
+
+// sameArea reports whether two checks are of one area of one lab.
+func sameArea(labA, areaA, labB, areaB string) bool { return labA == labB && areaA == areaB }
+
+// areaTitle is an area's title, or its id when its lab gives none.
+func areaTitle(title grader.Text, id string) grader.Text {
+	if title.JA == "" && title.EN == "" {
+		return grader.Text{JA: id, EN: id}
+	}
+	return title
 }
 
 // groupStarts marks the columns that begin an area, for a divider.
@@ -494,7 +517,7 @@ func isoTime(t time.Time) string { return t.Format(time.RFC3339) }
 func areasOf(checks []CheckResult) [][]CheckResult {
 	var out [][]CheckResult
 	for i, c := range checks {
-		if i > 0 && checks[i-1].Area == c.Area {
+		if i > 0 && sameArea(checks[i-1].Lab, checks[i-1].Area, c.Lab, c.Area) {
 			out[len(out)-1] = append(out[len(out)-1], c)
 			continue
 		}

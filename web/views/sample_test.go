@@ -14,6 +14,7 @@ import (
 	"github.com/a-h/templ"
 
 	"labgrid/grader"
+	"labgrid/labs"
 	"labgrid/web/i18n"
 	"labgrid/web/static"
 )
@@ -34,25 +35,37 @@ func (r *rng) next(n int) int {
 	return int((uint64(*r) >> 33) % uint64(n))
 }
 
-// sampleColumns is the catalog's columns, plus the two probe checks when
-// probes is set (19 columns, the performance figure).
-func sampleColumns(probes bool) []Column {
-	var checks []grader.CheckInfo
-	for _, info := range grader.Catalog() {
-		if probes || info.Area != "probe" {
-			checks = append(checks, info)
-		}
+// withProbes is a rubric that enables the two probe checks the shipped
+// lab leaves off (19 columns, the performance figure).
+const withProbes = "checks:\n  probe.alb_http: {enabled: true}\n  probe.direct_blocked: {enabled: true}\n"
+
+// sampleSet is the class's labs: the shipped ones, with the probes when
+// probes is set.
+func sampleSet(probes bool) grader.Judge {
+	rubric := ""
+	if probes {
+		rubric = withProbes
 	}
-	return Columns(checks)
+	set, err := labs.ForClass(rubric)
+	if err != nil {
+		panic(err)
+	}
+	return set
 }
 
-// points of the required checks, as in the default rubric.
-var samplePoints = map[string]int{
-	"aurora.cluster": 5, "aurora.replica": 10, "aurora.multi_az": 10, "aurora.private": 10, "aurora.failover": 10,
-	"web.ami": 5, "web.second_instance": 10, "web.two_az": 10,
-	"alb.exists": 5, "alb.two_az": 5, "alb.security_group": 5, "alb.listener": 5, "alb.targets_healthy": 10,
-	"ingress.alb_only": 15,
-}
+// sampleColumns is the columns of sampleSet(probes).
+func sampleColumns(probes bool) []Column { return Columns(sampleSet(probes).Checks()) }
+
+// samplePoints is what each check is worth, as in the shipped lab.
+var samplePoints = func() map[string]int {
+	out := map[string]int{}
+	for _, c := range sampleSet(true).Checks() {
+		if c.Required {
+			out[c.ID] = c.Points
+		}
+	}
+	return out
+}()
 
 // sampleRows is a class in mid-course: student i has done about the first
 // part of the handout, with the odd warning, blocked check, scan error and
@@ -77,7 +90,7 @@ func sampleRows(n int, cols []Column) []Row {
 		never := i%29 == 28
 		scanErr := i%17 == 9
 		for j, c := range cols {
-			cell := Cell{CheckID: c.ID}
+			cell := Cell{CheckID: c.ID, Lab: c.Lab, Area: c.Area}
 			switch {
 			case never:
 				cell.Status = grader.StatusPending
@@ -135,7 +148,7 @@ func sampleChecks(login string, cells []Cell) []CheckResult {
 		byID[c.CheckID] = c.Status
 	}
 	var out []CheckResult
-	for _, info := range grader.Catalog() {
+	for _, info := range sampleSet(true).Checks() {
 		st, ok := byID[info.ID]
 		if !ok && info.Area == "probe" {
 			continue // probes off for this class
@@ -145,7 +158,7 @@ func sampleChecks(login string, cells []Cell) []CheckResult {
 		}
 		pts := samplePoints[info.ID]
 		c := CheckResult{
-			ID: info.ID, Area: info.Area, Title: info.Title, Status: st,
+			ID: info.ID, Lab: info.Lab, Area: info.Area, AreaTitle: info.AreaTitle, Title: info.Title, Status: st,
 			Required: pts > 0, MaxPoints: pts,
 			ObservedAt: sampleNow.Add(-40 * time.Second),
 		}
@@ -210,6 +223,7 @@ func sampleSelf(lang i18n.Lang, row Row) *SelfCheck {
 		Page:     Page{Lang: lang, URL: "/s/tok_" + row.Login, Now: sampleNow},
 		Token:    "tok_" + row.Login,
 		Student:  sampleStudent(row),
+		Labs:     sampleSet(false).Title(),
 		Checks:   sampleChecks(row.Login, row.Cells),
 		CheckNow: CheckNow{Every: 15 * time.Second},
 	}

@@ -17,7 +17,7 @@ import (
 )
 
 // SelfCheckPage is a student's own page, reached by their secret link: the
-// checklist in handout order with, for each check not passed, what was
+// checklist in the labs' order with, for each check not passed, what was
 // found and what to do; progress; the "Check now" button. It listens to
 // the student's own stream (/s/{token}/events), whose "checklist" event
 // carries SelfCheckBody. It shows nothing of any other student, nor the
@@ -96,9 +96,9 @@ func SelfCheckPage(s *SelfCheck) templ.Component {
 				return templ_7745c5c3_Err
 			}
 			var templ_7745c5c3_Var6 string
-			templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(m.SelfLead(s.Student.Name()))
+			templ_7745c5c3_Var6, templ_7745c5c3_Err = templ.JoinStringErrs(m.SelfLead(s.Student.Name(), m.Text(s.Labs)))
 			if templ_7745c5c3_Err != nil {
-				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/selfcheck.templ`, Line: 23, Col: 39}
+				return templ.Error{Err: templ_7745c5c3_Err, FileName: `views/selfcheck.templ`, Line: 23, Col: 55}
 			}
 			_, templ_7745c5c3_Err = templ_7745c5c3_Buffer.WriteString(templ.EscapeString(templ_7745c5c3_Var6))
 			if templ_7745c5c3_Err != nil {

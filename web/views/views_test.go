@@ -171,7 +171,11 @@ func TestGridPage(t *testing.T) {
 				span += n
 				areas = append(areas, text(th))
 			}
-			wantAreas := []string{m.AreaName("network"), m.AreaName("aurora"), m.AreaName("web"), m.AreaName("alb"), m.AreaName("ingress")}
+			// The area headers are the lab's area titles.
+			wantAreas := map[i18n.Lang][]string{
+				i18n.JA: {"ネットワーク", "Aurora", "Webサーバ", "ロードバランサー", "アクセス制御"},
+				i18n.EN: {"Network", "Aurora", "Web servers", "Load balancer", "Access control"},
+			}[lang]
 			if !reflect.DeepEqual(areas, wantAreas) || span != len(g.Columns) {
 				t.Errorf("area headers %q spanning %d, want %q spanning %d", areas, span, wantAreas, len(g.Columns))
 			}
@@ -180,13 +184,25 @@ func TestGridPage(t *testing.T) {
 				t.Fatalf("%d check headers, want %d", len(checkHeads), len(g.Columns))
 			}
 			for i, th := range checkHeads {
-				if attrOr(th, "scope") != "col" || text(th) != m.CheckHeader(g.Columns[i].ID) {
-					t.Errorf("check header %d: scope %q text %q, want col %q", i, attrOr(th, "scope"), text(th), m.CheckHeader(g.Columns[i].ID))
+				if attrOr(th, "scope") != "col" || text(th) != m.Text(g.Columns[i].Short) || text(th) == "" {
+					t.Errorf("check header %d: scope %q text %q, want col %q", i, attrOr(th, "scope"), text(th), m.Text(g.Columns[i].Short))
 				}
 				a := all(th, tag("a"))
 				if len(a) != 1 || !strings.Contains(attrOr(a[0], "href"), "failing="+url.QueryEscape(g.Columns[i].ID)) {
 					t.Errorf("check header %d does not link to its failing filter", i)
 				}
+			}
+			// The column headers are the lab's short titles.
+			var heads []string
+			for _, th := range checkHeads {
+				heads = append(heads, text(th))
+			}
+			wantHeads := map[i18n.Lang][]string{
+				i18n.JA: {"VPC", "公開", "非公開", "クラスタ", "レプリカ", "マルチAZ", "非公開", "FO", "AMI", "#2", "2AZ", "ALB", "2AZ", "SG", "リスナー", "TG", "ALB経由"},
+				i18n.EN: {"VPC", "public", "private", "cluster", "replica", "multi-AZ", "private", "failover", "AMI", "#2", "2 AZs", "ALB", "2 AZs", "SG", "listener", "targets", "via ALB"},
+			}[lang]
+			if !reflect.DeepEqual(heads, wantHeads) {
+				t.Errorf("check headers %q, want %q", heads, wantHeads)
 			}
 			checkSummary(t, g, hrows[2])
 		})
@@ -482,6 +498,14 @@ func TestStudentDetail(t *testing.T) {
 			t.Errorf("the instructor's page should show %q", info)
 		}
 	}
+	// The checks are grouped under the lab's area titles.
+	var areas []string
+	for _, h := range all(doc, func(n *html.Node) bool { return n.Data == "h3" && hasClass(n, "areahead") }) {
+		areas = append(areas, text(h))
+	}
+	if want := []string{"Network", "Aurora", "Web servers", "Load balancer", "Access control"}; !reflect.DeepEqual(areas, want) {
+		t.Errorf("area headings %q, want %q", areas, want)
+	}
 	// It reloads its content when the student's row changes.
 	detail := byID(doc, "detail")
 	if detail == nil || attrOr(detail, "hx-trigger") != "sse:student-"+strconv.FormatInt(row.ID, 10) || attrOr(detail, "hx-select") != "#detail" {
@@ -498,6 +522,14 @@ func TestSelfCheckPage(t *testing.T) {
 	out := render(t, SelfCheckPage(s))
 	doc := parseDoc(t, out)
 
+	// The heading names the student and the labs, in either language.
+	if h1 := all(doc, tag("h1")); len(h1) != 1 || text(h1[0]) != me.DisplayName+" さんの Step-3 チェックリスト" {
+		t.Errorf("h1 %v, want the student's name and the labs' short title", h1)
+	}
+	enDoc := parseDoc(t, render(t, SelfCheckPage(sampleSelf(i18n.EN, me))))
+	if h1 := all(enDoc, tag("h1")); len(h1) != 1 || text(h1[0]) != "Step 3 checklist of "+me.DisplayName {
+		t.Errorf("en h1 %v, want the labs' short title and the student's name", h1)
+	}
 	conn := all(doc, func(n *html.Node) bool { _, ok := attr(n, "sse-connect"); return ok })
 	if len(conn) != 1 || attrOr(conn[0], "sse-connect") != "/s/"+s.Token+"/events" {
 		t.Fatalf("the page should listen to /s/{token}/events only")
@@ -810,12 +842,15 @@ func englishStrings(data map[string]bool) map[string]bool {
 // sampleDataWords is every word of the Japanese sample data, lower-cased.
 func sampleDataWords() map[string]bool {
 	g := sampleGrid(i18n.JA, 8, false)
-	parts := []string{g.Class}
+	parts := []string{g.Class, sampleSet(true).Title().JA}
+	for _, c := range g.Columns {
+		parts = append(parts, c.Short.JA, c.AreaTitle.JA)
+	}
 	for _, r := range g.Rows {
 		parts = append(parts, r.Login, r.Error.JA)
 		d := sampleDetail(i18n.JA, r)
 		for _, c := range d.Checks {
-			parts = append(parts, c.ID, c.Title.JA, c.Message.JA, c.Hint.JA)
+			parts = append(parts, c.ID, c.Title.JA, c.AreaTitle.JA, c.Message.JA, c.Hint.JA)
 			parts = append(parts, c.Evidence...)
 		}
 		for _, c := range d.Timeline {
@@ -1114,5 +1149,40 @@ func TestClassListLanguageAndCSP(t *testing.T) {
 				return false
 			})
 		}
+	}
+}
+
+// TestAreaDividers: a divider (class g) and a new area header begin where
+// the area changes, an area of another lab included, never inside an area.
+func TestAreaDividers(t *testing.T) {
+	t.Parallel()
+	cells := []Cell{
+		{CheckID: "x1", Lab: "one", Area: "a", Status: grader.StatusPass},
+		{CheckID: "x2", Lab: "one", Area: "a", Status: grader.StatusPass},
+		{CheckID: "x3", Lab: "one", Area: "b", Status: grader.StatusFail},
+		{CheckID: "y1", Lab: "two", Area: "b", Status: grader.StatusFail},
+	}
+	ctx := GridContext{Lang: i18n.EN, Now: sampleNow, Class: "c"}
+	tds := children(parseRow(t, render(t, GridRow(ctx, Row{ID: 1, Login: "u", Cells: cells})))[0], "td")[2:]
+	if len(tds) != len(cells) {
+		t.Fatalf("%d cells, want %d", len(tds), len(cells))
+	}
+	for i, want := range []bool{false, false, true, true} {
+		if hasClass(tds[i], "g") != want {
+			t.Errorf("cell %d: divider %v, want %v", i, !want, want)
+		}
+	}
+	cols := []Column{
+		{ID: "x1", Lab: "one", Area: "a", AreaTitle: grader.Text{JA: "甲", EN: "A"}},
+		{ID: "x2", Lab: "one", Area: "a", AreaTitle: grader.Text{JA: "甲", EN: "A"}},
+		{ID: "x3", Lab: "one", Area: "b", AreaTitle: grader.Text{JA: "乙", EN: "B"}},
+		{ID: "y1", Lab: "two", Area: "b"}, // no title: the area's id
+	}
+	var got []string
+	for _, g := range areaGroups(cols) {
+		got = append(got, fmt.Sprintf("%s/%d/%d", g.Title.EN, g.First, g.Span))
+	}
+	if want := []string{"A/0/2", "B/2/1", "b/3/1"}; !reflect.DeepEqual(got, want) {
+		t.Errorf("area groups %q, want %q", got, want)
 	}
 }
