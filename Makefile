@@ -56,7 +56,7 @@ vendor-js:
 
 # Benchmarks whose figures the README quotes.
 bench: bench-serve
-	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./grader/ ./grader/lab/ ./store/ ./web/ ./web/views/
+	$(GO) test -run='^$$' -bench=. -benchmem -count=1 ./grader/lab/ ./store/ ./web/ ./web/views/
 
 # CPU and memory of an idle `labgrid serve` with 200 simulated students in
 # 10 targets scanned every 15 s (80 s: 20 of warm-up, 60 measured).

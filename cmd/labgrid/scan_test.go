@@ -43,6 +43,7 @@ type scanJSON struct {
 		Score       int    `json:"score"`
 		MaxScore    int    `json:"max_score"`
 		Checks      []struct {
+			Lab      string   `json:"lab"`
 			ID       string   `json:"id"`
 			Status   string   `json:"status"`
 			Points   int      `json:"points"`
@@ -204,7 +205,7 @@ func decodeJSON(t *testing.T, out string) scanJSON {
 			t.Fatalf("checks is %T with %d entries", st.(map[string]any)["checks"], len(checks))
 		}
 		for _, c := range checks {
-			keys("check", c, "id", "status", "points", "message", "hint", "evidence")
+			keys("check", c, "lab", "id", "status", "points", "message", "hint", "evidence")
 			if _, ok := c.(map[string]any)["evidence"].([]any); !ok {
 				t.Fatalf("evidence is %T, want an array", c.(map[string]any)["evidence"])
 			}

@@ -45,3 +45,22 @@ func BenchmarkEvaluateStep3(b *testing.B) {
 	}
 	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(students)), "ns/student")
 }
+
+// BenchmarkEvaluateStep3EmptyAccount: 200 students of an account with
+// nothing built, where every check fails and every hint is written.
+func BenchmarkEvaluateStep3EmptyAccount(b *testing.B) {
+	l := step3Lab(b)
+	snap := &grader.Snapshot{TakenAt: time.Date(2026, 12, 2, 9, 0, 0, 0, time.UTC)}
+	c := sim.New(sim.Options{Students: 200, Seed: 1})
+	students := c.Roster()
+	b.ReportAllocs()
+	for b.Loop() {
+		w := lab.NewWorld(snap)
+		for _, st := range students {
+			if rep := l.Evaluate(w, st, nil); rep.Score != 0 {
+				b.Fatal("an empty account scored")
+			}
+		}
+	}
+	b.ReportMetric(float64(b.Elapsed().Nanoseconds())/float64(b.N*len(students)), "ns/student")
+}

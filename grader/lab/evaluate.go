@@ -83,7 +83,7 @@ func (l *Lab) Evaluate(w *World, st grader.Student, prev grader.Memory) grader.R
 
 // scope is what a lab's evaluation needs to know of its names and checks,
 // worked out once per lab: the slot of each name an expression may read
-// (user, settings.region, vpc, names.vpc, variables.writer, …), so that a
+// (user, settings.<name>, a resource, names.<resource>, variables.<name>, …), so that a
 // student's activation is a slice filled in order rather than a map built
 // for every student, and the order of the checks.
 type scope struct {

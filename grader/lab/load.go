@@ -513,7 +513,7 @@ func (c *compiler) checks(n *yaml.Node, env *cel.Env, areas map[string]bool) {
 		if m["id"] != nil {
 			ch.ID = c.str(m["id"], "check id")
 			if ch.ID != "" && !checkPattern.MatchString(ch.ID) {
-				c.at(m["id"], "check id %q must be area.name in lowercase letters, digits and _ (e.g. alb.exists)", ch.ID)
+				c.at(m["id"], "check id %q must be area.name in lowercase letters, digits and _ (e.g. storage.bucket)", ch.ID)
 			}
 		}
 		where := "check " + ch.ID
