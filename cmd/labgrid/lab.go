@@ -90,7 +90,11 @@ func runLabCheck(_ context.Context, args []string, stdout, stderr io.Writer) err
 			fmt.Fprintf(stderr, "%s: %v\n", name, err)
 			problems++
 		default:
-			fmt.Fprintf(stdout, "%s: ok (%s, %d checks)\n", name, l.ID, len(l.Checks))
+			checks := "checks"
+			if len(l.Checks) == 1 {
+				checks = "check"
+			}
+			fmt.Fprintf(stdout, "%s: ok (%s, %d %s)\n", name, l.ID, len(l.Checks), checks)
 		}
 	}
 	if len(files) == 0 {

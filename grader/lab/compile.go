@@ -75,14 +75,14 @@ func (c *compiler) compileAt(env *cel.Env, n *yaml.Node, src string, line, col i
 			lead := utf8.RuneCountInString(src) - utf8.RuneCountInString(strings.TrimLeft(src, " "))
 			l, co := place(1, lead)
 			if len(want) == len(textTypes) {
-				c.atPos(l, co, "%s: %q is a %s, which a text cannot show (give a string, a number or a list of strings)", where, strings.TrimSpace(src), typeNames.Replace(out.String()))
+				c.atPos(l, co, "%s: %q has type %s, which a text cannot show (give a string, a number or a list of strings)", where, strings.TrimSpace(src), typeNames.Replace(out.String()))
 				return nil
 			}
 			names := make([]string, len(want))
 			for i, w := range want {
 				names[i] = typeNames.Replace(w.String())
 			}
-			c.atPos(l, co, "%s: %q is a %s, not a %s", where, strings.TrimSpace(src), typeNames.Replace(out.String()), strings.Join(names, " or "))
+			c.atPos(l, co, "%s: %q has type %s, not %s", where, strings.TrimSpace(src), typeNames.Replace(out.String()), strings.Join(names, " or "))
 			return nil
 		}
 	}
@@ -155,7 +155,7 @@ func (c *compiler) checkNullFields(ast *cel.Ast, place func(int, int) (int, int)
 			if call.FunctionName() == operators.Equals {
 				test = "!" + test
 			}
-			loc := info.GetStartLocation(e.ID())
+			loc := info.GetStartLocation(sel.Operand().ID())
 			l, co := place(loc.Line(), loc.Column())
 			c.atPos(l, co, "%s: the record field %s is never null (an absent record reads as an empty one): test %s", where, sel.FieldName(), test)
 		}

@@ -652,7 +652,7 @@ func (c *compiler) evidence(n *yaml.Node, env *cel.Env, where string) *Expr {
 	case cel.StringKind, cel.DynKind, cel.StructKind:
 		return e
 	}
-	c.at(n, "%s: %q is a %s; evidence must be a string, a record or a list of them", where, e.Source, typeNames.Replace(t.String()))
+	c.at(n, "%s: %q has type %s; evidence must be a string, a record or a list of them", where, e.Source, typeNames.Replace(t.String()))
 	return nil
 }
 

@@ -86,6 +86,11 @@ func TestBrokenLabs(t *testing.T) {
 			want: []string{`tiny.yaml:3:1: lab: unknown key "arreas"`},
 		},
 		{
+			name: "probe wait without probe URLs",
+			old:  "    evidence: [vpc]\n", new: "    evidence: [vpc]\n    probe_timeout_seconds: 3\n",
+			want: []string{`tiny.yaml:29:28: check net.vpc: probe_timeout_seconds without probe_urls`},
+		},
+		{
 			name: "unknown key in a check",
 			old:  "    points: 5\n", new: "    points: 5\n    pionts: 5\n",
 			want: []string{`tiny.yaml:18:5: check: unknown key "pionts"`},
@@ -123,7 +128,7 @@ func TestBrokenLabs(t *testing.T) {
 		{
 			name: "rule that is not a bool",
 			old:  "expression: vpc != null", new: "expression: vpc.id",
-			want: []string{`tiny.yaml:20:21: check net.vpc: expression: "vpc.id" is a string, not a bool`},
+			want: []string{`tiny.yaml:20:21: check net.vpc: expression: "vpc.id" has type string, not bool`},
 		},
 		{
 			name: "unknown setting",
@@ -138,7 +143,7 @@ func TestBrokenLabs(t *testing.T) {
 		{
 			name: "a record cannot be shown as text",
 			old:  `en: "{{ vpc.id }} exists"`, new: `en: "{{ vpc }} exists"`,
-			want: []string{`tiny.yaml:26:46: check net.vpc: pass.en {{ }}: "vpc" is a ec2.vpc, which a text cannot show`},
+			want: []string{`tiny.yaml:26:46: check net.vpc: pass.en {{ }}: "vpc" has type ec2.vpc, which a text cannot show`},
 		},
 		{
 			// A lab author reads kinds, not the engine's Go types.
@@ -149,7 +154,7 @@ func TestBrokenLabs(t *testing.T) {
 		{
 			name: "a list of records not a bool names the kind",
 			old:  "expression: vpc != null", new: "expression: vpc.subnets",
-			want: []string{`tiny.yaml:20:21: check net.vpc: expression: "vpc.subnets" is a list(ec2.subnet), not a bool`},
+			want: []string{`tiny.yaml:20:21: check net.vpc: expression: "vpc.subnets" has type list(ec2.subnet), not bool`},
 		},
 		{
 			name: "a record that is no kind has a name too",
@@ -247,7 +252,7 @@ func TestBrokenLabs(t *testing.T) {
 		{
 			name: "evidence that is a number",
 			old:  "evidence: [vpc]", new: "evidence: [vpc.subnets.size()]",
-			want: []string{`tiny.yaml:28:16: check net.vpc: evidence: "vpc.subnets.size()" is a int; evidence must be a string, a record or a list of them`},
+			want: []string{`tiny.yaml:28:16: check net.vpc: evidence: "vpc.subnets.size()" has type int; evidence must be a string, a record or a list of them`},
 		},
 		{
 			name: "a cycle through three checks",
@@ -370,5 +375,24 @@ func TestShippedStep3(t *testing.T) {
 	}
 	if c := step3.Check("aurora.private"); !slices.Contains(c.Resources, "vpc") || !slices.Contains(c.Resources, "cluster") {
 		t.Errorf("aurora.private reads %v, want vpc and cluster among them", c.Resources)
+	}
+}
+
+// CEL reads an absent record field (an instance's subnet) as an empty
+// record, never null: a test of it against null would always say the
+// same, so the lab is refused, pointed at has().
+func TestRecordFieldComparedWithNull(t *testing.T) {
+	src := strings.Replace(minimal, "resources:\n", "resources:\n  web:\n    kind: ec2.instance\n    name: \"web-{user}\"\n", 1)
+	src = strings.Replace(src, "expression: vpc.subnets.filter(s, s.public)", "expression: vpc.subnets.filter(s, s.public && (web == null || web.subnet != null))", 1)
+	_, err := lab.Load("tiny.yaml", []byte(src))
+	want := `tiny.yaml:38:71: variables.public: the record field subnet is never null (an absent record reads as an empty one): test has(….subnet)`
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("error %v, want %q", err, want)
+	}
+	// has() is the test that works, and web == null stays allowed: a
+	// resource is null when not found.
+	src = strings.Replace(src, "web.subnet != null", "has(web.subnet)", 1)
+	if _, err := lab.Load("tiny.yaml", []byte(src)); err != nil {
+		t.Fatal(err)
 	}
 }
