@@ -86,8 +86,7 @@ func (c *compiler) compileAt(env *cel.Env, n *yaml.Node, src string, line, col i
 			return nil
 		}
 	}
-	c.checkStatusKeys(ast, place, where)
-	c.checkNullFields(ast, place, where)
+	c.lint(ast, place, where)
 	// No runtime cost limit: CEL has no loops, and an expression reaches
 	// only one student's resources and the records linked to them, never
 	// the whole account, so its work is bounded by a student's share of a
@@ -100,64 +99,56 @@ func (c *compiler) compileAt(env *cel.Env, n *yaml.Node, src string, line, col i
 	return &Expr{Source: src, Line: fl, Col: fc, ast: ast, prg: prg}
 }
 
-// checkStatusKeys refuses status['x'] where x is no check of the lab: a
-// misspelt id would otherwise read as "not judged" forever.
-func (c *compiler) checkStatusKeys(ast *cel.Ast, place func(int, int) (int, int), where string) {
+// lint refuses what compiles but cannot be meant:
+//   - status['x'] where x is no check of the lab: a misspelt id would
+//     otherwise read as "not judged" forever;
+//   - x.f == null or x.f != null where f is a record field
+//     (cluster.subnet_group, member.instance): CEL reads an absent record
+//     as an empty one, never null, so the test would always say the same.
+//     has(x.f) is the test that works.
+func (c *compiler) lint(ast *cel.Ast, place func(int, int) (int, int), where string) {
 	native := ast.NativeRep()
 	info := native.SourceInfo()
+	at := func(e celast.Expr, format string, args ...any) {
+		loc := info.GetStartLocation(e.ID())
+		l, co := place(loc.Line(), loc.Column())
+		c.atPos(l, co, format, args...)
+	}
 	celast.PreOrderVisit(native.Expr(), celast.NewExprVisitor(func(e celast.Expr) {
 		if e.Kind() != celast.CallKind {
 			return
 		}
 		call := e.AsCall()
 		args := call.Args()
-		if call.FunctionName() == operators.Index && len(args) == 2 &&
-			args[0].Kind() == celast.IdentKind && args[0].AsIdent() == "status" &&
-			args[1].Kind() == celast.LiteralKind {
-			if id, ok := args[1].AsLiteral().Value().(string); ok && c.checkIDs[id] == nil {
-				loc := info.GetStartLocation(args[1].ID())
-				l, co := place(loc.Line(), loc.Column())
-				c.atPos(l, co, "%s: status[%q] names no check of this lab", where, id)
-			}
-		}
-	}))
-}
-
-// checkNullFields refuses x.f == null and x.f != null where f is a record
-// field (cluster.subnet_group, member.instance): CEL reads an absent
-// record as an empty one, never null, so the test would always say the
-// same. has(x.f) is the test that works.
-func (c *compiler) checkNullFields(ast *cel.Ast, place func(int, int) (int, int), where string) {
-	native := ast.NativeRep()
-	info := native.SourceInfo()
-	celast.PreOrderVisit(native.Expr(), celast.NewExprVisitor(func(e celast.Expr) {
-		if e.Kind() != celast.CallKind {
+		if len(args) != 2 {
 			return
 		}
-		call := e.AsCall()
-		args := call.Args()
-		if (call.FunctionName() != operators.Equals && call.FunctionName() != operators.NotEquals) || len(args) != 2 {
-			return
-		}
-		for i, a := range args {
-			other := args[1-i]
-			if a.Kind() != celast.SelectKind || other.Kind() != celast.LiteralKind || other.AsLiteral() != types.NullValue {
-				continue
+		switch call.FunctionName() {
+		case operators.Index:
+			if args[0].Kind() == celast.IdentKind && args[0].AsIdent() == "status" && args[1].Kind() == celast.LiteralKind {
+				if id, ok := args[1].AsLiteral().Value().(string); ok && c.checkIDs[id] == nil {
+					at(args[1], "%s: status[%q] names no check of this lab", where, id)
+				}
 			}
-			if t := native.GetType(a.ID()); t == nil || t.Kind() != types.StructKind {
-				continue
+		case operators.Equals, operators.NotEquals:
+			for i, a := range args {
+				other := args[1-i]
+				if a.Kind() != celast.SelectKind || other.Kind() != celast.LiteralKind || other.AsLiteral() != types.NullValue {
+					continue
+				}
+				if t := native.GetType(a.ID()); t == nil || t.Kind() != types.StructKind {
+					continue
+				}
+				if ref, ok := native.ReferenceMap()[a.ID()]; ok && ref.Name != "" {
+					continue // variables.x: a variable may well be null
+				}
+				sel := a.AsSelect()
+				test := "has(…." + sel.FieldName() + ")"
+				if call.FunctionName() == operators.Equals {
+					test = "!" + test
+				}
+				at(sel.Operand(), "%s: the record field %s is never null (an absent record reads as an empty one): test %s", where, sel.FieldName(), test)
 			}
-			if ref, ok := native.ReferenceMap()[a.ID()]; ok && ref.Name != "" {
-				continue // variables.x: a variable may well be null
-			}
-			sel := a.AsSelect()
-			test := "has(…." + sel.FieldName() + ")"
-			if call.FunctionName() == operators.Equals {
-				test = "!" + test
-			}
-			loc := info.GetStartLocation(sel.Operand().ID())
-			l, co := place(loc.Line(), loc.Column())
-			c.atPos(l, co, "%s: the record field %s is never null (an absent record reads as an empty one): test %s", where, sel.FieldName(), test)
 		}
 	}))
 }
