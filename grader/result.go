@@ -53,9 +53,13 @@ type Result struct {
 	MaxPoints int
 	Message   Text
 	// Hint says what to do in the console; empty when the check passed.
-	Hint       Text
-	Evidence   []string
-	ObservedAt time.Time
+	Hint     Text
+	Evidence []string
+	// CostPerHour is what the resources the check found are estimated to
+	// cost per hour, in the lab's currency (a cleanup's leftovers); 0 for
+	// checks that estimate nothing.
+	CostPerHour float64
+	ObservedAt  time.Time
 }
 
 // Memory is what the grader keeps of a student between two scans, so that a
