@@ -4,6 +4,7 @@ import (
 	"crypto/sha256"
 	"encoding/binary"
 	"errors"
+	"math"
 	"strconv"
 
 	"labgrid/grader"
@@ -129,6 +130,11 @@ func (w *writes) digest(r *grader.Result) [16]byte {
 	b = binary.AppendUvarint(b, uint64(len(r.Evidence)))
 	for _, e := range r.Evidence {
 		put(e)
+	}
+	// Only a cost is digested: the results stored before costs existed
+	// keep their digests.
+	if r.CostPerHour > 0 {
+		b = binary.AppendUvarint(b, math.Float64bits(r.CostPerHour))
 	}
 	w.buf = b
 	sum := sha256.Sum256(b)

@@ -31,14 +31,14 @@ func (r Result) HasError() bool { return !r.ErrorAt.IsZero() }
 
 const resultColumns = `student_id, check_id, status, points, max_points, required,
 	message_ja, message_en, hint_ja, hint_en, evidence, observed_at, first_passed_at, changed_at,
-	error_ja, error_en, error_at`
+	error_ja, error_en, error_at, cost_per_hour`
 
 // gridResultColumns read like resultColumns but leave out the messages,
 // hints and evidence, which the grid, its live rows and the export never
 // show: they are most of the bytes of a class's results.
 const gridResultColumns = `student_id, check_id, status, points, max_points, required,
 	'', '', '', '', '{}'::text[], observed_at, first_passed_at, changed_at,
-	error_ja, error_en, error_at`
+	error_ja, error_en, error_at, cost_per_hour`
 
 func scanResult(row rowScanner) (Result, error) {
 	var (
@@ -50,7 +50,7 @@ func scanResult(row rowScanner) (Result, error) {
 	)
 	err := row.Scan(&r.StudentID, &r.CheckID, &status, &points, &maxPoints, &r.Required,
 		&r.Message.JA, &r.Message.EN, &r.Hint.JA, &r.Hint.EN, &r.Evidence, &r.ObservedAt, &firstPassed, &r.ChangedAt,
-		&errJA, &errEN, &errAt)
+		&errJA, &errEN, &errAt, &r.CostPerHour)
 	if err != nil {
 		return Result{}, err
 	}

@@ -223,6 +223,7 @@ type resultRows struct {
 	observed, firstPassed []*time.Time
 	errJA, errEN          []*string
 	errAt                 []*time.Time
+	cost                  []float64
 	// Each row's evidence as a text[] literal, end to end in evidence,
 	// the row's ending at evEnd: unnest cannot take a ragged text[][], and
 	// slicing one long text[] per row takes time quadratic in the rows
@@ -367,6 +368,7 @@ func (w *writes) upsert(sid int64, r grader.Result, withError, had bool) {
 	rows.evEnd = append(rows.evEnd, len(rows.evidence))
 	rows.observed = append(rows.observed, &at)
 	rows.firstPassed = append(rows.firstPassed, firstPassed)
+	rows.cost = append(rows.cost, max(r.CostPerHour, 0))
 	if withError {
 		rows.errJA = append(rows.errJA, &r.Message.JA)
 		rows.errEN = append(rows.errEN, &r.Message.EN)
@@ -429,18 +431,18 @@ func (rows *resultRows) args(from, to int) []any {
 		rows.maxPoints[from:to], rows.required[from:to],
 		rows.msgJA[from:to], rows.msgEN[from:to], rows.hintJA[from:to], rows.hintEN[from:to],
 		rows.observed[from:to], rows.firstPassed[from:to], rows.errJA[from:to], rows.errEN[from:to], rows.errAt[from:to],
-		evidence}
+		evidence, rows.cost[from:to]}
 }
 
 // resultUnnest turns the parameters of resultRows.args into rows u.
 const resultUnnest = `unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bool[],
 		$7::text[], $8::text[], $9::text[], $10::text[],
 		$11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::timestamptz[],
-		$16::text[])
+		$16::text[], $17::float8[])
 	AS u(student_id, check_id, status, points, max_points, required,
 		message_ja, message_en, hint_ja, hint_en,
 		observed_at, first_passed_at, error_ja, error_en, error_at,
-		evidence)`
+		evidence, cost_per_hour)`
 
 func (w *writes) change(sid int64, r grader.Result, from grader.Status) {
 	var fromp *string
@@ -481,16 +483,16 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 		b.queue(sp.bytes, `
 			INSERT INTO results AS r (student_id, check_id, status, points, max_points, required,
 				message_ja, message_en, hint_ja, hint_en, evidence,
-				observed_at, first_passed_at, changed_at, error_ja, error_en, error_at)
+				observed_at, first_passed_at, changed_at, error_ja, error_en, error_at, cost_per_hour)
 			SELECT u.student_id, u.check_id, u.status, u.points, u.max_points, u.required,
 				u.message_ja, u.message_en, u.hint_ja, u.hint_en, u.evidence::text[],
-				u.observed_at, u.first_passed_at, u.observed_at, u.error_ja, u.error_en, u.error_at
+				u.observed_at, u.first_passed_at, u.observed_at, u.error_ja, u.error_en, u.error_at, u.cost_per_hour
 			FROM `+resultUnnest+`
 			ON CONFLICT (student_id, check_id) DO UPDATE SET
 				status = EXCLUDED.status, points = EXCLUDED.points, max_points = EXCLUDED.max_points,
 				required = EXCLUDED.required, message_ja = EXCLUDED.message_ja, message_en = EXCLUDED.message_en,
 				hint_ja = EXCLUDED.hint_ja, hint_en = EXCLUDED.hint_en, evidence = EXCLUDED.evidence,
-				observed_at = EXCLUDED.observed_at,
+				observed_at = EXCLUDED.observed_at, cost_per_hour = EXCLUDED.cost_per_hour,
 				first_passed_at = coalesce(r.first_passed_at, EXCLUDED.first_passed_at),
 				changed_at = CASE WHEN r.status IS DISTINCT FROM EXCLUDED.status THEN EXCLUDED.changed_at ELSE r.changed_at END,
 				error_ja = EXCLUDED.error_ja, error_en = EXCLUDED.error_en,
@@ -503,7 +505,7 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 			UPDATE results AS r SET
 				status = u.status, points = u.points, max_points = u.max_points, required = u.required,
 				message_ja = u.message_ja, message_en = u.message_en, hint_ja = u.hint_ja, hint_en = u.hint_en,
-				evidence = u.evidence::text[], observed_at = u.observed_at,
+				evidence = u.evidence::text[], observed_at = u.observed_at, cost_per_hour = u.cost_per_hour,
 				first_passed_at = coalesce(r.first_passed_at, u.first_passed_at),
 				changed_at = CASE WHEN r.status IS DISTINCT FROM u.status THEN u.observed_at ELSE r.changed_at END,
 				error_ja = u.error_ja, error_en = u.error_en,

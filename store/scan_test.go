@@ -163,6 +163,12 @@ func TestSaveScanChangedContent(t *testing.T) {
 			r.Message.JA = "別のメッセージ"
 			r.Hint.EN = "other hint"
 		},
+		func(r *grader.Result) { // a cost alone is a change too
+			r.Evidence = []string{"ami-0123"}
+			r.Message.JA = "別のメッセージ"
+			r.Hint.EN = "other hint"
+			r.CostPerHour = 0.0152
+		},
 	} {
 		if sum := save(testTime.Add(time.Duration(i+1)*time.Minute), edit); sum.ChangedResults != 1 {
 			t.Errorf("edit %d: %d results written, want 1", i, sum.ChangedResults)
@@ -175,7 +181,7 @@ func TestSaveScanChangedContent(t *testing.T) {
 	i := slices.IndexFunc(results, func(r Result) bool { return r.CheckID == "web.ami" })
 	got := results[i]
 	if got.Message.JA != "別のメッセージ" || got.Hint.EN != "other hint" || !slices.Equal(got.Evidence, []string{"ami-0123"}) ||
-		!got.ObservedAt.Equal(testTime.Add(3*time.Minute)) || !got.ChangedAt.Equal(testTime) {
+		!got.ObservedAt.Equal(testTime.Add(4*time.Minute)) || !got.ChangedAt.Equal(testTime) || got.CostPerHour != 0.0152 {
 		t.Errorf("web.ami = %+v", got)
 	}
 	if n := count(t, ctx, s, "SELECT count(*) FROM result_changes WHERE student_id = $1 AND check_id = 'web.ami'", id); n != 1 {
