@@ -52,6 +52,7 @@ type Snapshot struct {
 	Instances        []Instance
 	Images           []Image
 	SecurityGroups   []SecurityGroup
+	KeyPairs         []KeyPair
 
 	LoadBalancers []LoadBalancer
 	Listeners     []Listener
@@ -85,6 +86,7 @@ const (
 	DataInstances        Data = "instances"
 	DataImages           Data = "images"
 	DataSecurityGroups   Data = "security groups"
+	DataKeyPairs         Data = "key pairs"
 	DataLoadBalancers    Data = "load balancers"
 	DataListeners        Data = "listeners"
 	DataTargetGroups     Data = "target groups"
@@ -100,7 +102,7 @@ const (
 // prober's, not a source's).
 func AllData() []Data {
 	return []Data{
-		DataVPCs, DataSubnets, DataRouteTables, DataInternetGateways, DataInstances, DataImages, DataSecurityGroups,
+		DataVPCs, DataSubnets, DataRouteTables, DataInternetGateways, DataInstances, DataImages, DataSecurityGroups, DataKeyPairs,
 		DataLoadBalancers, DataListeners, DataTargetGroups, DataTargetHealth,
 		DataDBClusters, DataDBInstances, DataDBSubnetGroups, DataRDSEvents,
 	}
@@ -126,6 +128,8 @@ func (s *Snapshot) Drop(d Data) {
 		s.Images = nil
 	case DataSecurityGroups:
 		s.SecurityGroups = nil
+	case DataKeyPairs:
+		s.KeyPairs = nil
 	case DataLoadBalancers:
 		s.LoadBalancers = nil
 	case DataListeners:
@@ -252,6 +256,15 @@ type SecurityGroup struct {
 	Inbound     []Permission
 }
 
+// KeyPair is an EC2 key pair (the account's, in the target's region).
+type KeyPair struct {
+	ID          string // key-…
+	Name        string
+	Type        string // rsa, ed25519
+	Fingerprint string
+	CreateTime  time.Time
+}
+
 // Permission is one inbound rule set as EC2 reports it: a protocol and port
 // range opened to any number of sources.
 type Permission struct {
@@ -334,7 +347,9 @@ type DBCluster struct {
 	Endpoint       string
 	ReaderEndpoint string
 	DBSubnetGroup  string
-	Members        []DBClusterMember
+	// SecurityGroupIDs are the cluster's VPC security groups.
+	SecurityGroupIDs []string
+	Members          []DBClusterMember
 }
 
 type DBClusterMember struct {

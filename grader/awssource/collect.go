@@ -77,6 +77,7 @@ func (c *clients) collect(ctx context.Context, concurrency int, data []grader.Da
 		{"ec2:DescribeInstances", grader.DataInstances, func(ctx context.Context) error { return c.instances(ctx, snap) }},
 		{"ec2:DescribeImages", grader.DataImages, func(ctx context.Context) error { return c.images(ctx, snap) }},
 		{"ec2:DescribeSecurityGroups", grader.DataSecurityGroups, func(ctx context.Context) error { return c.securityGroups(ctx, snap) }},
+		{"ec2:DescribeKeyPairs", grader.DataKeyPairs, func(ctx context.Context) error { return c.keyPairs(ctx, snap) }},
 		{"elasticloadbalancing:DescribeLoadBalancers", grader.DataLoadBalancers, func(ctx context.Context) error {
 			if err := c.loadBalancers(ctx, snap); err != nil || !need["elasticloadbalancing:DescribeListeners"] {
 				return err
@@ -348,6 +349,24 @@ func (c *clients) securityGroups(ctx context.Context, snap *grader.Snapshot) err
 	return nil
 }
 
+// keyPairs lists the region's key pairs (the API is not paginated).
+func (c *clients) keyPairs(ctx context.Context, snap *grader.Snapshot) error {
+	out, err := c.ec2.DescribeKeyPairs(ctx, &ec2.DescribeKeyPairsInput{})
+	if err != nil {
+		return err
+	}
+	for _, k := range out.KeyPairs {
+		snap.KeyPairs = append(snap.KeyPairs, grader.KeyPair{
+			ID:          aws.ToString(k.KeyPairId),
+			Name:        aws.ToString(k.KeyName),
+			Type:        string(k.KeyType),
+			Fingerprint: aws.ToString(k.KeyFingerprint),
+			CreateTime:  aws.ToTime(k.CreateTime),
+		})
+	}
+	return nil
+}
+
 func mapPermission(p ec2types.IpPermission) grader.Permission {
 	out := grader.Permission{
 		Protocol: aws.ToString(p.IpProtocol),
@@ -554,6 +573,11 @@ func mapDBCluster(dc rdstypes.DBCluster) grader.DBCluster {
 		Endpoint:       aws.ToString(dc.Endpoint),
 		ReaderEndpoint: aws.ToString(dc.ReaderEndpoint),
 		DBSubnetGroup:  aws.ToString(dc.DBSubnetGroup),
+	}
+	for _, g := range dc.VpcSecurityGroups {
+		if id := aws.ToString(g.VpcSecurityGroupId); id != "" {
+			out.SecurityGroupIDs = append(out.SecurityGroupIDs, id)
+		}
 	}
 	for _, m := range dc.DBClusterMembers {
 		out.Members = append(out.Members, grader.DBClusterMember{

@@ -63,6 +63,51 @@ func TestDefaultRubricScanSkipsInternetGateways(t *testing.T) {
 	}
 }
 
+// A class of the step-3 lab alone lists no key pairs (no check of it
+// reads them); a class of the morning's lab does, and its internet
+// gateways too, and judges no check error.
+func TestKeyPairsOnlyForTheLabThatReadsThem(t *testing.T) {
+	t.Parallel()
+	calls, _ := scanCalls(t, classSet(t, ""))
+	if slices.Contains(calls, "ec2:DescribeKeyPairs") {
+		t.Errorf("a step-3 scan calls %v, with ec2:DescribeKeyPairs", calls)
+	}
+	morning, err := labs.Get("steps-1-2")
+	if err != nil {
+		t.Fatal(err)
+	}
+	set, err := lab.NewSet(morning)
+	if err != nil {
+		t.Fatal(err)
+	}
+	calls, res := scanCalls(t, set)
+	want, err := OperationsFor(set.Collects())
+	if err != nil {
+		t.Fatal(err)
+	}
+	slices.Sort(want)
+	if !slices.Equal(calls, want) {
+		t.Errorf("the scan calls\n %v\nthe lab's data needs\n %v", calls, want)
+	}
+	for _, op := range []string{"ec2:DescribeKeyPairs", "ec2:DescribeInternetGateways"} {
+		if !slices.Contains(calls, op) {
+			t.Errorf("a steps-1-2 scan calls %v, without %s", calls, op)
+		}
+	}
+	for _, op := range []string{"elasticloadbalancing:DescribeLoadBalancers", "ec2:DescribeImages", "rds:DescribeEvents"} {
+		if slices.Contains(calls, op) {
+			t.Errorf("a steps-1-2 scan calls %v, with %s, which no check of it reads", calls, op)
+		}
+	}
+	for _, rep := range res.Reports {
+		for _, r := range rep.Results {
+			if r.Status == grader.StatusError {
+				t.Errorf("%s %s is error: %s", rep.Student.Login, r.CheckID, r.Message.EN)
+			}
+		}
+	}
+}
+
 // A scan calls exactly what the rubric's data needs: with the network
 // checks disabled the VPCs, subnets and route tables are still listed for
 // the checks that read them too; with those also disabled they are not.

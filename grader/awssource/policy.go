@@ -22,6 +22,7 @@ var DataOperations = map[grader.Data][]string{
 	grader.DataInstances:        {"ec2:DescribeInstances"},
 	grader.DataImages:           {"ec2:DescribeImages"},
 	grader.DataSecurityGroups:   {"ec2:DescribeSecurityGroups"},
+	grader.DataKeyPairs:         {"ec2:DescribeKeyPairs"},
 	grader.DataLoadBalancers:    {"elasticloadbalancing:DescribeLoadBalancers"},
 	grader.DataListeners:        {"elasticloadbalancing:DescribeLoadBalancers", "elasticloadbalancing:DescribeListeners"},
 	grader.DataTargetGroups:     {"elasticloadbalancing:DescribeTargetGroups"},

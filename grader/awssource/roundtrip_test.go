@@ -119,11 +119,15 @@ func resourceFields(s *grader.Snapshot) map[string]any {
 			}
 		}
 	}
-	// EC2 reports launch times to the second, RDS event dates to the
+	// EC2 reports launch and key creation times to the second, RDS event dates to the
 	// millisecond; the simulation's clock has nanoseconds.
 	for j := range out["Instances"].([]grader.Instance) {
 		in := &out["Instances"].([]grader.Instance)[j]
 		in.LaunchTime = in.LaunchTime.Truncate(time.Second)
+	}
+	for j := range out["KeyPairs"].([]grader.KeyPair) {
+		k := &out["KeyPairs"].([]grader.KeyPair)[j]
+		k.CreateTime = k.CreateTime.Truncate(time.Second)
 	}
 	for j := range out["RDSEvents"].([]grader.RDSEvent) {
 		e := &out["RDSEvents"].([]grader.RDSEvent)[j]

@@ -37,6 +37,7 @@ var Operations = []string{
 	"ec2:DescribeInstances",
 	"ec2:DescribeImages",
 	"ec2:DescribeSecurityGroups",
+	"ec2:DescribeKeyPairs",
 	"elasticloadbalancing:DescribeLoadBalancers",
 	"elasticloadbalancing:DescribeTargetGroups",
 	"elasticloadbalancing:DescribeListeners",

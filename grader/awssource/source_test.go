@@ -99,6 +99,10 @@ func fullTarget(f *fakeAWS) {
 		<imageOwnerId>123456789012</imageOwnerId><creationDate>2024-05-01T02:00:00.000Z</creationDate><isPublic>false</isPublic>
 		<architecture>x86_64</architecture><imageType>machine</imageType><name>sampleapp user05</name><description>sampleapp user05</description>
 		<rootDeviceType>ebs</rootDeviceType><rootDeviceName>/dev/xvda</rootDeviceName><virtualizationType>hvm</virtualizationType><hypervisor>xen</hypervisor>`)
+	f.Add("DescribeKeyPairs",
+		`<keyPairId>key-0a1</keyPairId><keyFingerprint>1f:51:ae:28:bf:89:e9:d8:1f:25:5d:37:2d:7d:b8:ca:9f:f5:f1:6f</keyFingerprint>
+		<keyName>1day-user05</keyName><keyType>rsa</keyType><tagSet/><createTime>2024-04-30T23:01:02.000Z</createTime>`,
+		`<keyPairId>key-0b2</keyPairId><keyName>other</keyName><keyType>ed25519</keyType>`)
 	f.Add("DescribeSecurityGroups",
 		`<ownerId>123456789012</ownerId><groupId>sg-web</groupId><groupName>web-user05</groupName><groupDescription>web servers</groupDescription><vpcId>vpc-0a1</vpcId>
 		<ipPermissions>
@@ -271,15 +275,21 @@ func TestSnapshotFullTarget(t *testing.T) {
 						Description: "Health checks failed with these codes: [502]"},
 				}},
 		},
+		KeyPairs: []grader.KeyPair{
+			{ID: "key-0a1", Name: "1day-user05", Type: "rsa", Fingerprint: "1f:51:ae:28:bf:89:e9:d8:1f:25:5d:37:2d:7d:b8:ca:9f:f5:f1:6f",
+				CreateTime: time.Date(2024, 4, 30, 23, 1, 2, 0, time.UTC)},
+			{ID: "key-0b2", Name: "other", Type: "ed25519"},
+		},
 		DBSubnetGroups: []grader.DBSubnetGroup{
 			{Name: "wp-user05-subnet", VPCID: "vpc-0a1", SubnetIDs: []string{"subnet-priv1", "subnet-priv2"}},
 		},
 		DBClusters: []grader.DBCluster{
 			{ID: "wp-user05-cluster", ARN: dbcARN, Status: "available", Engine: "aurora-mysql",
-				Endpoint:       "wp-user05-cluster.cluster-c1.ap-northeast-1.rds.amazonaws.com",
-				ReaderEndpoint: "wp-user05-cluster.cluster-ro-c1.ap-northeast-1.rds.amazonaws.com",
-				DBSubnetGroup:  "wp-user05-subnet",
-				Members:        []grader.DBClusterMember{{InstanceID: "wp-user05"}, {InstanceID: "wp-user05-slave", IsWriter: true}}},
+				Endpoint:         "wp-user05-cluster.cluster-c1.ap-northeast-1.rds.amazonaws.com",
+				ReaderEndpoint:   "wp-user05-cluster.cluster-ro-c1.ap-northeast-1.rds.amazonaws.com",
+				DBSubnetGroup:    "wp-user05-subnet",
+				SecurityGroupIDs: []string{"sg-db"},
+				Members:          []grader.DBClusterMember{{InstanceID: "wp-user05"}, {InstanceID: "wp-user05-slave", IsWriter: true}}},
 		},
 		DBInstances: []grader.DBInstance{
 			{ID: "wp-user05", ClusterID: "wp-user05-cluster", Class: "db.t2.small", Engine: "aurora-mysql", AZ: "ap-northeast-1d",
@@ -303,6 +313,7 @@ func TestSnapshotFullTarget(t *testing.T) {
 	compareField(t, "Instances", snap.Instances, want.Instances)
 	compareField(t, "Images", snap.Images, want.Images)
 	compareField(t, "SecurityGroups", snap.SecurityGroups, want.SecurityGroups)
+	compareField(t, "KeyPairs", snap.KeyPairs, want.KeyPairs)
 	compareField(t, "LoadBalancers", snap.LoadBalancers, want.LoadBalancers)
 	compareField(t, "Listeners", snap.Listeners, want.Listeners)
 	compareField(t, "TargetGroups", snap.TargetGroups, want.TargetGroups)
@@ -393,7 +404,7 @@ func TestSnapshotPagination(t *testing.T) {
 			t.Errorf("CallsByOperation[%q] = %d, want %d", op, snap.CallsByOperation[op], n)
 		}
 	}
-	if want := 13 + 4 + 5; snap.AWSCalls != want { // 4 more pages, 5 DescribeTargetHealth
+	if want := 14 + 4 + 5; snap.AWSCalls != want { // 4 more pages, 5 DescribeTargetHealth
 		t.Errorf("AWSCalls = %d, want %d", snap.AWSCalls, want)
 	}
 }
@@ -417,8 +428,8 @@ func TestSnapshotThrottlingRetried(t *testing.T) {
 	if snap.Retries != 2 {
 		t.Errorf("Retries = %d, want 2", snap.Retries)
 	}
-	if snap.AWSCalls != 13+1+1 {
-		t.Errorf("AWSCalls = %d, want %d: retries are not calls", snap.AWSCalls, 13+1+1)
+	if snap.AWSCalls != 14+1+1 {
+		t.Errorf("AWSCalls = %d, want %d: retries are not calls", snap.AWSCalls, 14+1+1)
 	}
 	if n := f.Count("DescribeDBClusters"); n != 2 {
 		t.Errorf("server saw DescribeDBClusters %d times, want 2", n)
@@ -501,8 +512,8 @@ func TestSnapshotAccessDeniedEverywhere(t *testing.T) {
 		t.Errorf("ErrorCode = %q", ErrorCode(err))
 	}
 	var counted interface{ AWSCallCount() int }
-	if !errors.As(err, &counted) || counted.AWSCallCount() != 13 {
-		t.Errorf("error %v does not count the 13 calls made", err)
+	if !errors.As(err, &counted) || counted.AWSCallCount() != 14 {
+		t.Errorf("error %v does not count the 14 calls made", err)
 	}
 }
 
@@ -605,14 +616,14 @@ func TestSnapshotCallCount(t *testing.T) {
 	}
 	want := map[string]int{
 		"EC2.DescribeVpcs": 1, "EC2.DescribeSubnets": 1, "EC2.DescribeRouteTables": 1, "EC2.DescribeInternetGateways": 1,
-		"EC2.DescribeInstances": 1, "EC2.DescribeImages": 1, "EC2.DescribeSecurityGroups": 1,
+		"EC2.DescribeInstances": 1, "EC2.DescribeImages": 1, "EC2.DescribeSecurityGroups": 1, "EC2.DescribeKeyPairs": 1,
 		"Elastic Load Balancing v2.DescribeLoadBalancers": 1, "Elastic Load Balancing v2.DescribeTargetGroups": 1,
 		"Elastic Load Balancing v2.DescribeListeners": 3, "Elastic Load Balancing v2.DescribeTargetHealth": 3,
 		"RDS.DescribeDBClusters": 1, "RDS.DescribeDBInstances": 1, "RDS.DescribeDBSubnetGroups": 1, "RDS.DescribeEvents": 1,
 	}
 	compareField(t, "CallsByOperation", snap.CallsByOperation, want)
-	if snap.AWSCalls != 7+2+4+3+3 || snap.Retries != 0 {
-		t.Errorf("AWSCalls, Retries = %d, %d; want %d, 0", snap.AWSCalls, snap.Retries, 7+2+4+3+3)
+	if snap.AWSCalls != 8+2+4+3+3 || snap.Retries != 0 {
+		t.Errorf("AWSCalls, Retries = %d, %d; want %d, 0", snap.AWSCalls, snap.Retries, 8+2+4+3+3)
 	}
 	if len(snap.Listeners) != 3 {
 		t.Errorf("%d listeners, want 3", len(snap.Listeners))
@@ -679,7 +690,7 @@ func TestSnapshotRegion(t *testing.T) {
 		regions[r.Region]++
 	}
 	// An empty target region falls back to the configured one.
-	compareField(t, "requests per signing region", regions, map[string]int{"eu-west-1": 26, "ap-northeast-1": 13})
+	compareField(t, "requests per signing region", regions, map[string]int{"eu-west-1": 28, "ap-northeast-1": 14})
 	if len(s.clients) != 2 {
 		t.Errorf("%d client sets cached, want 2 (one per region)", len(s.clients))
 	}

@@ -23,8 +23,12 @@ func (in *Instance) describe() string {
 	if ip == "" {
 		ip = "none"
 	}
-	return fmt.Sprintf("%s (Name=%q, State=%s, Type=%s, AZ=%s, VPC=%s, Subnet=%s, Image=%s, PublicIP=%s, SGs=%s)",
-		in.ID, in.Name, in.State, in.Type, in.AZ, in.VPCID, in.SubnetID, in.ImageID, ip, strings.Join(in.SecurityGroupIDs, ","))
+	key := ""
+	if in.KeyName != "" {
+		key = ", Key=" + in.KeyName
+	}
+	return fmt.Sprintf("%s (Name=%q, State=%s, Type=%s, AZ=%s, VPC=%s, Subnet=%s, Image=%s, PublicIP=%s, SGs=%s%s)",
+		in.ID, in.Name, in.State, in.Type, in.AZ, in.VPCID, in.SubnetID, in.ImageID, ip, strings.Join(in.SecurityGroupIDs, ","), key)
 }
 
 func (im *Image) describe() string {
@@ -63,7 +67,23 @@ func (tg *TargetGroup) describe() string {
 }
 
 func (c *DBCluster) describe() string {
-	return fmt.Sprintf("%s (%s, %s, %d member(s), subnet group %s)", c.ID, c.Status, c.Engine, len(c.Members), c.DBSubnetGroupName)
+	sgs := ""
+	if len(c.SecurityGroupIDs) > 0 {
+		sgs = ", SGs=" + strings.Join(c.SecurityGroupIDs, ",")
+	}
+	return fmt.Sprintf("%s (%s, %s, %d member(s), subnet group %s%s)", c.ID, c.Status, c.Engine, len(c.Members), c.DBSubnetGroupName, sgs)
+}
+
+func (g *InternetGateway) describe() string {
+	attached := strings.Join(g.VPCIDs, ",")
+	if attached == "" {
+		attached = "detached"
+	}
+	return fmt.Sprintf("%s (Name=%q, VPC=%s)", g.ID, g.Name, attached)
+}
+
+func (k *KeyPair) describe() string {
+	return fmt.Sprintf("%s (Name=%q, %s, Fingerprint=%s)", k.ID, k.Name, k.Type, k.Fingerprint)
 }
 
 func (d *DBInstance) describe() string {

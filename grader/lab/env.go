@@ -2,6 +2,7 @@ package lab
 
 import (
 	"errors"
+	"net/netip"
 	"reflect"
 	"slices"
 	"strings"
@@ -68,6 +69,14 @@ func baseEnv() (*cel.Env, error) {
 					}
 					return types.Bool(allowsPortFrom(args[0].Value().(*SecurityGroup), int(args[1].(types.Int)), groups))
 				}))),
+		// cidr_within(inner, outer): every address of the range inner is in
+		// the range outer (IPv4 or IPv6; false when either is no CIDR or
+		// they are of different families).
+		cel.Function("cidr_within",
+			cel.Overload("cidr_within_string_string", []*cel.Type{cel.StringType, cel.StringType}, cel.BoolType,
+				cel.BinaryBinding(func(inner, outer ref.Val) ref.Val {
+					return types.Bool(cidrWithin(string(inner.(types.String)), string(outer.(types.String))))
+				}))),
 		cel.Function("allows_port_from_anywhere",
 			cel.MemberOverload("security_group_allows_port_from_anywhere_int", []*cel.Type{sg, cel.IntType}, cel.BoolType,
 				cel.BinaryBinding(func(g, port ref.Val) ref.Val {
@@ -128,6 +137,36 @@ func allowsPortFromAnywhere(sg *SecurityGroup, port int) bool {
 		}
 	}
 	return false
+}
+
+// cidrWithin reports whether the CIDR range inner lies inside outer. A
+// bare address is the range of that one address.
+func cidrWithin(inner, outer string) bool {
+	in, ok := parsePrefix(inner)
+	if !ok {
+		return false
+	}
+	out, ok := parsePrefix(outer)
+	if !ok || in.Addr().Is4() != out.Addr().Is4() {
+		return false
+	}
+	return out.Bits() <= in.Bits() && out.Contains(in.Addr())
+}
+
+func parsePrefix(s string) (netip.Prefix, bool) {
+	s = strings.TrimSpace(s)
+	if !strings.Contains(s, "/") {
+		a, err := netip.ParseAddr(s)
+		if err != nil {
+			return netip.Prefix{}, false
+		}
+		return netip.PrefixFrom(a, a.BitLen()), true
+	}
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, false
+	}
+	return p.Masked(), true
 }
 
 func stringList(v ref.Val) ([]string, error) {

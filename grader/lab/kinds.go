@@ -27,6 +27,25 @@ type VPC struct {
 	CIDR      string    `cel:"cidr"`
 	IsDefault bool      `cel:"is_default"`
 	Subnets   []*Subnet `cel:"subnets"`
+	// InternetGateways are the gateways attached to it.
+	InternetGateways []*InternetGateway `cel:"internet_gateways"`
+}
+
+// InternetGateway is an ec2.internet_gateway with the VPCs it is attached
+// to.
+type InternetGateway struct {
+	ID     string   `cel:"id"`
+	Name   string   `cel:"name"` // tag Name
+	VPCIDs []string `cel:"vpc_ids"`
+}
+
+// KeyPair is an ec2.key_pair.
+type KeyPair struct {
+	ID          string    `cel:"id"`
+	Name        string    `cel:"name"`
+	Type        string    `cel:"type"` // rsa, ed25519
+	Fingerprint string    `cel:"fingerprint"`
+	CreateTime  time.Time `cel:"create_time"`
 }
 
 // Subnet is an ec2.subnet. Public is true when its route table (its own,
@@ -161,6 +180,8 @@ type DBCluster struct {
 	ReaderEndpoint    string           `cel:"reader_endpoint"`
 	DBSubnetGroupName string           `cel:"db_subnet_group_name"`
 	SubnetGroup       *DBSubnetGroup   `cel:"subnet_group"` // null when not listed
+	SecurityGroupIDs  []string         `cel:"security_group_ids"`
+	SecurityGroups    []*SecurityGroup `cel:"security_groups"` // those listed
 	Members           []*ClusterMember `cel:"members"`
 	Events            []*RDSEvent      `cel:"events"` // events whose source is the cluster
 }
@@ -248,6 +269,8 @@ var kinds = []*Kind{
 	{Name: "ec2.instance", typ: reflect.TypeFor[Instance](), Reads: []grader.Data{grader.DataInstances}, InVPC: true},
 	{Name: "ec2.image", typ: reflect.TypeFor[Image](), Reads: []grader.Data{grader.DataImages}},
 	{Name: "ec2.security_group", typ: reflect.TypeFor[SecurityGroup](), Reads: []grader.Data{grader.DataSecurityGroups}, InVPC: true},
+	{Name: "ec2.internet_gateway", typ: reflect.TypeFor[InternetGateway](), Reads: []grader.Data{grader.DataInternetGateways}},
+	{Name: "ec2.key_pair", typ: reflect.TypeFor[KeyPair](), Reads: []grader.Data{grader.DataKeyPairs}},
 	{Name: "elbv2.load_balancer", typ: reflect.TypeFor[LoadBalancer](), Reads: []grader.Data{grader.DataLoadBalancers}, InVPC: true},
 	{Name: "elbv2.target_group", typ: reflect.TypeFor[TargetGroup](), Reads: []grader.Data{grader.DataTargetGroups}, InVPC: true},
 	{Name: "rds.cluster", typ: reflect.TypeFor[DBCluster](), Reads: []grader.Data{grader.DataDBClusters}},
@@ -300,6 +323,7 @@ var typeNames = func() *strings.Replacer {
 // unreadable, whether their absence matters.
 var fieldReads = map[string][]grader.Data{
 	"lab.VPC.subnets":                  {grader.DataSubnets},
+	"lab.VPC.internet_gateways":        {grader.DataInternetGateways},
 	"lab.Subnet.public":                {grader.DataRouteTables},
 	"lab.Instance.subnet":              {grader.DataSubnets},
 	"lab.Instance.security_groups":     {grader.DataSecurityGroups},
@@ -313,6 +337,7 @@ var fieldReads = map[string][]grader.Data{
 	"lab.Target.az":                    {grader.DataInstances}, // AWS's, else the instance's
 	"lab.ClusterMember.instance":       {grader.DataDBInstances},
 	"lab.DBCluster.subnet_group":       {grader.DataDBSubnetGroups},
+	"lab.DBCluster.security_groups":    {grader.DataSecurityGroups},
 	"lab.DBSubnetGroup.subnets":        {grader.DataSubnets},
 }
 

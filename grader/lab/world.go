@@ -80,7 +80,8 @@ func NewWorld(snap *grader.Snapshot) *World {
 	// Sized up front: a class's account holds hundreds of each.
 	sizes := map[string]int{"ec2.vpc": len(snap.VPCs), "ec2.subnet": len(snap.Subnets), "ec2.instance": len(snap.Instances),
 		"ec2.image": len(snap.Images), "ec2.security_group": len(snap.SecurityGroups), "elbv2.load_balancer": len(snap.LoadBalancers),
-		"elbv2.target_group": len(snap.TargetGroups), "rds.cluster": len(snap.DBClusters), "rds.instance": len(snap.DBInstances)}
+		"elbv2.target_group": len(snap.TargetGroups), "rds.cluster": len(snap.DBClusters), "rds.instance": len(snap.DBInstances),
+		"ec2.internet_gateway": len(snap.InternetGateways), "ec2.key_pair": len(snap.KeyPairs)}
 	for _, k := range kinds {
 		n := sizes[k.Name]
 		w.kinds[k.Name] = &catalog{all: make([]*entry, 0, n), byName: make(map[string][]*entry, n)}
@@ -112,10 +113,21 @@ func NewWorld(snap *grader.Snapshot) *World {
 	for _, s := range snap.Subnets {
 		subnetsOf[s.VPCID] = append(subnetsOf[s.VPCID], subnets[s.ID])
 	}
+	gatewaysOf := make(map[string][]*InternetGateway, len(snap.VPCs))
+	for _, g := range snap.InternetGateways {
+		rec := &InternetGateway{ID: g.ID, Name: g.Name, VPCIDs: orEmpty(g.VPCIDs)}
+		for _, id := range g.VPCIDs {
+			gatewaysOf[id] = append(gatewaysOf[id], rec)
+		}
+		w.kinds["ec2.internet_gateway"].add(&entry{name: g.Name, rec: rec})
+	}
 	for _, v := range snap.VPCs {
-		vpc := &VPC{ID: v.ID, Name: v.Name, CIDR: v.CIDR, IsDefault: v.IsDefault, Subnets: subnetsOf[v.ID]}
+		vpc := &VPC{ID: v.ID, Name: v.Name, CIDR: v.CIDR, IsDefault: v.IsDefault, Subnets: subnetsOf[v.ID], InternetGateways: gatewaysOf[v.ID]}
 		if vpc.Subnets == nil {
 			vpc.Subnets = []*Subnet{}
+		}
+		if vpc.InternetGateways == nil {
+			vpc.InternetGateways = []*InternetGateway{}
 		}
 		w.kinds["ec2.vpc"].add(&entry{name: v.Name, vpcID: v.ID, rec: vpc, exempt: v.IsDefault})
 	}
@@ -138,6 +150,11 @@ func NewWorld(snap *grader.Snapshot) *World {
 			}
 		}
 		return out
+	}
+
+	for _, k := range snap.KeyPairs {
+		w.kinds["ec2.key_pair"].add(&entry{name: k.Name, rec: &KeyPair{ID: k.ID, Name: k.Name, Type: k.Type,
+			Fingerprint: k.Fingerprint, CreateTime: k.CreateTime}})
 	}
 
 	instances := make(map[string]*Instance, len(snap.Instances))
@@ -226,6 +243,7 @@ func NewWorld(snap *grader.Snapshot) *World {
 	for _, c := range snap.DBClusters {
 		rec := &DBCluster{ID: c.ID, ARN: c.ARN, Status: c.Status, Engine: c.Engine, Endpoint: c.Endpoint, ReaderEndpoint: c.ReaderEndpoint,
 			DBSubnetGroupName: c.DBSubnetGroup, SubnetGroup: subnetGroups[norm(c.DBSubnetGroup)], Members: []*ClusterMember{},
+			SecurityGroupIDs: orEmpty(c.SecurityGroupIDs), SecurityGroups: groupsOf(c.SecurityGroupIDs),
 			Events: events[norm(c.ID)]}
 		if rec.Events == nil {
 			rec.Events = []*RDSEvent{}

@@ -2,6 +2,7 @@ package sim
 
 import (
 	"slices"
+	"strings"
 	"time"
 
 	"labgrid/grader"
@@ -37,6 +38,7 @@ var listCalls = []struct {
 	{"EC2.DescribeInstances", []grader.Data{grader.DataInstances}},
 	{"EC2.DescribeImages", []grader.Data{grader.DataImages}},
 	{"EC2.DescribeSecurityGroups", []grader.Data{grader.DataSecurityGroups}},
+	{"EC2.DescribeKeyPairs", []grader.Data{grader.DataKeyPairs}},
 	{"Elastic Load Balancing v2.DescribeLoadBalancers", []grader.Data{grader.DataLoadBalancers, grader.DataListeners}},
 	{"Elastic Load Balancing v2.DescribeTargetGroups", []grader.Data{grader.DataTargetGroups, grader.DataTargetHealth}},
 	{"RDS.DescribeDBClusters", []grader.Data{grader.DataDBClusters}},
@@ -143,6 +145,7 @@ func (b *builder) pubC() string     { return b.id("subnet", "public-1c") }
 func (b *builder) privD() string    { return b.id("subnet", "private-1d") }
 func (b *builder) privC() string    { return b.id("subnet", "private-1c") }
 func (b *builder) webSG() string    { return b.id("sg", "web") }
+func (b *builder) dbSG() string     { return b.id("sg", "db") }
 func (b *builder) albSG() string    { return b.id("sg", "alb") }
 func (b *builder) web1() string     { return b.id("i", "web1") }
 func (b *builder) web2() string     { return b.id("i", "web2") }
@@ -155,6 +158,7 @@ func (b *builder) dbSubnet() string { return "wp-" + b.login + "-subnetgroup" }
 
 func (b *builder) build() {
 	b.network()
+	b.keyPair()
 	b.securityGroups()
 	b.instances()
 	b.image()
@@ -180,6 +184,20 @@ func (b *builder) network() {
 			local, {DestinationCIDR: "0.0.0.0/0", GatewayID: igw, State: "active"},
 		}},
 	)
+}
+
+// keyPair is the key pair of Step 1, made before the class (web server #1
+// uses it).
+func (b *builder) keyPair() {
+	fp := b.ids.hexOf(40, b.login, "key-fingerprint")
+	pairs := make([]string, 0, 20)
+	for i := 0; i < len(fp); i += 2 {
+		pairs = append(pairs, fp[i:i+2])
+	}
+	b.s.KeyPairs = append(b.s.KeyPairs, grader.KeyPair{
+		ID: b.id("key", "key-pair"), Name: "1day-" + b.login, Type: "rsa", Fingerprint: strings.Join(pairs, ":"),
+		CreateTime: b.c.opts.Start.Add(-3*time.Hour - time.Duration(b.ids.number(60, b.login, "key-create"))*time.Minute),
+	})
 }
 
 func (b *builder) securityGroups() {
@@ -218,6 +236,12 @@ func (b *builder) securityGroups() {
 			{Protocol: "tcp", FromPort: 22, ToPort: 22, IPv4Ranges: []string{"0.0.0.0/0"}},
 			http,
 		},
+	})
+
+	// Step 2's database group: MySQL from the web servers' group.
+	s.SecurityGroups = append(s.SecurityGroups, grader.SecurityGroup{
+		ID: b.dbSG(), Name: "db-" + login, Description: "db-" + login, VPCID: vpc,
+		Inbound: []grader.Permission{{Protocol: "tcp", FromPort: 3306, ToPort: 3306, GroupIDs: []string{b.webSG()}}},
 	})
 
 	if b.did(evALBCreate) {
@@ -396,10 +420,11 @@ func (b *builder) aurora() {
 	}
 	s.DBClusters = append(s.DBClusters, grader.DBCluster{
 		ID: b.cluster(), ARN: ids.clusterARN(b.cluster()), Status: status, Engine: dbEngine,
-		Endpoint:       b.cluster() + ".cluster-" + suffix + "." + region + ".rds.amazonaws.com",
-		ReaderEndpoint: b.cluster() + ".cluster-ro-" + suffix + "." + region + ".rds.amazonaws.com",
-		DBSubnetGroup:  b.dbSubnet(),
-		Members:        members,
+		Endpoint:         b.cluster() + ".cluster-" + suffix + "." + region + ".rds.amazonaws.com",
+		ReaderEndpoint:   b.cluster() + ".cluster-ro-" + suffix + "." + region + ".rds.amazonaws.com",
+		DBSubnetGroup:    b.dbSubnet(),
+		SecurityGroupIDs: []string{b.dbSG()},
+		Members:          members,
 	})
 	s.DBInstances = append(s.DBInstances, instances...)
 

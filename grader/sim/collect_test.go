@@ -136,7 +136,7 @@ func TestSnapshotHonoursData(t *testing.T) {
 	if len(snap.Images) == 0 || len(snap.LoadBalancers) == 0 || len(snap.Listeners) == 0 {
 		t.Errorf("%d images, %d load balancers, %d listeners: want some of each", len(snap.Images), len(snap.LoadBalancers), len(snap.Listeners))
 	}
-	if len(snap.VPCs)+len(snap.Subnets)+len(snap.RouteTables)+len(snap.InternetGateways)+len(snap.Instances)+len(snap.SecurityGroups)+
+	if len(snap.VPCs)+len(snap.Subnets)+len(snap.RouteTables)+len(snap.InternetGateways)+len(snap.Instances)+len(snap.SecurityGroups)+len(snap.KeyPairs)+
 		len(snap.TargetGroups)+len(snap.DBClusters)+len(snap.DBInstances)+len(snap.DBSubnetGroups)+len(snap.RDSEvents) != 0 || snap.Unavailable != nil {
 		t.Errorf("the snapshot holds data it was not asked for: %+v", dataOf(snap))
 	}

@@ -49,6 +49,7 @@ type snapshotData struct {
 	Instances        []grader.Instance
 	Images           []grader.Image
 	SecurityGroups   []grader.SecurityGroup
+	KeyPairs         []grader.KeyPair
 	LoadBalancers    []grader.LoadBalancer
 	Listeners        []grader.Listener
 	TargetGroups     []grader.TargetGroup
@@ -62,7 +63,7 @@ func dataOf(s *grader.Snapshot) snapshotData {
 	return snapshotData{
 		Target: s.Target, TakenAt: s.TakenAt, AWSCalls: s.AWSCalls, Retries: s.Retries, CallsByOperation: s.CallsByOperation,
 		VPCs: s.VPCs, Subnets: s.Subnets, RouteTables: s.RouteTables, InternetGateways: s.InternetGateways,
-		Instances: s.Instances, Images: s.Images, SecurityGroups: s.SecurityGroups,
+		Instances: s.Instances, Images: s.Images, SecurityGroups: s.SecurityGroups, KeyPairs: s.KeyPairs,
 		LoadBalancers: s.LoadBalancers, Listeners: s.Listeners, TargetGroups: s.TargetGroups,
 		DBSubnetGroups: s.DBSubnetGroups, DBClusters: s.DBClusters, DBInstances: s.DBInstances, RDSEvents: s.RDSEvents,
 	}
@@ -116,7 +117,7 @@ func TestSnapshotUsesClockAndCountsCalls(t *testing.T) {
 	if len(snap.LoadBalancers) == 0 || len(snap.TargetGroups) == 0 {
 		t.Fatal("no load balancer at +33m: the call counts are not exercised")
 	}
-	if want := 13 + len(snap.LoadBalancers) + len(snap.TargetGroups); snap.AWSCalls != want {
+	if want := 14 + len(snap.LoadBalancers) + len(snap.TargetGroups); snap.AWSCalls != want {
 		t.Errorf("AWSCalls %d, want %d", snap.AWSCalls, want)
 	}
 	total := 0
@@ -381,6 +382,9 @@ func TestIDsUnique(t *testing.T) {
 		for _, x := range snap.SecurityGroups {
 			add("security group", x.ID)
 		}
+		for _, x := range snap.KeyPairs {
+			add("key pair", x.ID)
+		}
 		for _, x := range snap.LoadBalancers {
 			add("load balancer", x.ARN)
 			add("load balancer DNS name", x.DNSName)
@@ -583,7 +587,7 @@ func checkWellFormed(t *testing.T, s *grader.Snapshot, d time.Duration) {
 			t.Errorf("+%s: event %+v", d, e)
 		}
 	}
-	if want := 13 + len(s.LoadBalancers) + len(s.TargetGroups); s.AWSCalls != want {
+	if want := 14 + len(s.LoadBalancers) + len(s.TargetGroups); s.AWSCalls != want {
 		t.Errorf("+%s: AWSCalls %d, want %d", d, s.AWSCalls, want)
 	}
 }

@@ -86,6 +86,7 @@ var actions = map[string]actionSpec{
 	"DescribeInstances":        ec2Action("reservationSet"),
 	"DescribeImages":           ec2Action("imagesSet"),
 	"DescribeSecurityGroups":   ec2Action("securityGroupInfo"),
+	"DescribeKeyPairs":         {version: EC2Version, iam: "ec2", ec2: true, ns: ec2NS, list: "keySet", item: "item"},
 	"DescribeLoadBalancers":    elbAction("LoadBalancers", ""),
 	"DescribeTargetGroups":     elbAction("TargetGroups", ""),
 	"DescribeListeners":        elbAction("Listeners", "LoadBalancerArn"),

@@ -74,6 +74,9 @@ func render(snap *grader.Snapshot) *rendered {
 	for _, sg := range snap.SecurityGroups {
 		r.lists["DescribeSecurityGroups"] = append(r.lists["DescribeSecurityGroups"], c.securityGroup(sg))
 	}
+	for _, k := range snap.KeyPairs {
+		r.lists["DescribeKeyPairs"] = append(r.lists["DescribeKeyPairs"], c.keyPair(k))
+	}
 
 	for _, lb := range snap.LoadBalancers {
 		r.lists["DescribeLoadBalancers"] = append(r.lists["DescribeLoadBalancers"], c.loadBalancer(lb))
@@ -384,6 +387,18 @@ func (c *renderer) securityGroup(sg grader.SecurityGroup) string {
 	return b.String()
 }
 
+func (c *renderer) keyPair(k grader.KeyPair) string {
+	var b xb
+	b.str("keyPairId", k.ID)
+	b.str("keyFingerprint", k.Fingerprint)
+	b.str("keyName", k.Name)
+	b.str("keyType", k.Type)
+	if !k.CreateTime.IsZero() {
+		b.str("createTime", k.CreateTime.UTC().Truncate(time.Second).Format(timeFormat))
+	}
+	return b.String()
+}
+
 func (c *renderer) permission(b *xb, p grader.Permission) {
 	b.str("ipProtocol", p.Protocol)
 	// EC2 leaves the ports out of all-traffic rules.
@@ -517,6 +532,10 @@ func (c *renderer) dbCluster(dc grader.DBCluster) string {
 	b.str("ReaderEndpoint", dc.ReaderEndpoint)
 	b.boolean("MultiAZ", len(azs) > 1)
 	b.str("DBSubnetGroup", dc.DBSubnetGroup)
+	b.list("VpcSecurityGroups", "VpcSecurityGroupMembership", len(dc.SecurityGroupIDs), func(i int) {
+		b.str("VpcSecurityGroupId", dc.SecurityGroupIDs[i])
+		b.str("Status", "active")
+	})
 	b.list("DBClusterMembers", "DBClusterMember", len(dc.Members), func(i int) {
 		b.str("DBInstanceIdentifier", dc.Members[i].InstanceID)
 		b.boolean("IsClusterWriter", dc.Members[i].IsWriter)
