@@ -61,8 +61,8 @@ type entry struct {
 	norm  string // norm(name), as names are compared
 	vpcID string
 	rec   any // *VPC, *Instance, …
-	// exempt records are never a fallback candidate: default VPCs and
-	// security groups named default.
+	// exempt records are never a fallback candidate: default VPCs, their
+	// subnets and security groups named default.
 	exempt bool
 	rank   int // higher is preferred among several matches
 }
@@ -97,6 +97,13 @@ func NewWorld(snap *grader.Snapshot) *World {
 			mainOf[rt.VPCID] = rt
 		}
 	}
+	// A default VPC's subnets are its default parts, as the VPC is exempt.
+	defaultVPC := map[string]bool{}
+	for _, v := range snap.VPCs {
+		if v.IsDefault {
+			defaultVPC[v.ID] = true
+		}
+	}
 	for _, s := range snap.Subnets {
 		rt := explicit[s.ID]
 		if rt == nil {
@@ -105,7 +112,7 @@ func NewWorld(snap *grader.Snapshot) *World {
 		sn := &Subnet{ID: s.ID, Name: s.Name, VPCID: s.VPCID, AZ: s.AZ, CIDR: s.CIDR, MapPublicIPOnLaunch: s.MapPublicIPOnLaunch,
 			Public: rt != nil && routesToInternet(rt)}
 		subnets[s.ID] = sn
-		w.kinds["ec2.subnet"].add(&entry{name: s.Name, vpcID: s.VPCID, rec: sn})
+		w.kinds["ec2.subnet"].add(&entry{name: s.Name, vpcID: s.VPCID, rec: sn, exempt: defaultVPC[s.VPCID]})
 	}
 	// Grouped once: a class's account holds a VPC per student.
 	subnetsOf := make(map[string][]*Subnet, len(snap.VPCs))
