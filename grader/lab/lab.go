@@ -139,7 +139,8 @@ type Check struct {
 	ProbeURLs *Expr
 	// CostPerHour, when set, is a double: what the resources the check
 	// found are estimated to cost per hour (what is left running),
-	// evaluated after the rules whatever they decided; never below 0.
+	// evaluated after the rules whatever they decided (not when the check
+	// is blocked or cannot read its data: then 0); never below 0.
 	CostPerHour *Expr
 	// ProbeTimeout is how long the prober waits for those URLs' answers,
 	// in seconds (an int); 5 when not given.

@@ -774,6 +774,9 @@ func (c *compiler) dataOf(exprs []*Expr) (resources []string, reads, collects []
 		if seen[res.Name] {
 			resources = append(resources, res.Name)
 			addData(res.Kind.Reads)
+			if res.In != "" {
+				addData(res.Kind.ScopeReads)
+			}
 		}
 	}
 	for _, field := range slices.Sorted(maps.Keys(seen)) {

@@ -208,13 +208,6 @@ func NewWorld(snap *grader.Snapshot) *World {
 		w.kinds["elbv2.load_balancer"].add(&entry{name: l.Name, vpcID: l.VPCID, rec: lb})
 	}
 
-	dbInstances := map[string]*DBInstance{}
-	for _, d := range snap.DBInstances {
-		rec := &DBInstance{ID: d.ID, ClusterID: d.ClusterID, Class: d.Class, Engine: d.Engine, AZ: d.AZ, Status: d.Status,
-			PubliclyAccessible: d.PubliclyAccessible, DBSubnetGroup: d.DBSubnetGroup}
-		dbInstances[norm(d.ID)] = rec
-		w.kinds["rds.instance"].add(&entry{name: d.ID, rec: rec})
-	}
 	subnetGroups := map[string]*DBSubnetGroup{}
 	for _, g := range snap.DBSubnetGroups {
 		rec := &DBSubnetGroup{Name: g.Name, VPCID: g.VPCID, SubnetIDs: orEmpty(g.SubnetIDs), Subnets: []*Subnet{}}
@@ -224,6 +217,20 @@ func NewWorld(snap *grader.Snapshot) *World {
 			}
 		}
 		subnetGroups[norm(g.Name)] = rec
+	}
+	// An RDS record is in the VPC of its DB subnet group.
+	vpcOfGroup := func(name string) string {
+		if g := subnetGroups[norm(name)]; g != nil {
+			return g.VPCID
+		}
+		return ""
+	}
+	dbInstances := map[string]*DBInstance{}
+	for _, d := range snap.DBInstances {
+		rec := &DBInstance{ID: d.ID, ClusterID: d.ClusterID, Class: d.Class, Engine: d.Engine, AZ: d.AZ, Status: d.Status,
+			PubliclyAccessible: d.PubliclyAccessible, DBSubnetGroup: d.DBSubnetGroup}
+		dbInstances[norm(d.ID)] = rec
+		w.kinds["rds.instance"].add(&entry{name: d.ID, vpcID: vpcOfGroup(d.DBSubnetGroup), rec: rec})
 	}
 	events := map[string][]*RDSEvent{}
 	for _, e := range snap.RDSEvents {
@@ -240,7 +247,7 @@ func NewWorld(snap *grader.Snapshot) *World {
 		for _, m := range c.Members {
 			rec.Members = append(rec.Members, &ClusterMember{InstanceID: m.InstanceID, IsWriter: m.IsWriter, Instance: dbInstances[norm(m.InstanceID)]})
 		}
-		w.kinds["rds.cluster"].add(&entry{name: c.ID, rec: rec})
+		w.kinds["rds.cluster"].add(&entry{name: c.ID, vpcID: vpcOfGroup(c.DBSubnetGroup), rec: rec})
 	}
 
 	w.unreadable = []string{}

@@ -1,6 +1,7 @@
 package cleanup_test
 
 import (
+	"errors"
 	"testing"
 
 	"labgrid/grader"
@@ -201,14 +202,15 @@ func TestDedicatedAccount(t *testing.T) {
 	never(t, r, "vpc-default", "172.31")
 
 	// The same renamed resources in a shared account are nobody's, but for
-	// what is inside the student's VPC (found by name there).
+	// what is inside the student's VPC.
 	s.VPCs[0].Name = "vpc-user01"
 	rep = evaluate(t, s, student("user01"), "")
 	r = resultIn(t, rep, "cleanup.instances")
 	expect(t, r, grader.StatusFail, 2*t2micro, "2 instance(s) left", "web (i-user01-1")
 	never(t, r, "i-test")
 	expect(t, resultIn(t, rep, "cleanup.ami"), grader.StatusPass, 0)
-	expect(t, resultIn(t, rep, "cleanup.aurora"), grader.StatusFail, dbT2Small, "DB instance wp-user01-slave")
+	// The renamed cluster's DB subnet group is in the student's VPC.
+	expect(t, resultIn(t, rep, "cleanup.aurora"), grader.StatusFail, 2*dbT2Small, "cluster mydb", "DB instance mydb-1", "DB instance wp-user01-slave")
 
 	// Everything deleted: the default VPC alone is no leftover.
 	s = classSnapshot()
@@ -231,4 +233,26 @@ func TestClassPrices(t *testing.T) {
 	instance(t, s, idsOf("user01").Web1).Type = "x9.huge"
 	rep = evaluate(t, s, student("user01"), "")
 	expect(t, resultIn(t, rep, "cleanup.instances"), grader.StatusFail, t2micro, "(i-user01-1, x9.huge, running): price unknown")
+}
+
+// TestAuroraInTheStudentsVPC: in a shared account a cluster whose DB subnet
+// group is in the student's VPC is theirs whatever its name; which VPC that
+// is needs the DB subnet groups, so without them the check is error.
+func TestAuroraInTheStudentsVPC(t *testing.T) {
+	t.Parallel()
+	s := classSnapshot("user01", "user02")
+	id := idsOf("user01")
+	cluster(t, s, id.Cluster).ID = "mydb"
+	s.DBClusters[0].Members = s.DBClusters[0].Members[:1]
+	dbInstance(t, s, id.Writer).ID = "mydb-1"
+	s.DBClusters[0].Members[0].InstanceID = "mydb-1"
+	s.DBInstances = removeWhere(s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == id.Replica })
+	rep := evaluate(t, s, student("user01"), "")
+	r := resultIn(t, rep, "cleanup.aurora")
+	expect(t, r, grader.StatusFail, dbT2Small, "cluster mydb (available): billed by its DB instances", "DB instance mydb-1 (db.t2.small")
+	never(t, r, "user02")
+	never(t, resultIn(t, evaluate(t, s, student("user02"), ""), "cleanup.aurora"), "mydb")
+
+	s.Unavailable = map[grader.Data]error{grader.DataDBSubnetGroups: errors.New("AccessDenied")}
+	expect(t, resultIn(t, evaluate(t, s, student("user01"), ""), "cleanup.aurora"), grader.StatusError, 0)
 }
