@@ -4,9 +4,12 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"regexp"
 	"strings"
 	"testing"
 )
+
+var plainWord = regexp.MustCompile(`^[a-z]+$`)
 
 // The Go code outside labs/ knows no workshop: no check id, lab id or
 // title, and no handout resource name of a shipped lab, comments
@@ -19,7 +22,15 @@ func TestGoCodeKnowsNoWorkshop(t *testing.T) {
 	}
 	var words []string
 	for _, l := range shipped {
-		words = append(words, l.ID, l.Short.EN, l.Short.JA)
+		// An id that is an ordinary word ("cleanup") is looked for as a
+		// string literal: the word in its own sense (a test's cleanup) is
+		// no workshop. Other ids (step-3) are looked for anywhere.
+		if plainWord.MatchString(l.ID) {
+			words = append(words, `"`+l.ID+`"`)
+		} else {
+			words = append(words, l.ID)
+		}
+		words = append(words, l.Short.EN, l.Short.JA)
 		for _, c := range l.Checks {
 			words = append(words, c.ID)
 		}

@@ -248,7 +248,7 @@ func (c *compiler) template(n *yaml.Node, env *cel.Env, where string) Template {
 // textTypes are the types a template's expression may have.
 var textTypes = []*cel.Type{
 	cel.StringType, cel.IntType, cel.DoubleType, cel.BoolType, cel.TimestampType, cel.DurationType,
-	cel.ListType(cel.StringType), cel.ListType(cel.IntType),
+	cel.ListType(cel.StringType), cel.ListType(cel.IntType), cel.ListType(cel.DoubleType),
 }
 
 type templateKey struct {

@@ -3,10 +3,12 @@
 // without touching the engine.
 //
 // A lab file declares its id, titles and areas (Japanese and English),
-// settings (region, AZs, CIDRs, expected values) that rules and texts read,
-// the resources it finds per student (kind, name template, scope, one or
-// many) and its checks (rules that fail, warn or block, with messages and
-// hints in both languages that may interpolate what was found). Load reads
+// settings (region, AZs, CIDRs, expected values, a table of prices) that
+// rules and texts read, the resources it finds per student (kind, name
+// template, scope, one or many; with dedicated_all, every record of an
+// account of the student's own) and its checks (rules that fail, warn or
+// block, with messages and hints in both languages that may interpolate
+// what was found, and an estimated cost per hour of what they found). Load reads
 // one, reports every problem with its file:line:col, and compiles every CEL
 // expression once against typed declarations of the kinds (Go structs of
 // this package exposed through ext.NativeTypes), so a misspelt field or a

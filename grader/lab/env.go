@@ -47,6 +47,12 @@ func baseEnv() (*cel.Env, error) {
 		cel.Function("show",
 			cel.Overload("show_dyn", []*cel.Type{cel.DynType}, cel.StringType,
 				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.String(show(v, nil)) }))),
+		// l.sum() adds a list of numbers up (0 when empty): costs.
+		cel.Function("sum",
+			cel.MemberOverload("list_double_sum", []*cel.Type{cel.ListType(cel.DoubleType)}, cel.DoubleType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val { return sum(v, types.Double(0)) })),
+			cel.MemberOverload("list_int_sum", []*cel.Type{cel.ListType(cel.IntType)}, cel.IntType,
+				cel.UnaryBinding(func(v ref.Val) ref.Val { return sum(v, types.Int(0)) }))),
 		cel.Function("probe_url",
 			cel.Overload("probe_url_string", []*cel.Type{cel.StringType}, cel.StringType,
 				cel.UnaryBinding(func(v ref.Val) ref.Val { return types.String(grader.ProbeURL(string(v.(types.String)))) }))),
@@ -167,6 +173,23 @@ func parsePrefix(s string) (netip.Prefix, bool) {
 		return netip.Prefix{}, false
 	}
 	return p.Masked(), true
+}
+
+// sum adds the items of list v to zero (a types.Double or types.Int); an
+// int overflow is CEL's error.
+func sum(v ref.Val, zero ref.Val) ref.Val {
+	l, ok := v.(traits.Lister)
+	if !ok {
+		return types.NewErr("sum: expected a list")
+	}
+	total := zero
+	for it := l.Iterator(); it.HasNext() == types.True; {
+		total = total.(traits.Adder).Add(it.Next())
+		if types.IsError(total) {
+			return total
+		}
+	}
+	return total
 }
 
 func stringList(v ref.Val) ([]string, error) {

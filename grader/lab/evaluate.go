@@ -3,6 +3,7 @@ package lab
 import (
 	"cmp"
 	"fmt"
+	"math"
 	"net/url"
 	"slices"
 	"strconv"
@@ -272,6 +273,30 @@ func (l *Lab) judge(c *Check, w *World, act *checkScope, results []grader.Result
 		res.Message = pass()
 	}
 	res.Evidence = evidence(c.Evidence, act)
+	if c.CostPerHour != nil {
+		v, _, err := c.CostPerHour.prg.Eval(act)
+		cost, ok := float64(0), err == nil
+		if ok {
+			var d types.Double
+			d, ok = v.(types.Double)
+			cost = float64(d)
+			if !ok {
+				err = fmt.Errorf("%q gave %v, not a double", c.CostPerHour.Source, v)
+			}
+		}
+		if !ok {
+			res.Status = grader.StatusError
+			res.Message = grader.Text{
+				JA: fmt.Sprintf("cost_per_hour(%d 行目)を評価できませんでした: %s", c.CostPerHour.Line, typeNames.Replace(err.Error())),
+				EN: fmt.Sprintf("The cost_per_hour at line %d could not be evaluated: %s", c.CostPerHour.Line, typeNames.Replace(err.Error())),
+			}
+			res.Hint = errorHint
+			return res
+		}
+		if cost > 0 && !math.IsInf(cost, 1) { // NaN and below 0 are 0
+			res.CostPerHour = cost
+		}
+	}
 	return res
 }
 
@@ -339,6 +364,15 @@ func (l *Lab) attribute(r *Resource, want string, w *World, st grader.Student, a
 	} else {
 		for _, e := range cat.byName[norm(want)] {
 			if keep(e, r.Where) {
+				matches = append(matches, e)
+			}
+		}
+	}
+	if r.Many && r.DedicatedAll && st.Dedicated {
+		// Every record of the account counts, the named ones included.
+		matches = matches[:0]
+		for _, e := range cat.all {
+			if !e.exempt && keep(e, r.Where) {
 				matches = append(matches, e)
 			}
 		}
@@ -567,6 +601,10 @@ func show(v ref.Val, w *World) string {
 		return string(x)
 	case types.Int:
 		return strconv.FormatInt(int64(x), 10)
+	case types.Uint:
+		return strconv.FormatUint(uint64(x), 10)
+	case types.Double:
+		return formatDouble(float64(x))
 	case types.Bool:
 		return strconv.FormatBool(bool(x))
 	case traits.Lister:
@@ -589,6 +627,20 @@ func show(v ref.Val, w *World) string {
 		return w.describe(r)
 	}
 	return fmt.Sprint(v.Value())
+}
+
+// formatDouble shows a number with at most 4 decimals and no trailing
+// zeros: 0.0152, 0.0304 (not 0.030400000000000003), 1.5, 2.
+func formatDouble(f float64) string {
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return strconv.FormatFloat(f, 'f', -1, 64)
+	}
+	s := strconv.FormatFloat(f, 'f', 4, 64)
+	s = strings.TrimRight(strings.TrimRight(s, "0"), ".")
+	if s == "-0" {
+		return "0"
+	}
+	return s
 }
 
 // evidence evaluates a check's evidence: strings and records, flattened.

@@ -254,6 +254,10 @@ type Kind struct {
 	Reads []grader.Data
 	// InVPC is true for kinds that a resource can scope to a VPC.
 	InVPC bool
+	// ScopeReads is the data that says which VPC a record is in when
+	// Reads do not (an RDS record's DB subnet group): read too by a
+	// resource scoped to a VPC.
+	ScopeReads []grader.Data
 }
 
 // CELType is the kind's record type in CEL.
@@ -273,8 +277,10 @@ var kinds = []*Kind{
 	{Name: "ec2.key_pair", typ: reflect.TypeFor[KeyPair](), Reads: []grader.Data{grader.DataKeyPairs}},
 	{Name: "elbv2.load_balancer", typ: reflect.TypeFor[LoadBalancer](), Reads: []grader.Data{grader.DataLoadBalancers}, InVPC: true},
 	{Name: "elbv2.target_group", typ: reflect.TypeFor[TargetGroup](), Reads: []grader.Data{grader.DataTargetGroups}, InVPC: true},
-	{Name: "rds.cluster", typ: reflect.TypeFor[DBCluster](), Reads: []grader.Data{grader.DataDBClusters}},
-	{Name: "rds.instance", typ: reflect.TypeFor[DBInstance](), Reads: []grader.Data{grader.DataDBInstances}},
+	{Name: "rds.cluster", typ: reflect.TypeFor[DBCluster](), Reads: []grader.Data{grader.DataDBClusters},
+		InVPC: true, ScopeReads: []grader.Data{grader.DataDBSubnetGroups}},
+	{Name: "rds.instance", typ: reflect.TypeFor[DBInstance](), Reads: []grader.Data{grader.DataDBInstances},
+		InVPC: true, ScopeReads: []grader.Data{grader.DataDBSubnetGroups}},
 }
 
 // records names the records that are no kind for a lab author: what

@@ -49,8 +49,11 @@ type Area struct {
 // Setting is a value of the handout (a region, an AZ, a CIDR) that rules and
 // texts read as settings.<name>.
 type Setting struct {
-	Name  string
-	Value any // string, int64, bool or a []string, []int64, []bool
+	Name string
+	// Value is a string, int64, float64, bool, a []string, []int64,
+	// []float64, []bool, or a map[string]float64 (names to numbers: a
+	// price table).
+	Value any
 	Type  *cel.Type
 }
 
@@ -74,6 +77,11 @@ type Resource struct {
 	Fallback bool
 	// FallbackWhere narrows the fallback's candidates.
 	FallbackWhere *Expr
+	// DedicatedAll (only with Many): for a student with an account of
+	// their own, every record of the kind in scope and kept by where
+	// counts, whatever its name, but the exempt ones (a default VPC, the
+	// security groups named default).
+	DedicatedAll bool
 }
 
 // Variable is a named CEL expression: a lab's or a check's variables.<name>,
@@ -129,6 +137,11 @@ type Check struct {
 	// ProbeURLs, when set, lists the URLs the prober must GET for this
 	// check (a list of strings).
 	ProbeURLs *Expr
+	// CostPerHour, when set, is a double: what the resources the check
+	// found are estimated to cost per hour (what is left running),
+	// evaluated after the rules whatever they decided (not when the check
+	// is blocked or cannot read its data: then 0); never below 0.
+	CostPerHour *Expr
 	// ProbeTimeout is how long the prober waits for those URLs' answers,
 	// in seconds (an int); 5 when not given.
 	ProbeTimeout *Expr

@@ -7,6 +7,7 @@ import (
 	"io"
 	"io/fs"
 	"maps"
+	"math"
 	"reflect"
 	"regexp"
 	"slices"
@@ -263,6 +264,11 @@ func (c *compiler) settingValue(n *yaml.Node, what string) (any, *cel.Type) {
 			if n.Decode(&i) == nil {
 				return i, cel.IntType
 			}
+		case "!!float":
+			var f float64
+			if n.Decode(&f) == nil && !math.IsNaN(f) && !math.IsInf(f, 0) {
+				return f, cel.DoubleType
+			}
 		case "!!bool":
 			var b bool
 			if n.Decode(&b) == nil {
@@ -271,6 +277,9 @@ func (c *compiler) settingValue(n *yaml.Node, what string) (any, *cel.Type) {
 		}
 		return nil, nil
 	}
+	if n.Kind == yaml.MappingNode {
+		return c.settingMap(n, what, scalar)
+	}
 	if n.Kind == yaml.SequenceNode {
 		var list []any
 		var elem *cel.Type
@@ -278,7 +287,7 @@ func (c *compiler) settingValue(n *yaml.Node, what string) (any, *cel.Type) {
 			v, t := scalar(deref(it))
 			switch {
 			case t == nil:
-				c.at(it, "%s: a list item must be a string, a whole number or true/false, found %s", what, describeNode(it))
+				c.at(it, "%s: a list item must be a string, a number or true/false, found %s", what, describeNode(it))
 				return nil, nil
 			case elem != nil && !elem.IsExactType(t):
 				c.at(it, "%s: every item must have the type of the first (%s), found %s", what, elem, t)
@@ -296,15 +305,55 @@ func (c *compiler) settingValue(n *yaml.Node, what string) (any, *cel.Type) {
 			return typedList[string](list), cel.ListType(elem)
 		case elem.IsExactType(cel.IntType):
 			return typedList[int64](list), cel.ListType(elem)
+		case elem.IsExactType(cel.DoubleType):
+			return typedList[float64](list), cel.ListType(elem)
 		default:
 			return typedList[bool](list), cel.ListType(elem)
 		}
 	}
 	v, t := scalar(n)
 	if t == nil {
-		c.at(n, "%s: expected a string, a whole number, true/false or a list of them, found %s", what, describeNode(n))
+		c.at(n, "%s: expected a string, a number, true/false, a list of them or a map of names to numbers, found %s", what, describeNode(n))
 	}
 	return v, t
+}
+
+// settingMap reads a map setting: names to numbers (a price table), read
+// as map(string, double); a whole number is a double there.
+func (c *compiler) settingMap(n *yaml.Node, what string, scalar func(*yaml.Node) (any, *cel.Type)) (any, *cel.Type) {
+	out := map[string]float64{}
+	ok := true
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := deref(n.Content[i]), deref(n.Content[i+1])
+		if k.Kind != yaml.ScalarNode || k.Tag != "!!str" && k.Tag != "!!int" && k.Tag != "!!float" {
+			c.at(k, "%s: a key must be a name, found %s", what, describeNode(k))
+			ok = false
+			continue
+		}
+		if _, dup := out[k.Value]; dup {
+			c.at(k, "%s: %q is given twice", what, k.Value)
+			ok = false
+			continue
+		}
+		x, t := scalar(v)
+		switch {
+		case t != nil && t.IsExactType(cel.DoubleType):
+			out[k.Value] = x.(float64)
+		case t != nil && t.IsExactType(cel.IntType):
+			out[k.Value] = float64(x.(int64))
+		default:
+			c.at(v, "%s.%s: a value of a map must be a number, found %s", what, k.Value, describeNode(v))
+			ok = false
+		}
+	}
+	if !ok {
+		return nil, nil
+	}
+	if len(out) == 0 {
+		c.at(n, "%s: an empty map has no use; give at least one key", what)
+		return nil, nil
+	}
+	return out, cel.MapType(cel.StringType, cel.DoubleType)
 }
 
 func typedList[T any](in []any) []T {
@@ -327,7 +376,7 @@ func (c *compiler) resourceDecls(n *yaml.Node, env *cel.Env) *cel.Env {
 	for _, f := range fields {
 		name := f.key.Value
 		where := "resources." + name
-		m, _ := c.mapping(f.value, where, "kind!", "name!", "many", "in", "where", "fallback", "fallback_where")
+		m, _ := c.mapping(f.value, where, "kind!", "name!", "many", "in", "where", "fallback", "fallback_where", "dedicated_all")
 		res := &Resource{Name: name}
 		bad := false
 		switch {
@@ -343,12 +392,6 @@ func (c *compiler) resourceDecls(n *yaml.Node, env *cel.Env) *cel.Env {
 			res.Kind = kindByName(k)
 			if res.Kind == nil && k != "" {
 				c.at(kn, "%s.kind: unknown kind %q (known: %s)", where, k, strings.Join(KindNames(), ", "))
-			}
-		}
-		if tn := m["name"]; tn != nil {
-			res.Template = c.str(tn, where+".name")
-			if res.Template != "" && !strings.Contains(res.Template, "{user}") {
-				c.at(tn, "%s.name: %q must contain {user}, or every student would share one resource", where, res.Template)
 			}
 		}
 		res.Many = c.boolean(m["many"], where+".many", false)
@@ -369,6 +412,18 @@ func (c *compiler) resourceDecls(n *yaml.Node, env *cel.Env) *cel.Env {
 			case res.Kind != nil && !res.Kind.InVPC:
 				c.at(in, "%s.in: a %s is not in a VPC", where, res.Kind.Name)
 			}
+		}
+		// A template without {user} would give every student the same
+		// records, unless the student's VPC scopes them.
+		if tn := m["name"]; tn != nil {
+			res.Template = c.str(tn, where+".name")
+			if res.Template != "" && !strings.Contains(res.Template, "{user}") && res.In == "" {
+				c.at(tn, "%s.name: %q must contain {user} (or the resource needs in: <its VPC>), or every student would share one resource", where, res.Template)
+			}
+		}
+		res.DedicatedAll = c.boolean(m["dedicated_all"], where+".dedicated_all", false)
+		if res.DedicatedAll && !res.Many {
+			c.at(m["dedicated_all"], "%s.dedicated_all: only a resource with many: true takes every record of the account", where)
 		}
 		if bad {
 			continue
@@ -508,7 +563,7 @@ func (c *compiler) checks(n *yaml.Node, env *cel.Env, areas map[string]bool) {
 	}
 	for _, it := range items {
 		m, _ := c.mapping(it, "check", "id!", "area!", "title!", "short", "points", "required", "enabled", "needs",
-			"description", "variables", "rules!", "pass!", "hint!", "evidence", "probe_urls", "probe_timeout_seconds")
+			"description", "variables", "rules!", "pass!", "hint!", "evidence", "probe_urls", "probe_timeout_seconds", "cost_per_hour")
 		ch := &Check{}
 		if m["id"] != nil {
 			ch.ID = c.str(m["id"], "check id")
@@ -568,6 +623,9 @@ func (c *compiler) checks(n *yaml.Node, env *cel.Env, areas map[string]bool) {
 				c.at(tn, "%s: probe_timeout_seconds without probe_urls", where)
 			}
 			ch.ProbeTimeout = c.expr(cenv, tn, where+": probe_timeout_seconds", cel.IntType)
+		}
+		if cn := m["cost_per_hour"]; cn != nil {
+			ch.CostPerHour = c.expr(cenv, cn, where+": cost_per_hour", cel.DoubleType)
 		}
 		c.derive(ch)
 		c.lab.Checks = append(c.lab.Checks, ch)
@@ -676,6 +734,9 @@ func (c *compiler) derive(ch *Check) {
 	if ch.ProbeURLs != nil {
 		exprs = append(exprs, ch.ProbeURLs)
 	}
+	if ch.CostPerHour != nil {
+		exprs = append(exprs, ch.CostPerHour)
+	}
 	ch.Resources, ch.Reads, ch.Collects = c.dataOf(exprs)
 }
 
@@ -713,6 +774,9 @@ func (c *compiler) dataOf(exprs []*Expr) (resources []string, reads, collects []
 		if seen[res.Name] {
 			resources = append(resources, res.Name)
 			addData(res.Kind.Reads)
+			if res.In != "" {
+				addData(res.Kind.ScopeReads)
+			}
 		}
 	}
 	for _, field := range slices.Sorted(maps.Keys(seen)) {

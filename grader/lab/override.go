@@ -20,8 +20,10 @@ type Override struct {
 	// Names replaces resources' name templates, by resource name.
 	Names map[string]string
 	// Settings replaces settings' values, by setting name; a value must
-	// have the type of the lab's own (string, int, bool or a list of one
-	// of them).
+	// have the type of the lab's own (string, int, double, bool, a list of
+	// one of them, or a map of names to numbers). A map is changed key by
+	// key: the keys given replace or add to the lab's, the others keep the
+	// lab's values.
 	Settings map[string]any
 }
 
@@ -93,6 +95,11 @@ func (l *Lab) With(o Override) (*Lab, error) {
 		if problem != "" {
 			bad("settings.%s: %s", name, problem)
 			continue
+		}
+		if m, ok := v.(map[string]float64); ok {
+			merged := maps.Clone(out.Settings[i].Value.(map[string]float64))
+			maps.Copy(merged, m)
+			v = merged
 		}
 		out.Settings[i].Value = v
 	}
@@ -167,6 +174,9 @@ func (l *Lab) settingValue(s Setting, v any, region string) (any, string) {
 	if items, ok := v.([]any); ok && len(items) == 0 {
 		return nil, "empty list"
 	}
+	if m, ok := v.(map[string]any); ok && len(m) == 0 {
+		return nil, "empty map"
+	}
 	out, ok := sameType(s.Value, v)
 	if !ok {
 		return nil, fmt.Sprintf("%v is not a %s like the lab's %v", v, s.Type, s.Value)
@@ -231,6 +241,38 @@ func sameType(like, v any) (any, bool) {
 		case int64:
 			return n, true
 		}
+	case float64:
+		return number(v)
+	case map[string]float64:
+		switch m := v.(type) {
+		case map[string]float64:
+			return m, len(m) > 0
+		case map[string]any:
+			out := make(map[string]float64, len(m))
+			for k, it := range m {
+				f, ok := number(it)
+				if !ok {
+					return nil, false
+				}
+				out[k] = f
+			}
+			return out, len(out) > 0
+		}
+	case []float64:
+		if fs, ok := v.([]float64); ok {
+			return fs, len(fs) > 0
+		}
+		l, ok := listOf[any](v)
+		if !ok {
+			return nil, false
+		}
+		out := make([]float64, len(l))
+		for i, it := range l {
+			if out[i], ok = number(it); !ok {
+				return nil, false
+			}
+		}
+		return out, true
 	case []string:
 		return listOf[string](v)
 	case []int64:
@@ -246,6 +288,30 @@ func sameType(like, v any) (any, bool) {
 		return listOf[bool](v)
 	}
 	return nil, false
+}
+
+// number is v as a double: a whole number is one too (YAML and JSON write
+// 1 for 1.0). Not a number, infinite or NaN is none.
+func number(v any) (float64, bool) {
+	var f float64
+	switch n := v.(type) {
+	case float64:
+		f = n
+	case float32:
+		f = float64(n)
+	case int:
+		f = float64(n)
+	case int64:
+		f = float64(n)
+	case uint64:
+		f = float64(n)
+	default:
+		return 0, false
+	}
+	if math.IsNaN(f) || math.IsInf(f, 0) {
+		return 0, false
+	}
+	return f, true
 }
 
 func listOf[T any](v any) ([]T, bool) {
@@ -301,7 +367,7 @@ func (l *Lab) ParseRubricFile(data []byte) (Override, error) {
 			switch {
 			case path == "checks":
 				l.rubricChecks(v, o.Checks, bad)
-			case v.Kind == yaml.MappingNode:
+			case v.Kind == yaml.MappingNode && !l.mapSetting(l.RubricKeys[path]):
 				if !slices.ContainsFunc(slices.Collect(maps.Keys(l.RubricKeys)), func(k string) bool { return strings.HasPrefix(k, path+".") }) {
 					bad(k, "%s: unknown key", path)
 					continue
@@ -362,6 +428,21 @@ func (l *Lab) ParseRubricFile(data []byte) (Override, error) {
 		return o, fmt.Errorf("rubric:\n  %s", strings.Join(problems, "\n  "))
 	}
 	return o, nil
+}
+
+// mapSetting reports whether target (a rubric key's settings.<name>) is a
+// map setting, whose rubric value is a mapping.
+func (l *Lab) mapSetting(target string) bool {
+	name, ok := strings.CutPrefix(target, "settings.")
+	if !ok {
+		return false
+	}
+	i := slices.IndexFunc(l.Settings, func(s Setting) bool { return s.Name == name })
+	if i < 0 {
+		return false
+	}
+	_, isMap := l.Settings[i].Value.(map[string]float64)
+	return isMap
 }
 
 // rubricValue is where a rubric file gives a value: its key path and node.

@@ -2,6 +2,8 @@ package lab
 
 import (
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 )
 
@@ -42,6 +44,7 @@ var referenceWords = map[string]map[string]string{
 		"settings": "Settings", "setting": "| setting | value |",
 		"resources": "Resources", "resource": "| name | kind | name template |",
 		"points": "%d points", "many": "every match",
+		"in": " in `%s`", "dedicatedAll": "; in an account of the student's own, every one but the default ones",
 	},
 	"ja": {
 		"checks": "チェック %d 件、必須チェックの配点の合計 %d 点。",
@@ -54,6 +57,7 @@ var referenceWords = map[string]map[string]string{
 		"settings": "設定", "setting": "| 設定 | 値 |",
 		"resources": "リソース", "resource": "| 名前 | 種類 | 名前テンプレート |",
 		"points": "%d 点", "many": "一致するものすべて",
+		"in": "(`%s` の中)", "dedicatedAll": "。受講者専用のアカウントではデフォルト以外のすべて",
 	},
 }
 
@@ -94,6 +98,12 @@ func (l *Lab) reference(b *strings.Builder, lang string) {
 			tmpl := "`" + r.Template + "`"
 			if r.Many {
 				tmpl += " (" + w["many"] + ")"
+			}
+			if r.In != "" {
+				tmpl += fmt.Sprintf(w["in"], r.In)
+			}
+			if r.DedicatedAll {
+				tmpl += w["dedicatedAll"]
 			}
 			fmt.Fprintf(b, "| `%s` | `%s` | %s |\n", r.Name, r.Kind.Name, tmpl)
 		}
@@ -214,6 +224,20 @@ func showSetting(v any) string {
 		parts := make([]string, len(x))
 		for i, n := range x {
 			parts[i] = fmt.Sprint(n)
+		}
+		return strings.Join(parts, ", ")
+	case float64:
+		return formatDouble(x)
+	case []float64:
+		parts := make([]string, len(x))
+		for i, n := range x {
+			parts[i] = formatDouble(n)
+		}
+		return strings.Join(parts, ", ")
+	case map[string]float64:
+		parts := make([]string, 0, len(x))
+		for _, k := range slices.Sorted(maps.Keys(x)) {
+			parts = append(parts, k+": "+formatDouble(x[k]))
 		}
 		return strings.Join(parts, ", ")
 	}

@@ -61,8 +61,8 @@ type entry struct {
 	norm  string // norm(name), as names are compared
 	vpcID string
 	rec   any // *VPC, *Instance, …
-	// exempt records are never a fallback candidate: default VPCs and
-	// security groups named default.
+	// exempt records are never a fallback candidate: default VPCs, their
+	// subnets and security groups named default.
 	exempt bool
 	rank   int // higher is preferred among several matches
 }
@@ -98,6 +98,13 @@ func NewWorld(snap *grader.Snapshot) *World {
 			mainOf[rt.VPCID] = rt
 		}
 	}
+	// A default VPC's subnets are its default parts, as the VPC is exempt.
+	defaultVPC := map[string]bool{}
+	for _, v := range snap.VPCs {
+		if v.IsDefault {
+			defaultVPC[v.ID] = true
+		}
+	}
 	for _, s := range snap.Subnets {
 		rt := explicit[s.ID]
 		if rt == nil {
@@ -106,7 +113,7 @@ func NewWorld(snap *grader.Snapshot) *World {
 		sn := &Subnet{ID: s.ID, Name: s.Name, VPCID: s.VPCID, AZ: s.AZ, CIDR: s.CIDR, MapPublicIPOnLaunch: s.MapPublicIPOnLaunch,
 			Public: rt != nil && routesToInternet(rt)}
 		subnets[s.ID] = sn
-		w.kinds["ec2.subnet"].add(&entry{name: s.Name, vpcID: s.VPCID, rec: sn})
+		w.kinds["ec2.subnet"].add(&entry{name: s.Name, vpcID: s.VPCID, rec: sn, exempt: defaultVPC[s.VPCID]})
 	}
 	// Grouped once: a class's account holds a VPC per student.
 	subnetsOf := make(map[string][]*Subnet, len(snap.VPCs))
@@ -218,13 +225,6 @@ func NewWorld(snap *grader.Snapshot) *World {
 		w.kinds["elbv2.load_balancer"].add(&entry{name: l.Name, vpcID: l.VPCID, rec: lb})
 	}
 
-	dbInstances := map[string]*DBInstance{}
-	for _, d := range snap.DBInstances {
-		rec := &DBInstance{ID: d.ID, ClusterID: d.ClusterID, Class: d.Class, Engine: d.Engine, AZ: d.AZ, Status: d.Status,
-			PubliclyAccessible: d.PubliclyAccessible, DBSubnetGroup: d.DBSubnetGroup}
-		dbInstances[norm(d.ID)] = rec
-		w.kinds["rds.instance"].add(&entry{name: d.ID, rec: rec})
-	}
 	subnetGroups := map[string]*DBSubnetGroup{}
 	for _, g := range snap.DBSubnetGroups {
 		rec := &DBSubnetGroup{Name: g.Name, VPCID: g.VPCID, SubnetIDs: orEmpty(g.SubnetIDs), Subnets: []*Subnet{}}
@@ -234,6 +234,20 @@ func NewWorld(snap *grader.Snapshot) *World {
 			}
 		}
 		subnetGroups[norm(g.Name)] = rec
+	}
+	// An RDS record is in the VPC of its DB subnet group.
+	vpcOfGroup := func(name string) string {
+		if g := subnetGroups[norm(name)]; g != nil {
+			return g.VPCID
+		}
+		return ""
+	}
+	dbInstances := map[string]*DBInstance{}
+	for _, d := range snap.DBInstances {
+		rec := &DBInstance{ID: d.ID, ClusterID: d.ClusterID, Class: d.Class, Engine: d.Engine, AZ: d.AZ, Status: d.Status,
+			PubliclyAccessible: d.PubliclyAccessible, DBSubnetGroup: d.DBSubnetGroup}
+		dbInstances[norm(d.ID)] = rec
+		w.kinds["rds.instance"].add(&entry{name: d.ID, vpcID: vpcOfGroup(d.DBSubnetGroup), rec: rec})
 	}
 	events := map[string][]*RDSEvent{}
 	for _, e := range snap.RDSEvents {
@@ -251,7 +265,7 @@ func NewWorld(snap *grader.Snapshot) *World {
 		for _, m := range c.Members {
 			rec.Members = append(rec.Members, &ClusterMember{InstanceID: m.InstanceID, IsWriter: m.IsWriter, Instance: dbInstances[norm(m.InstanceID)]})
 		}
-		w.kinds["rds.cluster"].add(&entry{name: c.ID, rec: rec})
+		w.kinds["rds.cluster"].add(&entry{name: c.ID, vpcID: vpcOfGroup(c.DBSubnetGroup), rec: rec})
 	}
 
 	w.unreadable = []string{}
