@@ -110,7 +110,7 @@ func startApp(t *testing.T) *app {
 
 	clock := &simClock{}
 	class := sim.New(sim.Options{Students: classSize, Seed: 7, Start: clock.Now().Add(-12 * time.Minute), Now: clock.Now})
-	c, err := st.CreateClass(ctx, className, "")
+	c, err := st.CreateClass(ctx, className, "", []store.ClassLab{{ID: "step-3"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -118,7 +118,13 @@ func startApp(t *testing.T) *app {
 		t.Fatal(err)
 	}
 	// What labgrid serve wires: the shipped labs with the class's rubric.
-	judges := func(c store.Class) (grader.Judge, error) { return labs.ForClass(c.RubricYAML) }
+	judges := func(c store.Class) (grader.Judge, error) {
+		refs := make([]labs.Ref, len(c.Labs))
+		for i, l := range c.Labs {
+			refs[i] = labs.Ref{ID: l.ID, Source: l.Source, SHA256: l.SHA256}
+		}
+		return labs.ForClass(refs, c.RubricYAML)
+	}
 	judge, err := judges(c)
 	if err != nil {
 		t.Fatal(err)

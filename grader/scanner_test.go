@@ -87,7 +87,7 @@ func finishedClass(t *testing.T) (*grader.Snapshot, []grader.Student) {
 // judge is the class's set of labs: the shipped default with rubric.
 func judge(t *testing.T, rubric string) grader.Judge {
 	t.Helper()
-	j, err := labs.ForClass(rubric)
+	j, err := labs.ForClass(nil, rubric)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,7 +4,9 @@
 package labs
 
 import (
+	"crypto/sha256"
 	"embed"
+	"encoding/hex"
 	"fmt"
 	"io/fs"
 	"path"
@@ -95,18 +97,50 @@ func Set(labs []*lab.Lab, rubric []byte) (*lab.Set, error) {
 	return lab.NewSet(labs...)
 }
 
-// ForClass is the set a class is judged with: the default labs with the
-// class's rubric file applied. Sets are kept by rubric: the scheduler asks
-// for every class's set every few seconds, and pages on every request.
-func ForClass(rubric string) (*lab.Set, error) {
+// Ref names one of a class's labs: a shipped lab by its ID, or a lab file
+// (Source, with its hex SHA-256) kept by the class.
+type Ref struct {
+	ID     string
+	Source []byte // empty for a shipped lab
+	SHA256 string
+}
+
+// maxCompiled bounds the lab files kept compiled: enough for every class
+// of a deployment; more starts the cache afresh.
+const maxCompiled = 256
+
+// ForClass is the set a class is judged with: its labs, in order (none:
+// DefaultIDs), with the class's rubric file applied. A lab file is
+// compiled once per content (by hash) and refused when its text is not
+// the one its hash names, or when it declares another id than the
+// class's. Sets are kept by labs and rubric: the scheduler asks for every
+// class's set every few seconds, and pages on every request.
+func ForClass(refs []Ref, rubric string) (*lab.Set, error) {
+	if len(refs) == 0 {
+		refs = make([]Ref, len(DefaultIDs))
+		for i, id := range DefaultIDs {
+			refs[i] = Ref{ID: id}
+		}
+	}
+	var key strings.Builder
+	for _, r := range refs {
+		if len(r.Source) > 0 {
+			sum := sha256.Sum256(r.Source)
+			if got := hex.EncodeToString(sum[:]); got != r.SHA256 {
+				return nil, fmt.Errorf("lab %s: the file's SHA-256 is %s, not the %q it is kept with", r.ID, got, r.SHA256)
+			}
+		}
+		fmt.Fprintf(&key, "%q %s\n", r.ID, r.SHA256)
+	}
+	key.WriteString(rubric)
 	classSets.Lock()
 	defer classSets.Unlock()
-	if set, ok := classSets.byRubric[rubric]; ok {
+	if set, ok := classSets.byKey[key.String()]; ok {
 		return set, nil
 	}
-	labs := make([]*lab.Lab, 0, len(DefaultIDs))
-	for _, id := range DefaultIDs {
-		l, err := Get(id)
+	labs := make([]*lab.Lab, 0, len(refs))
+	for _, r := range refs {
+		l, err := classSets.lab(r)
 		if err != nil {
 			return nil, err
 		}
@@ -116,14 +150,41 @@ func ForClass(rubric string) (*lab.Set, error) {
 	if err != nil {
 		return nil, err
 	}
-	if len(classSets.byRubric) >= 256 {
-		clear(classSets.byRubric) // rubrics edited over and over: start afresh
+	if len(classSets.byKey) >= 256 {
+		clear(classSets.byKey) // rubrics edited over and over: start afresh
 	}
-	classSets.byRubric[rubric] = set
+	classSets.byKey[key.String()] = set
 	return set, nil
 }
 
-var classSets = struct {
+// classSets are the sets of ForClass, and the lab files compiled for them.
+var classSets = &setCache{byKey: map[string]*lab.Set{}, byHash: map[string]*lab.Lab{}}
+
+type setCache struct {
 	sync.Mutex
-	byRubric map[string]*lab.Set
-}{byRubric: map[string]*lab.Set{}}
+	byKey  map[string]*lab.Set // by labs and rubric
+	byHash map[string]*lab.Lab // lab files, by SHA-256
+}
+
+// lab is the lab r names, a file compiled once per hash (which ForClass
+// verified). The caller holds the lock.
+func (c *setCache) lab(r Ref) (*lab.Lab, error) {
+	if len(r.Source) == 0 {
+		return Get(r.ID)
+	}
+	l, ok := c.byHash[r.SHA256]
+	if !ok {
+		var err error
+		if l, err = lab.Load(r.ID+".yaml", r.Source); err != nil {
+			return nil, err
+		}
+		if len(c.byHash) >= maxCompiled {
+			clear(c.byHash)
+		}
+		c.byHash[r.SHA256] = l
+	}
+	if l.ID != r.ID {
+		return nil, fmt.Errorf("lab %s: the file declares the id %q", r.ID, l.ID)
+	}
+	return l, nil
+}

@@ -211,7 +211,7 @@ func TestResultsFollowTheDatabase(t *testing.T) {
 
 func defaultSet(t *testing.T) *lab.Set {
 	t.Helper()
-	set, err := labs.ForClass("")
+	set, err := labs.ForClass(nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -65,3 +65,44 @@ func TestLabMemoryMigrationKeepsTheWriter(t *testing.T) {
 		t.Errorf("after down: writer %q changed %v", writer, changed)
 	}
 }
+
+// Classes made before classes picked their labs keep being judged with
+// the afternoon lab, the one lab there was.
+func TestClassLabsMigrationGivesTheDefaultLab(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t, pgtest.NewDatabase(t, false))
+	db := stdlib.OpenDBFromPool(pool)
+	defer db.Close()
+	p, err := goose.NewProvider(goose.DialectPostgres, db, os.DirFS("."), goose.WithDisableGlobalRegistry(true))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := p.UpTo(ctx, 4); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO classes (id, name) VALUES (1, 'a'), (2, 'b')`); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := migrations.Up(ctx, pool, nil); err != nil {
+		t.Fatal(err)
+	}
+	var got string
+	if err := pool.QueryRow(ctx, `SELECT string_agg(class_id || ':' || position || ':' || lab_id || ':' || octet_length(source) || ':' || sha256, ' ' ORDER BY class_id)
+		FROM class_labs`).Scan(&got); err != nil {
+		t.Fatal(err)
+	}
+	if got != "1:0:step-3:0: 2:0:step-3:0:" {
+		t.Errorf("class_labs after the migration = %q", got)
+	}
+	// A file's hash is its text's, and a shipped lab has none.
+	if _, err := pool.Exec(ctx, `INSERT INTO class_labs (class_id, position, lab_id, sha256) VALUES (1, 1, 'x', 'abc')`); err == nil {
+		t.Error("a hash without a file was stored")
+	}
+	if _, err := pool.Exec(ctx, `INSERT INTO class_labs (class_id, position, lab_id, source) VALUES (1, 1, 'x', 'id: x')`); err == nil {
+		t.Error("a file without its hash was stored")
+	}
+	if _, err := p.DownTo(ctx, 4); err != nil {
+		t.Fatalf("down: %v", err)
+	}
+}

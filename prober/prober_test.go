@@ -46,7 +46,7 @@ func snapshot(lbDNS string, ips ...string) *grader.Snapshot {
 // rubric is the default labs with a class's rubric file applied.
 func rubric(t *testing.T, yaml string) *lab.Set {
 	t.Helper()
-	set, err := labs.ForClass(yaml)
+	set, err := labs.ForClass(nil, yaml)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -131,7 +131,7 @@ func (e *env) class(t *testing.T, name string, c *sim.Class) store.Class {
 
 func mustClass(t *testing.T, ctx context.Context, st *store.Store, name string, roster []grader.Student) store.Class {
 	t.Helper()
-	c, err := st.CreateClass(ctx, name, "")
+	c, err := st.CreateClass(ctx, name, "", defaultLabs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -258,4 +258,13 @@ func (r *recorder) total() int {
 }
 
 // classJudge is what the product judges a class with: its labs.
-func classJudge(c store.Class) (grader.Judge, error) { return labs.ForClass(c.RubricYAML) }
+func classJudge(c store.Class) (grader.Judge, error) {
+	refs := make([]labs.Ref, len(c.Labs))
+	for i, l := range c.Labs {
+		refs[i] = labs.Ref{ID: l.ID, Source: l.Source, SHA256: l.SHA256}
+	}
+	return labs.ForClass(refs, c.RubricYAML)
+}
+
+// defaultLabs are the labs of a class made by the tests.
+var defaultLabs = []store.ClassLab{{ID: "step-3"}}

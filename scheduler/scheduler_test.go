@@ -66,7 +66,7 @@ func TestPeriodicScans(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	set, err := labs.ForClass("")
+	set, err := labs.ForClass(nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}

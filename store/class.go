@@ -10,10 +10,14 @@ import (
 	"github.com/jackc/pgx/v5"
 )
 
-// Class is one workshop class: a roster, a rubric and a scan interval.
+// Class is one workshop class: a roster, its labs, a rubric and a scan
+// interval.
 type Class struct {
 	ID   int64
 	Name string
+	// Labs are the labs the class is judged with, in order (at least
+	// one).
+	Labs []ClassLab
 	// RubricYAML is the class's rubric file, applied to its labs (see
 	// labs.ForClass); empty keeps the labs as they are.
 	RubricYAML   string
@@ -36,22 +40,34 @@ func CheckClassName(name string) error {
 
 const classColumns = "id, name, rubric_yaml, scan_interval_seconds, created_at"
 
-// CreateClass adds a class. rubricYAML (may be empty) must have been
-// checked against the class's labs by the caller (labs.ForClass): the
-// store knows no lab. A name already taken, in any letter case, is
-// ErrConflict.
-func (s *Store) CreateClass(ctx context.Context, name, rubricYAML string) (Class, error) {
+// CreateClass adds a class judged with labs (1 to MaxClassLabs, see
+// ClassLab). The labs and rubricYAML (may be empty) must have been checked
+// together by the caller (labs.ForClass): the store knows no lab. A name
+// already taken, in any letter case, is ErrConflict.
+func (s *Store) CreateClass(ctx context.Context, name, rubricYAML string, labs []ClassLab) (Class, error) {
 	if err := CheckClassName(name); err != nil {
 		return Class{}, fmt.Errorf("create class: %w", err)
 	}
-	// DO NOTHING rather than a unique violation, which would abort the
-	// caller's transaction.
-	row := s.db.QueryRow(ctx, `
-		INSERT INTO classes (name, rubric_yaml) VALUES ($1, $2)
-		ON CONFLICT (lower(name)) DO NOTHING
-		RETURNING `+classColumns,
-		name, rubricYAML)
-	c, err := scanClass(row)
+	labs, err := checkClassLabs(labs)
+	if err != nil {
+		return Class{}, fmt.Errorf("create class %s: %w", name, err)
+	}
+	var c Class
+	err = s.inTx(ctx, func(tx pgx.Tx) error {
+		// DO NOTHING rather than a unique violation, which would abort the
+		// caller's transaction.
+		row := tx.QueryRow(ctx, `
+			INSERT INTO classes (name, rubric_yaml) VALUES ($1, $2)
+			ON CONFLICT (lower(name)) DO NOTHING
+			RETURNING `+classColumns,
+			name, rubricYAML)
+		var err error
+		if c, err = scanClass(row); err != nil {
+			return err
+		}
+		c.Labs = labs
+		return writeClassLabs(ctx, tx, c.ID, labs)
+	})
 	if errors.Is(err, pgx.ErrNoRows) {
 		return Class{}, fmt.Errorf("create class %s: %w", name, ErrConflict)
 	}
@@ -68,7 +84,7 @@ func (s *Store) ClassByName(ctx context.Context, name string) (Class, error) {
 	if err != nil {
 		return Class{}, notFound(err, "class %q", name)
 	}
-	return c, nil
+	return s.withLabs(ctx, c)
 }
 
 // Class finds a class by id.
@@ -78,7 +94,7 @@ func (s *Store) Class(ctx context.Context, id int64) (Class, error) {
 	if err != nil {
 		return Class{}, notFound(err, "class %d", id)
 	}
-	return c, nil
+	return s.withLabs(ctx, c)
 }
 
 // Classes lists every class by name.
@@ -99,7 +115,20 @@ func (s *Store) Classes(ctx context.Context) ([]Class, error) {
 	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("list classes: %w", err)
 	}
+	rows.Close()
+	if err := readClassLabs(ctx, s.db, classes); err != nil {
+		return nil, fmt.Errorf("list classes: %w", err)
+	}
 	return classes, nil
+}
+
+// withLabs is c with its labs read.
+func (s *Store) withLabs(ctx context.Context, c Class) (Class, error) {
+	classes := []Class{c}
+	if err := readClassLabs(ctx, s.db, classes); err != nil {
+		return Class{}, fmt.Errorf("class %s: %w", c.Name, err)
+	}
+	return classes[0], nil
 }
 
 type rowScanner interface{ Scan(dest ...any) error }

@@ -11,7 +11,7 @@ func TestCreateClass(t *testing.T) {
 	t.Parallel()
 	ctx, s := setup(t)
 
-	c, err := s.CreateClass(ctx, "aws-2026.11_a", "checks:\n  aurora.failover: {points: 20}\n")
+	c, err := s.CreateClass(ctx, "aws-2026.11_a", "checks:\n  aurora.failover: {points: 20}\n", defaultLabs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -30,7 +30,7 @@ func TestCreateClass(t *testing.T) {
 		t.Errorf("Class(%d) = %+v, %v", c.ID, got, err)
 	}
 
-	if _, err := s.CreateClass(ctx, "Aws-2026.11_A", ""); !errors.Is(err, ErrConflict) {
+	if _, err := s.CreateClass(ctx, "Aws-2026.11_A", "", defaultLabs); !errors.Is(err, ErrConflict) {
 		t.Errorf("duplicate name: err = %v, want ErrConflict", err)
 	}
 	if _, err := s.ClassByName(ctx, "nope"); !errors.Is(err, ErrNotFound) {
@@ -40,7 +40,7 @@ func TestCreateClass(t *testing.T) {
 		t.Errorf("Class(-1): err = %v, want ErrNotFound", err)
 	}
 
-	if _, err := s.CreateClass(ctx, "b", ""); err != nil {
+	if _, err := s.CreateClass(ctx, "b", "", defaultLabs); err != nil {
 		t.Fatal(err)
 	}
 	classes, err := s.Classes(ctx)
@@ -56,11 +56,11 @@ func TestCreateClassInvalid(t *testing.T) {
 	t.Parallel()
 	ctx, s := setup(t)
 	for _, name := range []string{"", "has space", "slash/", "日本", strings.Repeat("a", 65)} {
-		if _, err := s.CreateClass(ctx, name, ""); !errors.Is(err, ErrInvalid) {
+		if _, err := s.CreateClass(ctx, name, "", defaultLabs); !errors.Is(err, ErrInvalid) {
 			t.Errorf("CreateClass(%q): err = %v, want ErrInvalid", name, err)
 		}
 	}
-	if _, err := s.CreateClass(ctx, strings.Repeat("a", 64), ""); err != nil {
+	if _, err := s.CreateClass(ctx, strings.Repeat("a", 64), "", defaultLabs); err != nil {
 		t.Errorf("64-character name: %v", err)
 	}
 }
@@ -86,7 +86,7 @@ func TestCheckClassNameRefusesUnreachableNames(t *testing.T) {
 	}
 	ctx, s := setup(t)
 	for _, name := range []string{".", ".."} {
-		if _, err := s.CreateClass(ctx, name, ""); !errors.Is(err, ErrInvalid) {
+		if _, err := s.CreateClass(ctx, name, "", defaultLabs); !errors.Is(err, ErrInvalid) {
 			t.Errorf("CreateClass(%q): err = %v, want ErrInvalid", name, err)
 		}
 	}

@@ -26,9 +26,12 @@ func setup(t testing.TB) (context.Context, *Store) {
 	return context.Background(), New(pgtest.Tx(t))
 }
 
+// defaultLabs are the labs of a class made by the tests.
+var defaultLabs = []ClassLab{{ID: "step-3"}}
+
 func mustClass(t testing.TB, ctx context.Context, s *Store, name string) Class {
 	t.Helper()
-	c, err := s.CreateClass(ctx, name, "")
+	c, err := s.CreateClass(ctx, name, "", defaultLabs)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -71,7 +74,7 @@ func checkIDs() []string {
 
 // defaultSet is the set of labs a class gets by default.
 var defaultSet = sync.OnceValue(func() *lab.Set {
-	set, err := labs.ForClass("")
+	set, err := labs.ForClass(nil, "")
 	if err != nil {
 		panic(err)
 	}

@@ -24,7 +24,7 @@ import (
 func BenchmarkGridHandler200(b *testing.B) {
 	ctx := context.Background()
 	st := store.New(pgtest.Tx(b))
-	class, err := st.CreateClass(ctx, randomName("bench-"), "")
+	class, err := st.CreateClass(ctx, randomName("bench-"), "", defaultLabs)
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -507,7 +507,7 @@ func TestHome(t *testing.T) {
 	t.Run("two", func(t *testing.T) {
 		t.Parallel()
 		e := setup(t)
-		other, err := e.store.CreateClass(context.Background(), randomName("zz-"), "")
+		other, err := e.store.CreateClass(context.Background(), randomName("zz-"), "", defaultLabs)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -101,7 +101,7 @@ func notify(t *testing.T, url string, classID int64, ids ...int64) {
 // hubScan judges every student on every check of the shipped labs: pass
 // for the logins in passing, fail for the others.
 func hubScan(students []grader.Student, at time.Time, passing ...string) *grader.ScanResult {
-	set, err := labs.ForClass("")
+	set, err := labs.ForClass(nil, "")
 	if err != nil {
 		panic(err)
 	}
@@ -138,7 +138,7 @@ func TestHubDeliversToItsClass(t *testing.T) {
 		students []grader.Student
 	)
 	for i := range classes {
-		c, err := st.CreateClass(ctx, fmt.Sprintf("hub-%d", i), "")
+		c, err := st.CreateClass(ctx, fmt.Sprintf("hub-%d", i), "", defaultLabs)
 		if err != nil {
 			t.Fatal(err)
 		}

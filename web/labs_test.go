@@ -22,7 +22,7 @@ func TestRubricDisablesCheck(t *testing.T) {
 	e.signIn()
 	ctx := context.Background()
 	const off = "aurora.failover"
-	c, err := e.store.CreateClass(ctx, randomName("web-off-"), "checks:\n  "+off+": {enabled: false}\n")
+	c, err := e.store.CreateClass(ctx, randomName("web-off-"), "checks:\n  "+off+": {enabled: false}\n", defaultLabs)
 	if err != nil {
 		t.Fatal(err)
 	}

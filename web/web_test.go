@@ -128,7 +128,7 @@ func setup(t *testing.T, tweak ...func(*Options)) *testEnv {
 	t.Helper()
 	ctx := context.Background()
 	st := store.New(pgtest.Tx(t))
-	c, err := st.CreateClass(ctx, randomName("web-"), "")
+	c, err := st.CreateClass(ctx, randomName("web-"), "", defaultLabs)
 	if err != nil {
 		t.Fatal(err)
 	}

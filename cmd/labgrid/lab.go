@@ -202,9 +202,16 @@ func findLabs(args []string, stderr io.Writer) ([]*lab.Lab, error) {
 // that does not compile has its problems written to stderr; both that and
 // an unknown id are usage errors (exit 2).
 func findLab(arg string, shipped []*lab.Lab, stderr io.Writer) (*lab.Lab, error) {
+	l, _, err := findLabSource(arg, shipped, stderr)
+	return l, err
+}
+
+// findLabSource is findLab, with the file's content (nil for a shipped
+// lab).
+func findLabSource(arg string, shipped []*lab.Lab, stderr io.Writer) (*lab.Lab, []byte, error) {
 	for _, l := range shipped {
 		if l.ID == arg {
-			return l, nil
+			return l, nil, nil
 		}
 	}
 	data, err := os.ReadFile(arg)
@@ -213,10 +220,10 @@ func findLab(arg string, shipped []*lab.Lab, stderr io.Writer) (*lab.Lab, error)
 		for _, l := range shipped {
 			ids = append(ids, l.ID)
 		}
-		return nil, usageError(fmt.Errorf("%q is neither a built-in lab (%s) nor a file", arg, strings.Join(ids, ", ")))
+		return nil, nil, usageError(fmt.Errorf("%q is neither a built-in lab (%s) nor a file", arg, strings.Join(ids, ", ")))
 	}
 	if err != nil {
-		return nil, usageError(err)
+		return nil, nil, usageError(err)
 	}
 	l, err := lab.Load(arg, data)
 	var le *lab.Error
@@ -224,10 +231,10 @@ func findLab(arg string, shipped []*lab.Lab, stderr io.Writer) (*lab.Lab, error)
 		for _, p := range le.Problems {
 			fmt.Fprintln(stderr, p)
 		}
-		return nil, usageError(fmt.Errorf("%s: %d problem(s)", arg, len(le.Problems)))
+		return nil, nil, usageError(fmt.Errorf("%s: %d problem(s)", arg, len(le.Problems)))
 	}
 	if err != nil {
-		return nil, usageError(fmt.Errorf("%s: %w", arg, err))
+		return nil, nil, usageError(fmt.Errorf("%s: %w", arg, err))
 	}
-	return l, nil
+	return l, data, nil
 }

@@ -35,7 +35,8 @@ Usage:
   labgrid serve [--demo] [--addr HOST:PORT] [--interval 15s]
   labgrid scan --roster FILE [--rubric FILE] [--student LOGIN] [--format table|json|csv]
   labgrid migrate
-  labgrid class create NAME [--rubric FILE]
+  labgrid class create NAME [--lab ID|FILE]… [--rubric FILE]
+  labgrid class set NAME [--lab ID|FILE]… [--rubric FILE | --no-rubric]
   labgrid class list
   labgrid roster import --class NAME FILE [--prune] [--max-students N]
   labgrid roster links --class NAME [--base-url URL]

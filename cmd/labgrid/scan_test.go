@@ -637,7 +637,7 @@ func enabledChecks(t *testing.T) []grader.CheckInfo { return defaultSet(t).Check
 // defaultSet is what a scan judges with when no lab is named.
 func defaultSet(t *testing.T) *lab.Set {
 	t.Helper()
-	set, err := labs.ForClass("")
+	set, err := labs.ForClass(nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}

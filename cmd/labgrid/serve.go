@@ -250,7 +250,7 @@ func setupDemo(ctx context.Context, st *store.Store, cfg serveConfig, sources *s
 	class := sim.New(sim.Options{Students: cfg.DemoStudents, Accounts: cfg.DemoAccounts, Seed: 1, Latency: cfg.DemoScanDelay})
 	c, err := st.ClassByName(ctx, demoClassName)
 	if errors.Is(err, store.ErrNotFound) {
-		c, err = st.CreateClass(ctx, demoClassName, "")
+		c, err = st.CreateClass(ctx, demoClassName, "", defaultClassLabs())
 		if errors.Is(err, store.ErrConflict) { // another replica made it first
 			c, err = st.ClassByName(ctx, demoClassName)
 		}

@@ -267,7 +267,7 @@ func TestSimCountsTheCallsOfTheSameData(t *testing.T) {
 // classSet is what a class with the rubric file override is judged with.
 func classSet(t *testing.T, override string) *lab.Set {
 	t.Helper()
-	set, err := labs.ForClass(override)
+	set, err := labs.ForClass(nil, override)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ func onlyArea(t *testing.T, area string) *lab.Set {
 			fmt.Fprintf(&b, "  %s: {enabled: false}\n", ci.ID)
 		}
 	}
-	set, err := labs.ForClass(b.String())
+	set, err := labs.ForClass(nil, b.String())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -36,7 +36,7 @@ func onlyArea(t *testing.T, area string) *lab.Set {
 // defaultSet is what a class is judged with by default.
 func defaultSet(t *testing.T) *lab.Set {
 	t.Helper()
-	set, err := labs.ForClass("")
+	set, err := labs.ForClass(nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}

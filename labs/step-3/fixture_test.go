@@ -213,7 +213,7 @@ func step3(t testing.TB) *lab.Lab {
 // file override.
 func step3Lab(t testing.TB, override string) *lab.Set {
 	t.Helper()
-	set, err := labs.ForClass(override)
+	set, err := labs.ForClass(nil, override)
 	if err != nil {
 		t.Fatal(err)
 	}

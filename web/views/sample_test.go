@@ -46,7 +46,7 @@ func sampleSet(probes bool) grader.Judge {
 	if probes {
 		rubric = withProbes
 	}
-	set, err := labs.ForClass(rubric)
+	set, err := labs.ForClass(nil, rubric)
 	if err != nil {
 		panic(err)
 	}
