@@ -84,7 +84,8 @@ func Set(labs []*lab.Lab, rubric []byte) (*lab.Set, error) {
 	if strings.TrimSpace(string(rubric)) != "" {
 		applied := make([]*lab.Lab, len(labs))
 		for i, l := range labs {
-			o, err := l.ParseRubricFile(rubric)
+			siblings := append(slices.Clone(labs[:i]), labs[i+1:]...)
+			o, err := l.ParseRubricFile(rubric, siblings...)
 			if err != nil {
 				return nil, err
 			}

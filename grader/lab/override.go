@@ -339,8 +339,20 @@ const MaxRubricBytes = 256 << 10
 // ParseRubricFile reads a class's rubric file (the override format of the
 // Go checks: checks.<id>.{enabled,required,points} and the keys the lab
 // maps in rubric_keys) into an Override of the lab. Unknown keys are
-// errors, so a typo never silently keeps a default.
-func (l *Lab) ParseRubricFile(data []byte) (Override, error) {
+// errors, so a typo never silently keeps a default. One file serves all
+// the labs of a class: a check or a key that only a sibling lab knows is
+// the sibling's, and left to it.
+func (l *Lab) ParseRubricFile(data []byte, siblings ...*Lab) (Override, error) {
+	siblingKnows := func(path string, prefix bool) bool {
+		for _, sib := range siblings {
+			for k := range sib.RubricKeys {
+				if k == path || prefix && strings.HasPrefix(k, path+".") {
+					return true
+				}
+			}
+		}
+		return false
+	}
 	o := Override{Checks: map[string]CheckOverride{}, Names: map[string]string{}, Settings: map[string]any{}}
 	var doc yaml.Node
 	if err := yaml.Unmarshal(data, &doc); err != nil {
@@ -366,17 +378,21 @@ func (l *Lab) ParseRubricFile(data []byte) (Override, error) {
 			path := prefix + k.Value
 			switch {
 			case path == "checks":
-				l.rubricChecks(v, o.Checks, bad)
+				l.rubricChecks(v, o.Checks, bad, siblings)
 			case v.Kind == yaml.MappingNode && !l.mapSetting(l.RubricKeys[path]):
 				if !slices.ContainsFunc(slices.Collect(maps.Keys(l.RubricKeys)), func(k string) bool { return strings.HasPrefix(k, path+".") }) {
-					bad(k, "%s: unknown key", path)
+					if !siblingKnows(path, true) {
+						bad(k, "%s: unknown key", path)
+					}
 					continue
 				}
 				walk(v, path+".")
 			default:
 				target, ok := l.RubricKeys[path]
 				if !ok {
-					bad(k, "%s: unknown key", path)
+					if !siblingKnows(path, false) {
+						bad(k, "%s: unknown key", path)
+					}
 					continue
 				}
 				var value any
@@ -451,7 +467,7 @@ type rubricValue struct {
 	node *yaml.Node
 }
 
-func (l *Lab) rubricChecks(n *yaml.Node, into map[string]CheckOverride, bad func(*yaml.Node, string, ...any)) {
+func (l *Lab) rubricChecks(n *yaml.Node, into map[string]CheckOverride, bad func(*yaml.Node, string, ...any), siblings []*Lab) {
 	if n.Kind != yaml.MappingNode {
 		bad(n, "checks: expected a mapping of check ids")
 		return
@@ -459,7 +475,17 @@ func (l *Lab) rubricChecks(n *yaml.Node, into map[string]CheckOverride, bad func
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := n.Content[i], deref(n.Content[i+1])
 		if l.Check(k.Value) == nil {
-			bad(k, "checks.%s: the lab %s has no such check", k.Value, l.ID)
+			if !slices.ContainsFunc(siblings, func(sib *Lab) bool { return sib.Check(k.Value) != nil }) {
+				if len(siblings) == 0 {
+					bad(k, "checks.%s: the lab %s has no such check", k.Value, l.ID)
+				} else {
+					ids := []string{l.ID}
+					for _, sib := range siblings {
+						ids = append(ids, sib.ID)
+					}
+					bad(k, "checks.%s: none of the labs %s has such a check", k.Value, strings.Join(ids, ", "))
+				}
+			}
 			continue
 		}
 		if v.Kind != yaml.MappingNode {
