@@ -63,29 +63,41 @@ func (r Row) CostPerHour() float64 {
 	return total
 }
 
-// Leftovers is the evidence of the row's failing checks that carry a
-// cost: what is still billing.
-func (r Row) Leftovers() []string {
+// Leftovers is the evidence of the row's checks that did not pass in the
+// labs that report costs (costLabs, by index of labs, Table.CostLabs):
+// what is left, billing or not (a stopped instance bills its storage
+// only, with no hourly figure, and is still a leftover).
+func (r Row) Leftovers(labs []grader.LabInfo, costLabs []bool) []string {
 	var out []string
-	for _, c := range r.Cells {
-		if c.CostPerHour > 0 && !c.Status.Passed() {
-			out = append(out, c.Evidence...)
+	for i, l := range labs {
+		if i >= len(costLabs) || !costLabs[i] {
+			continue
+		}
+		for j := l.First; j < l.End && j < len(r.Cells); j++ {
+			if c := r.Cells[j]; !c.Status.Passed() {
+				out = append(out, c.Evidence...)
+			}
 		}
 	}
 	return out
 }
 
-// HasCosts reports whether some result of the table carries a cost: then
-// the class CSV has the cost_per_hour and leftovers columns.
-func (t *Table) HasCosts() bool {
-	for _, r := range t.Rows {
-		for _, c := range r.Cells {
-			if c.CostPerHour > 0 {
-				return true
+// CostLabs marks, by index of the table's labs, those that report costs:
+// some result of theirs carries one. When any does, the class CSV has the
+// cost_per_hour and leftovers columns.
+func (t *Table) CostLabs() (costLabs []bool, any bool) {
+	labs := t.labs()
+	costLabs = make([]bool, len(labs))
+	for i, l := range labs {
+		for _, r := range t.Rows {
+			for j := l.First; j < l.End && j < len(r.Cells); j++ {
+				if r.Cells[j].CostPerHour > 0 {
+					costLabs[i], any = true, true
+				}
 			}
 		}
 	}
-	return false
+	return costLabs, any
 }
 
 // FormatCost writes a cost per hour with up to four decimals, no
@@ -155,7 +167,7 @@ const (
 	// ClassColumns is the web export: login, display_name, email, sis_id,
 	// section, score, max_score, percent, each lab's score and max_score,
 	// then for each check ("<lab>:<check>") its status and when it first
-	// passed, then, when some result carries a cost (Table.HasCosts),
+	// passed, then, when some result carries a cost (Table.CostLabs),
 	// cost_per_hour and leftovers, then last_scanned.
 	ClassColumns
 	// LMSColumns are the columns gradebook imports read (Canvas, Moodle):
@@ -220,7 +232,7 @@ func WriteCSV(w io.Writer, t *Table, opt CSVOptions) error {
 			write(append(rec, csvTime(r.ScannedAt)))
 		}
 	case ClassColumns:
-		costs := t.HasCosts()
+		costLabs, costs := t.CostLabs()
 		head := labHead([]string{"login", "display_name", "email", "sis_id", "section", "score", "max_score", "percent"})
 		for _, c := range t.Checks {
 			col := columnOf(c)
@@ -238,7 +250,7 @@ func WriteCSV(w io.Writer, t *Table, opt CSVOptions) error {
 				rec = append(rec, string(c.Status), csvTime(c.FirstPassedAt))
 			}
 			if costs {
-				rec = append(rec, FormatCost(r.CostPerHour()), strings.Join(r.Leftovers(), "; "))
+				rec = append(rec, FormatCost(r.CostPerHour()), strings.Join(r.Leftovers(labs, costLabs), "; "))
 			}
 			write(append(rec, csvTime(r.ScannedAt)))
 		}

@@ -179,8 +179,8 @@ func TestWriteCSVLMSNameFallsBackToLogin(t *testing.T) {
 
 // The class CSV gives each lab's score and maximum; the cost columns come
 // only when some result carries a cost, with the sum of a student's costs
-// and the evidence of their failing checks that carry one (a passed
-// check's evidence is not a leftover).
+// and the evidence of their checks not passed in the labs that report
+// costs (a passed check's evidence is not a leftover).
 func TestWriteCSVClassLabsAndCosts(t *testing.T) {
 	t.Parallel()
 	checks := []grader.CheckInfo{
@@ -240,7 +240,17 @@ func TestWriteCSVClassLabsAndCosts(t *testing.T) {
 	if got := cell(rows, 1, "leftovers"); got != "i-1 (web); nat-2" {
 		t.Errorf("leftovers %q, want the failing check's evidence", got)
 	}
-	if got, left := cell(rows, 2, "cost_per_hour"), cell(rows, 2, "leftovers"); got != "0" || left != "" {
-		t.Errorf("a student with nothing billing: %q, %q", got, left)
+	// What is left costs nothing by the hour (storage only): still a
+	// leftover.
+	if got, left := cell(rows, 2, "cost_per_hour"), cell(rows, 2, "leftovers"); got != "0" || left != "i-1 (web); nat-2" {
+		t.Errorf("a student whose leftovers bill no hourly figure: %q, %q", got, left)
+	}
+	// A lab that reports no cost has no leftovers: its failing check a.two
+	// is not listed.
+	r := row("user03", 0.01)
+	r.Cells[1].Evidence = []string{"not-a-leftover"}
+	rows = write(&Table{Checks: checks, MaxScore: 11, Rows: []Row{r}})
+	if got := cell(rows, 1, "leftovers"); got != "i-1 (web); nat-2" {
+		t.Errorf("leftovers %q, want only the cost-reporting lab's", got)
 	}
 }
