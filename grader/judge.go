@@ -19,6 +19,10 @@ type CheckInfo struct {
 	Required bool
 	// Points is what the check is worth when required.
 	Points int
+	// Costs says the check estimates what it finds costs
+	// (Result.CostPerHour): its lab reports costs even when nothing is
+	// left.
+	Costs bool
 }
 
 // LabInfo is one lab of a class, as its checks (CheckInfo) tell it.
@@ -28,6 +32,8 @@ type LabInfo struct {
 	Short Text
 	// MaxScore is what the lab's required checks are worth.
 	MaxScore int
+	// Costs says some check of the lab estimates costs (CheckInfo.Costs).
+	Costs bool
 	// First and End delimit the lab's checks in the list they came from:
 	// checks[First:End].
 	First, End int
@@ -50,6 +56,9 @@ func LabsOf(checks []CheckInfo) []LabInfo {
 		}
 		if c.Required {
 			out[len(out)-1].MaxScore += c.Points
+		}
+		if c.Costs {
+			out[len(out)-1].Costs = true
 		}
 	}
 	return out

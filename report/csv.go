@@ -63,7 +63,7 @@ func (r Row) CostPerHour() float64 {
 	return total
 }
 
-// Leftovers is the evidence of the row's checks that did not pass in the
+// Leftovers is the evidence of the row's checks that failed in the
 // labs that report costs (costLabs, by index of labs, Table.CostLabs):
 // what is left, billing or not (a stopped instance bills its storage
 // only, with no hourly figure, and is still a leftover).
@@ -74,7 +74,7 @@ func (r Row) Leftovers(labs []grader.LabInfo, costLabs []bool) []string {
 			continue
 		}
 		for j := l.First; j < l.End && j < len(r.Cells); j++ {
-			if c := r.Cells[j]; !c.Status.Passed() {
+			if c := r.Cells[j]; c.Status == grader.StatusFail {
 				out = append(out, c.Evidence...)
 			}
 		}
@@ -83,12 +83,16 @@ func (r Row) Leftovers(labs []grader.LabInfo, costLabs []bool) []string {
 }
 
 // CostLabs marks, by index of the table's labs, those that report costs:
+// a check of theirs says it estimates costs (grader.LabInfo.Costs), or
 // some result of theirs carries one. When any does, the class CSV has the
 // cost_per_hour and leftovers columns.
 func (t *Table) CostLabs() (costLabs []bool, any bool) {
 	labs := t.labs()
 	costLabs = make([]bool, len(labs))
 	for i, l := range labs {
+		if l.Costs {
+			costLabs[i], any = true, true
+		}
 		for _, r := range t.Rows {
 			for j := l.First; j < l.End && j < len(r.Cells); j++ {
 				if r.Cells[j].CostPerHour > 0 {
