@@ -229,7 +229,7 @@ func GridPage(g *Grid) templ.Component {
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
-				templ_7745c5c3_Err = labLink(g, "", m.AllLabs, "").Render(ctx, templ_7745c5c3_Buffer)
+				templ_7745c5c3_Err = labLink(g, "", m.AllLabs, m.AllLabs).Render(ctx, templ_7745c5c3_Buffer)
 				if templ_7745c5c3_Err != nil {
 					return templ_7745c5c3_Err
 				}
