@@ -54,7 +54,7 @@ func (r Row) LabScores(labs []grader.LabInfo) []int {
 }
 
 // CostPerHour is the sum of the estimated costs per hour of the row's
-// results (a cleanup's leftovers).
+// results (what an end-of-day lab found left).
 func (r Row) CostPerHour() float64 {
 	total := 0.0
 	for _, c := range r.Cells {

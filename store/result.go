@@ -139,7 +139,7 @@ func (s *Store) ClassStudents(ctx context.Context, classID int64) ([]GridRow, er
 
 // ClassLeftovers is the evidence of the given checks that a student of
 // the class has not passed (any status but pass and warn), by student id
-// then check id: what a cleanup lab found left, which ClassStudents leaves
+// then check id: what an end-of-day lab found left, which ClassStudents leaves
 // out. Results with no evidence are not listed.
 func (s *Store) ClassLeftovers(ctx context.Context, classID int64, checkIDs []string) (map[int64]map[string][]string, error) {
 	out := map[int64]map[string][]string{}

@@ -256,7 +256,7 @@ type Grid struct {
 }
 
 // Costs is what the class still has billing: the labs that report costs
-// (a cleanup lab) found leftovers.
+// (an end-of-day lab) found leftovers.
 type Costs struct {
 	// PerHour is the class's estimated total per hour.
 	PerHour float64
