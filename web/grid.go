@@ -75,7 +75,7 @@ func (cv *classView) row(gr store.GridRow, now time.Time, threshold time.Duratio
 		Labs:        make([]views.LabScore, len(cv.labs)),
 	}}
 	for i, l := range cv.labs {
-		r.Labs[i] = views.LabScore{ID: l.ID, Title: l.Title, MaxScore: l.MaxScore}
+		r.Labs[i] = views.LabScore{ID: l.ID, Title: l.Short, MaxScore: l.MaxScore}
 	}
 	latest, passedAll := cv.class.CreatedAt, true
 	lab := 0

@@ -141,8 +141,8 @@ func TestGridTwoLabs(t *testing.T) {
 		lang                                                   string
 		extra, step3, labScore, costsTitle, total, cost, ofAll string
 	}{
-		{"ja", "追加ラボ", "Step-3: Webサーバの水平分散とデータベースの冗長化", "追加ラボ: 10 / 10 点", "まだ課金中のリソース", "クラス全体の推定: 約 $1.50/時", "約 $1.50/時", ">すべて</a>"},
-		{"en", "Extra lab", "Step 3: scale out the web servers and make the database redundant", "Extra lab: 10 / 10 pts", "Still billing", "Class estimate: about $1.50 per hour", "≈ $1.50/h", ">All</a>"},
+		{"ja", "追加ラボ", "Step-3: Webサーバの水平分散とデータベースの冗長化", "追加: 10 / 10 点", "まだ課金中のリソース", "クラス全体の推定: 約 $1.50/時", "約 $1.50/時", ">すべて</a>"},
+		{"en", "Extra lab", "Step 3: scale out the web servers and make the database redundant", "Extra: 10 / 10 pts", "Still billing", "Class estimate: about $1.50 per hour", "≈ $1.50/h", ">All</a>"},
 	} {
 		resp, grid := e.get(views.ClassURL(c.Name, nil) + "?lang=" + tc.lang)
 		if resp.StatusCode != 200 {

@@ -100,7 +100,9 @@ type Row struct {
 
 // LabScore is a student's score in one lab.
 type LabScore struct {
-	ID       string
+	ID string
+	// Title names the lab in the score's tooltip: its short title, as
+	// a grid of 200 rows repeats it on every row.
 	Title    grader.Text
 	Score    int
 	MaxScore int
