@@ -44,7 +44,15 @@ type jsonStudent struct {
 	AccountID   string      `json:"account_id"`
 	Score       int         `json:"score"`
 	MaxScore    int         `json:"max_score"`
+	Labs        []jsonLab   `json:"labs"`
 	Checks      []jsonCheck `json:"checks"`
+}
+
+// jsonLab is a student's score in one lab.
+type jsonLab struct {
+	ID       string `json:"id"`
+	Score    int    `json:"score"`
+	MaxScore int    `json:"max_score"`
 }
 
 type jsonCheck struct {
@@ -58,7 +66,9 @@ type jsonCheck struct {
 }
 
 // WriteJSON writes the scan as one JSON document. points is what the
-// student earned on the check, so the points of a student add up to score.
+// student earned on the check, so the points of a student add up to score,
+// and those of a lab's checks to the lab's score (labs, in checklist
+// order).
 func WriteJSON(w io.Writer, res *grader.ScanResult, lang string) error {
 	doc := jsonScan{
 		ScannedAt: res.StartedAt.UTC().Format(time.RFC3339),
@@ -68,9 +78,16 @@ func WriteJSON(w io.Writer, res *grader.ScanResult, lang string) error {
 	for _, rep := range res.Reports {
 		js := jsonStudent{
 			Login: rep.Student.Login, DisplayName: rep.Student.DisplayName, AccountID: rep.Student.AccountID,
-			Score: rep.Score, MaxScore: rep.MaxScore, Checks: make([]jsonCheck, 0, len(rep.Results)),
+			Score: rep.Score, MaxScore: rep.MaxScore, Labs: []jsonLab{}, Checks: make([]jsonCheck, 0, len(rep.Results)),
 		}
 		for _, r := range rep.Results {
+			// The results are in checklist order: a lab's are together.
+			if n := len(js.Labs); n == 0 || js.Labs[n-1].ID != r.Lab {
+				js.Labs = append(js.Labs, jsonLab{ID: r.Lab})
+			}
+			l := &js.Labs[len(js.Labs)-1]
+			l.Score += r.Points
+			l.MaxScore += r.MaxPoints
 			evidence := r.Evidence
 			if evidence == nil {
 				evidence = []string{}
@@ -110,13 +127,27 @@ func WriteTable(w io.Writer, res *grader.ScanResult, j grader.Judge, lang string
 		len(res.Reports), len(res.Targets), res.Failed(), res.AWSCalls)
 
 	tw := tabwriter.NewWriter(ew, 0, 0, 1, ' ', 0)
+	labs := t.labs()
+	// With several labs, each has a score column after the total, headed
+	// by its id.
+	perLab := len(labs) > 1
 	head := []string{tr(lang, "学生", "student"), tr(lang, "得点", "score")}
+	if perLab {
+		for _, l := range labs {
+			head = append(head, l.ID)
+		}
+	}
 	for i := range t.Checks {
 		head = append(head, strconv.Itoa(i+1))
 	}
 	fmt.Fprintln(tw, strings.Join(head, "\t")+"\t")
 	for i, row := range t.Rows { // t.Rows[i] is res.Reports[i]
 		line := []string{row.Student.Login, fmt.Sprintf("%d/%d", row.Score, res.Reports[i].MaxScore)}
+		if perLab {
+			for j, n := range row.LabScores(labs) {
+				line = append(line, fmt.Sprintf("%d/%d", n, labs[j].MaxScore))
+			}
+		}
 		for _, c := range row.Cells {
 			line = append(line, symbols[c.Status])
 		}
@@ -127,14 +158,19 @@ func WriteTable(w io.Writer, res *grader.ScanResult, j grader.Judge, lang string
 	}
 
 	ew.printf("\n")
-	for i, c := range t.Checks {
-		ew.printf("%2d %s\n", i+1, c.Title.In(lang))
+	for _, l := range labs {
+		if perLab {
+			ew.printf("%s (%s)\n", l.Title.In(lang), l.ID)
+		}
+		for i := l.First; i < l.End; i++ {
+			ew.printf("%2d %s\n", i+1, t.Checks[i].Title.In(lang))
+		}
 	}
 	ew.printf("%s\n", tr(lang,
 		"✓ 合格  ! 合格(注意あり)  ✗ 不合格  - 前提未達成  E 確認できず  ? 未スキャン",
 		"✓ pass  ! warn (passes)  ✗ fail  - blocked  E error  ? pending"))
 
-	for _, rep := range res.Reports {
+	for i, rep := range res.Reports {
 		var todo []grader.Result
 		for _, r := range rep.Results {
 			if !r.Status.Passed() {
@@ -148,7 +184,13 @@ func WriteTable(w io.Writer, res *grader.ScanResult, j grader.Judge, lang string
 		if rep.Student.DisplayName != "" {
 			ew.printf(" (%s)", rep.Student.DisplayName)
 		}
-		ew.printf("  %d/%d\n", rep.Score, rep.MaxScore)
+		ew.printf("  %d/%d", rep.Score, rep.MaxScore)
+		if perLab {
+			for j, n := range t.Rows[i].LabScores(labs) {
+				ew.printf("  %s %d/%d", labs[j].ID, n, labs[j].MaxScore)
+			}
+		}
+		ew.printf("\n")
 		for _, r := range todo {
 			ew.printf("  %s %s: %s\n", symbols[r.Status], titles[r.CheckID].In(lang), r.Message.In(lang))
 			if h := r.Hint.In(lang); h != "" {

@@ -137,6 +137,44 @@ func (s *Store) ClassStudents(ctx context.Context, classID int64) ([]GridRow, er
 	return grid, nil
 }
 
+// ClassLeftovers is the evidence of the given checks that a student of
+// the class has not passed (any status but pass and warn), by student id
+// then check id: what an end-of-day lab found left, which ClassStudents leaves
+// out. Results with no evidence are not listed.
+func (s *Store) ClassLeftovers(ctx context.Context, classID int64, checkIDs []string) (map[int64]map[string][]string, error) {
+	out := map[int64]map[string][]string{}
+	if len(checkIDs) == 0 {
+		return out, nil
+	}
+	rows, err := s.db.Query(ctx, `
+		SELECT student_id, check_id, evidence FROM results
+		WHERE student_id IN (SELECT id FROM students WHERE class_id = $1)
+		  AND check_id = ANY($2) AND status NOT IN ('pass', 'warn') AND cardinality(evidence) > 0`,
+		classID, checkIDs)
+	if err != nil {
+		return nil, fmt.Errorf("class leftovers: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var (
+			id       int64
+			check    string
+			evidence []string
+		)
+		if err := rows.Scan(&id, &check, &evidence); err != nil {
+			return nil, fmt.Errorf("class leftovers: %w", err)
+		}
+		if out[id] == nil {
+			out[id] = map[string][]string{}
+		}
+		out[id][check] = evidence
+	}
+	if err := rows.Err(); err != nil {
+		return nil, fmt.Errorf("class leftovers: %w", err)
+	}
+	return out, nil
+}
+
 // Change is one entry of a student's timeline: a check's status changed.
 type Change struct {
 	ID        int64

@@ -572,3 +572,48 @@ func countDiff(a, b []string) int {
 func writerMemory(writer string, changed bool) grader.Memory {
 	return grader.Memory{"step-3/writer": {Value: writer, Changed: changed}}
 }
+
+// ClassLeftovers gives the evidence of the checks asked for that a
+// student of the class has not passed, and nothing of passed checks,
+// other checks or other classes.
+func TestClassLeftovers(t *testing.T) {
+	t.Parallel()
+	ctx, s := setup(t)
+	c, students := mustImport(t, ctx, s, "leftovers", 3)
+	ids := checkIDs()
+	asked, other := ids[0], ids[1]
+	if _, err := s.SaveScan(ctx, c.ID, TriggerSchedule, scanOf(students, testTime, func(login, check string) grader.Status {
+		if login == "user02" {
+			return grader.StatusPass
+		}
+		return grader.StatusFail
+	})); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ClassLeftovers(ctx, c.ID, []string{asked})
+	if err != nil {
+		t.Fatal(err)
+	}
+	byLogin := map[string]map[string][]string{}
+	all, err := s.Students(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, st := range all {
+		if ev, ok := got[st.ID]; ok {
+			byLogin[st.Login] = ev
+		}
+	}
+	want := []string{asked + ": fail"}
+	if len(byLogin) != 2 || !slices.Equal(byLogin["user01"][asked], want) || !slices.Equal(byLogin["user03"][asked], want) {
+		t.Errorf("leftovers %v, want user01 and user03 with %q", byLogin, want)
+	}
+	for login, ev := range byLogin {
+		if _, ok := ev[other]; ok {
+			t.Errorf("%s: a check not asked for is listed", login)
+		}
+	}
+	if none, err := s.ClassLeftovers(ctx, c.ID, nil); err != nil || len(none) != 0 {
+		t.Errorf("no checks: %v, %v", none, err)
+	}
+}

@@ -153,14 +153,27 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := s.lang(nil, r)
+	// ?lab= is the grid's: its rows have only that lab's cells. A lab the
+	// class has not is every lab, as on the grid.
+	lab := cv.lab(views.ParseGridQuery(r.URL.Query()).Lab)
+	cols := cv.columnsOf(lab)
+	// hadCosts is whether the page shows costs as the last event left it;
+	// at first, whether a lab says it reports costs (the page may also
+	// show costs found in results: the first event with costs refreshes
+	// them).
+	hadCosts := false
+	for _, l := range cv.labs {
+		hadCosts = hadCosts || l.Costs
+	}
 	s.stream(w, r, cv.class.ID, func(es *eventStream, ev HubEvent) error {
 		students, err := s.store.ClassStudents(ctx, cv.class.ID)
 		if err != nil {
 			return err
 		}
 		now := s.now()
-		gc := views.GridContext{Lang: lang, Now: now, Class: cv.class.Name, Fresh: true}
-		rows := cv.rows(students, now, stuckAfter)
+		gc := views.GridContext{Lang: lang, Now: now, Class: cv.class.Name, Fresh: true, LabScores: len(cv.labs) > 1 && lab == nil}
+		all := cv.rows(students, now, stuckAfter)
+		rows := onlyLab(all, lab, cv.labIndex(lab))
 		for _, row := range rows {
 			if ev.Resync || slices.Contains(ev.StudentIDs, row.ID) {
 				if err := es.event(ctx, row.EventName(), views.GridRow(gc, row.Row)); err != nil {
@@ -168,7 +181,17 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 				}
 			}
 		}
-		if err := es.event(ctx, views.SummaryEvent, views.GridSummary(gc, cv.columns, views.Summarize(cv.columns, plainRows(rows)))); err != nil {
+		// The costs summary when the class has costs, or had them at the
+		// last event (it goes back to an empty placeholder); the summary
+		// row ends every batch.
+		_, anyCost := cv.costLabs(students)
+		if anyCost || hadCosts {
+			if err := es.event(ctx, views.CostsEvent, views.GridCosts(gc, costs(all, anyCost))); err != nil {
+				return err
+			}
+		}
+		hadCosts = anyCost
+		if err := es.event(ctx, views.SummaryEvent, views.GridSummary(gc, cols, views.Summarize(cols, plainRows(rows)))); err != nil {
 			return err
 		}
 		return es.flush()

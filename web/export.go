@@ -2,6 +2,7 @@ package web
 
 import (
 	"bytes"
+	"context"
 	"net/http"
 	"strconv"
 	"strings"
@@ -37,8 +38,13 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	name += "-" + s.now().UTC().Format("20060102-1504") + ".csv"
 	// Buffered, so that an error is still an error page and the length is
 	// known.
+	t := cv.table(students)
+	if err := s.addLeftovers(ctx, cv, t, students); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	var b bytes.Buffer
-	if err := report.WriteCSV(&b, cv.table(students), opt); err != nil {
+	if err := report.WriteCSV(&b, t, opt); err != nil {
 		s.fail(w, r, err)
 		return
 	}
@@ -58,12 +64,45 @@ func (cv *classView) table(students []store.GridRow) *report.Table {
 	for i, gr := range students {
 		checks, score, _ := cv.checkResults(gr.Results)
 		row := report.Row{Student: gr.Student.Student, Score: score, Cells: make([]report.Cell, len(checks)), ScannedAt: gr.Student.LastScannedAt}
+		cost := make(map[string]float64)
+		for _, res := range gr.Results {
+			cost[res.CheckID] = res.CostPerHour
+		}
 		for j, c := range checks {
-			row.Cells[j] = report.Cell{Status: c.Status, FirstPassedAt: c.FirstPassedAt}
+			row.Cells[j] = report.Cell{Status: c.Status, FirstPassedAt: c.FirstPassedAt, Points: c.Points, CostPerHour: cost[c.ID]}
 		}
 		t.Rows[i] = row
 	}
 	return t
+}
+
+// addLeftovers reads the evidence of the checks of the labs that report
+// costs into t (the table of students), for its leftovers column: the
+// grid's reads leave evidence out.
+func (s *Server) addLeftovers(ctx context.Context, cv *classView, t *report.Table, students []store.GridRow) error {
+	costLabs, any := t.CostLabs()
+	if !any {
+		return nil
+	}
+	var ids []string
+	for i, l := range t.Labs {
+		if costLabs[i] {
+			for _, c := range t.Checks[l.First:l.End] {
+				ids = append(ids, c.ID)
+			}
+		}
+	}
+	left, err := s.store.ClassLeftovers(ctx, cv.class.ID, ids)
+	if err != nil {
+		return err
+	}
+	for i := range t.Rows {
+		ev := left[students[i].Student.ID]
+		for j, c := range t.Checks {
+			t.Rows[i].Cells[j].Evidence = ev[c.ID]
+		}
+	}
+	return nil
 }
 
 // safeFileName keeps letters, digits, '.', '_' and '-' (class names are

@@ -21,8 +21,9 @@ func TestExportCSV(t *testing.T) {
 	judge := defaultJudge(t)
 	max := judge.MaxScore()
 	var checks []string
+	lab := judge.Checks()[0].Lab
 	for _, c := range judge.Checks() {
-		checks = append(checks, c.ID)
+		checks = append(checks, c.Lab+":"+c.ID)
 	}
 	at := e.scanTime.Format("2006-01-02T15:04:05Z")
 	errAt := e.scanTime.Add(60e9).Format("2006-01-02T15:04:05Z")
@@ -41,7 +42,7 @@ func TestExportCSV(t *testing.T) {
 		return out
 	}
 	plain := func(excel bool) string {
-		head := []string{"login", "display_name", "email", "sis_id", "section", "score", "max_score", "percent"}
+		head := []string{"login", "display_name", "email", "sis_id", "section", "score", "max_score", "percent", lab + " score", lab + " max_score"}
 		for _, c := range checks {
 			head = append(head, c, c+" first_passed_at")
 		}
@@ -50,9 +51,9 @@ func TestExportCSV(t *testing.T) {
 			b.WriteString("\uFEFF")
 		}
 		b.WriteString(line(excel, append(head, "last_scanned")...))
-		b.WriteString(line(excel, append(append([]string{"user01", "山田 太郎", "taro@example.jp", "S001", "A", fmt.Sprint(max), fmt.Sprint(max), "100.0"}, repeat("pass", at)...), at)...))
-		b.WriteString(line(excel, append(append([]string{"user02", `"Smith, ""Jo"""`, "jo@example.com", "S002", "B", "0", fmt.Sprint(max), "0.0"}, repeat("fail", "")...), errAt)...))
-		b.WriteString(line(excel, append(append([]string{"user03", "'=HYPERLINK()", "u3@example.com", "S003", "B", "0", fmt.Sprint(max), "0.0"}, repeat("pending", "")...), "")...))
+		b.WriteString(line(excel, append(append([]string{"user01", "山田 太郎", "taro@example.jp", "S001", "A", fmt.Sprint(max), fmt.Sprint(max), "100.0", fmt.Sprint(max), fmt.Sprint(max)}, repeat("pass", at)...), at)...))
+		b.WriteString(line(excel, append(append([]string{"user02", `"Smith, ""Jo"""`, "jo@example.com", "S002", "B", "0", fmt.Sprint(max), "0.0", "0", fmt.Sprint(max)}, repeat("fail", "")...), errAt)...))
+		b.WriteString(line(excel, append(append([]string{"user03", "'=HYPERLINK()", "u3@example.com", "S003", "B", "0", fmt.Sprint(max), "0.0", "0", fmt.Sprint(max)}, repeat("pending", "")...), "")...))
 		return b.String()
 	}
 	lms := "Student,SIS User ID,SIS Login ID,Email,Section," + fmt.Sprintf("Step 3 (%d)", max) + "\n" +

@@ -21,6 +21,7 @@ type classView struct {
 	class   store.Class
 	judge   grader.Judge
 	checks  []grader.CheckInfo // the enabled checks, in checklist order
+	labs    []grader.LabInfo   // the labs of checks, in order
 	columns []views.Column
 }
 
@@ -39,6 +40,7 @@ func (s *Server) classViewOf(c store.Class) (*classView, error) {
 		return nil, fmt.Errorf("class %s: %w", c.Name, err)
 	}
 	cv := &classView{class: c, judge: judge, checks: judge.Checks()}
+	cv.labs = grader.LabsOf(cv.checks)
 	cv.columns = views.Columns(cv.checks)
 	return cv, nil
 }
@@ -49,11 +51,16 @@ type gridRow struct {
 	// sinceProgress is the time since the student's latest first pass (or
 	// since the class began); zero when every check passed.
 	sinceProgress time.Duration
+	// cells are every check's, when Cells show one lab only (onlyLab):
+	// the filter on a failing check reads them.
+	cells []views.Cell
 }
 
 // row maps a student and their results to a grid row. Rows show "no
-// progress for …" past threshold.
-func (cv *classView) row(gr store.GridRow, now time.Time, threshold time.Duration) gridRow {
+// progress for …" past threshold. costLabs marks, by index of cv.labs,
+// the labs that report costs (costLabs): what the student has not passed
+// there is left over.
+func (cv *classView) row(gr store.GridRow, now time.Time, threshold time.Duration, costLabs []bool) gridRow {
 	byCheck := make(map[string]*store.Result, len(gr.Results))
 	for i := range gr.Results {
 		byCheck[gr.Results[i].CheckID] = &gr.Results[i]
@@ -65,13 +72,28 @@ func (cv *classView) row(gr store.GridRow, now time.Time, threshold time.Duratio
 		MaxScore:    cv.judge.MaxScore(),
 		LastScanned: gr.Student.LastScannedAt,
 		Cells:       make([]views.Cell, len(cv.checks)),
+		Labs:        make([]views.LabScore, len(cv.labs)),
 	}}
+	for i, l := range cv.labs {
+		r.Labs[i] = views.LabScore{ID: l.ID, Title: l.Short, MaxScore: l.MaxScore}
+	}
 	latest, passedAll := cv.class.CreatedAt, true
+	lab := 0
 	for i, info := range cv.checks {
+		for lab < len(cv.labs)-1 && i >= cv.labs[lab].End {
+			lab++
+		}
 		cell := views.Cell{CheckID: info.ID, Lab: info.Lab, Area: info.Area, Status: grader.StatusPending}
 		if res, ok := byCheck[info.ID]; ok {
 			cell.Status, cell.Error = res.Status, res.HasError()
 			r.Score += res.Points
+			r.CostPerHour += res.CostPerHour
+			if lab < len(r.Labs) {
+				r.Labs[lab].Score += res.Points
+			}
+			if lab < len(costLabs) && costLabs[lab] && res.Status == grader.StatusFail {
+				r.Leftovers = true
+			}
 			if res.FirstPassedAt.After(latest) {
 				latest = res.FirstPassedAt
 			}
@@ -84,22 +106,117 @@ func (cv *classView) row(gr store.GridRow, now time.Time, threshold time.Duratio
 		}
 		r.Cells[i] = cell
 	}
+	if r.CostPerHour > 0 {
+		r.Leftovers = true
+	}
 	if !passedAll && now.After(latest) {
 		r.sinceProgress = now.Sub(latest)
 		if r.sinceProgress >= threshold {
 			r.StuckFor = r.sinceProgress
 		}
 	}
+	r.cells = r.Cells
 	return r
+}
+
+// costLabs marks, by index of cv.labs, the labs that report costs: a
+// check of theirs says it estimates costs, or some result of theirs, of
+// any student, carries one.
+func (cv *classView) costLabs(students []store.GridRow) (costLabs []bool, any bool) {
+	labOf := make(map[string]int, len(cv.checks))
+	for i, l := range cv.labs {
+		for _, c := range cv.checks[l.First:l.End] {
+			labOf[c.ID] = i
+		}
+	}
+	costLabs = make([]bool, len(cv.labs))
+	for i, l := range cv.labs {
+		if l.Costs {
+			costLabs[i], any = true, true
+		}
+	}
+	for _, st := range students {
+		for _, res := range st.Results {
+			if i, ok := labOf[res.CheckID]; ok && res.CostPerHour > 0 {
+				costLabs[i], any = true, true
+			}
+		}
+	}
+	return costLabs, any
 }
 
 // rows maps every student of the class.
 func (cv *classView) rows(students []store.GridRow, now time.Time, threshold time.Duration) []gridRow {
+	costLabs, _ := cv.costLabs(students)
 	out := make([]gridRow, len(students))
 	for i, st := range students {
-		out[i] = cv.row(st, now, threshold)
+		out[i] = cv.row(st, now, threshold, costLabs)
 	}
 	return out
+}
+
+// lab is the class's lab of that id, or nil ("" or a lab it has not).
+func (cv *classView) lab(id string) *grader.LabInfo {
+	for i := range cv.labs {
+		if cv.labs[i].ID == id {
+			return &cv.labs[i]
+		}
+	}
+	return nil
+}
+
+// onlyLab narrows the rows to one lab: its cells, its score out of its
+// maximum. A nil lab leaves them as they are.
+func onlyLab(rows []gridRow, l *grader.LabInfo, labIndex int) []gridRow {
+	if l == nil {
+		return rows
+	}
+	out := make([]gridRow, len(rows))
+	for i, r := range rows {
+		r.Cells = r.Cells[l.First:l.End]
+		if labIndex < len(r.Labs) {
+			r.Score, r.MaxScore = r.Labs[labIndex].Score, r.Labs[labIndex].MaxScore
+		}
+		out[i] = r
+	}
+	return out
+}
+
+// columnsOf is the grid's columns of one lab, or every column for nil.
+func (cv *classView) columnsOf(l *grader.LabInfo) []views.Column {
+	if l == nil {
+		return cv.columns
+	}
+	return cv.columns[l.First:l.End]
+}
+
+// labIndex is the index of l in cv.labs, -1 for nil.
+func (cv *classView) labIndex(l *grader.LabInfo) int {
+	for i := range cv.labs {
+		if &cv.labs[i] == l {
+			return i
+		}
+	}
+	return -1
+}
+
+// costs is the end-of-day summary of the rows (every student), nil when
+// no lab of the class reports costs.
+func costs(rows []gridRow, any bool) *views.Costs {
+	if !any {
+		return nil
+	}
+	c := &views.Costs{}
+	for _, r := range rows {
+		c.PerHour += r.CostPerHour
+		if r.Leftovers {
+			c.Students = append(c.Students, views.Leftover{Login: r.Login, DisplayName: r.DisplayName, CostPerHour: r.CostPerHour})
+		}
+	}
+	slices.SortStableFunc(c.Students, func(a, b views.Leftover) int {
+		return cmp.Or(cmp.Compare(b.CostPerHour, a.CostPerHour), cmp.Compare(strings.ToLower(a.Login), strings.ToLower(b.Login)))
+	})
+	return c
 }
 
 func plainRows(rows []gridRow) []views.Row {
@@ -120,7 +237,7 @@ func filterSort(rows []gridRow, q views.GridQuery) []gridRow {
 		if q.InError && r.Error == (grader.Text{}) {
 			continue
 		}
-		if q.Failing != "" && !failing(r.Row, q.Failing) {
+		if q.Failing != "" && !failing(r, q.Failing) {
 			continue
 		}
 		out = append(out, r)
@@ -139,9 +256,10 @@ func filterSort(rows []gridRow, q views.GridQuery) []gridRow {
 	return out
 }
 
-// failing reports whether the row has a cell for checkID not passed.
-func failing(r views.Row, checkID string) bool {
-	for _, c := range r.Cells {
+// failing reports whether the row has a cell for checkID not passed, in
+// any lab.
+func failing(r gridRow, checkID string) bool {
+	for _, c := range r.cells {
 		if c.CheckID == checkID {
 			return !c.Status.Passed()
 		}
@@ -174,14 +292,26 @@ func (s *Server) grid(w http.ResponseWriter, r *http.Request) {
 	q := views.ParseGridQuery(r.URL.Query())
 	p := s.page(w, r)
 	p.SignedIn = true
+	// A lab the class has not (a stale link) is said and dropped: every
+	// lab is shown.
+	lab, unknown := cv.lab(q.Lab), ""
+	if q.Lab != "" && lab == nil {
+		unknown, q.Lab = q.Lab, ""
+	}
 	all := cv.rows(students, p.Now, stuckThreshold(q))
+	_, anyCost := cv.costLabs(students)
+	shown := onlyLab(all, lab, cv.labIndex(lab))
+	cols := cv.columnsOf(lab)
 	g := &views.Grid{
-		Page:    p,
-		Class:   cv.class.Name,
-		Columns: cv.columns,
-		Rows:    plainRows(filterSort(all, q)),
-		Summary: views.Summarize(cv.columns, plainRows(all)),
-		Query:   q,
+		Page:       p,
+		Class:      cv.class.Name,
+		Columns:    cols,
+		Rows:       plainRows(filterSort(shown, q)),
+		Summary:    views.Summarize(cols, plainRows(shown)),
+		Query:      q,
+		Labs:       cv.labs,
+		UnknownLab: unknown,
+		Costs:      costs(all, anyCost),
 	}
 	s.render(w, r, http.StatusOK, views.GridPage(g))
 }

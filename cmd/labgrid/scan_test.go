@@ -42,7 +42,12 @@ type scanJSON struct {
 		AccountID   string `json:"account_id"`
 		Score       int    `json:"score"`
 		MaxScore    int    `json:"max_score"`
-		Checks      []struct {
+		Labs        []struct {
+			ID       string `json:"id"`
+			Score    int    `json:"score"`
+			MaxScore int    `json:"max_score"`
+		} `json:"labs"`
+		Checks []struct {
 			Lab      string   `json:"lab"`
 			ID       string   `json:"id"`
 			Status   string   `json:"status"`
@@ -199,10 +204,17 @@ func decodeJSON(t *testing.T, out string) scanJSON {
 		t.Fatalf("students is %T", raw["students"])
 	}
 	for _, st := range students {
-		keys("student", st, "login", "display_name", "account_id", "score", "max_score", "checks")
+		keys("student", st, "login", "display_name", "account_id", "score", "max_score", "labs", "checks")
 		checks, ok := st.(map[string]any)["checks"].([]any)
 		if !ok || len(checks) == 0 {
 			t.Fatalf("checks is %T with %d entries", st.(map[string]any)["checks"], len(checks))
+		}
+		labs, ok := st.(map[string]any)["labs"].([]any)
+		if !ok || len(labs) == 0 {
+			t.Fatalf("labs is %T with %d entries", st.(map[string]any)["labs"], len(labs))
+		}
+		for _, l := range labs {
+			keys("lab", l, "id", "score", "max_score")
 		}
 		for _, c := range checks {
 			keys("check", c, "lab", "id", "status", "points", "message", "hint", "evidence")
@@ -288,6 +300,10 @@ func TestScanOutputs(t *testing.T) {
 			if sum != st.Score {
 				t.Errorf("%s: points add up to %d, score is %d", st.Login, sum, st.Score)
 			}
+			// One lab is shipped: its score is the student's.
+			if len(st.Labs) != 1 || st.Labs[0].ID != exp.Results[0].Lab || st.Labs[0].Score != st.Score || st.Labs[0].MaxScore != st.MaxScore {
+				t.Errorf("%s: labs %+v, want one, %s, scored %d/%d", st.Login, st.Labs, exp.Results[0].Lab, st.Score, st.MaxScore)
+			}
 		}
 		if len(scores) < 2 {
 			t.Errorf("every student has the same score %v; the class should be at different stages", scores)
@@ -329,9 +345,11 @@ func TestScanOutputs(t *testing.T) {
 		if err != nil {
 			t.Fatalf("CSV: %v\n%s", err, out)
 		}
-		header := []string{"login", "display_name", "account_id", "score", "max_score"}
-		for _, info := range enabledChecks(t) {
-			header = append(header, info.ID)
+		checks := enabledChecks(t)
+		lab := checks[0].Lab
+		header := []string{"login", "display_name", "account_id", "score", "max_score", lab + " score", lab + " max_score"}
+		for _, info := range checks {
+			header = append(header, lab+":"+info.ID)
 		}
 		header = append(header, "scanned_at")
 		if len(rows) == 0 || !slices.Equal(rows[0], header) {
@@ -342,12 +360,13 @@ func TestScanOutputs(t *testing.T) {
 		}
 		for i, row := range rows[1:] {
 			exp := want[roster[i].Login]
-			if row[0] != roster[i].Login || row[3] != strconv.Itoa(exp.Score) || row[4] != strconv.Itoa(exp.MaxScore) {
-				t.Errorf("row %d = %v, want %s score %d/%d", i+1, row[:5], roster[i].Login, exp.Score, exp.MaxScore)
+			if row[0] != roster[i].Login || row[3] != strconv.Itoa(exp.Score) || row[4] != strconv.Itoa(exp.MaxScore) ||
+				row[5] != row[3] || row[6] != row[4] {
+				t.Errorf("row %d = %v, want %s score %d/%d, in total and in the one lab", i+1, row[:7], roster[i].Login, exp.Score, exp.MaxScore)
 			}
 			for j, r := range exp.Results {
-				if row[5+j] != string(r.Status) {
-					t.Errorf("%s %s = %q, want %q", row[0], r.CheckID, row[5+j], r.Status)
+				if row[7+j] != string(r.Status) {
+					t.Errorf("%s %s = %q, want %q", row[0], r.CheckID, row[7+j], r.Status)
 				}
 			}
 		}

@@ -272,7 +272,7 @@ func (l *Lab) checkInfos() []grader.CheckInfo {
 			short = c.Title
 		}
 		out = append(out, grader.CheckInfo{
-			Lab: l.ID, LabTitle: l.Title, ID: c.ID, Area: c.Area, AreaTitle: areas[c.Area],
+			Lab: l.ID, LabTitle: l.Title, LabShort: l.Short, ID: c.ID, Area: c.Area, AreaTitle: areas[c.Area],
 			Title: c.Title, Short: short, Required: c.Required, Points: c.Points,
 		})
 	}

@@ -38,9 +38,9 @@ func TestSetCombinesLabs(t *testing.T) {
 	}
 	var got []string
 	for _, c := range set.Checks() {
-		got = append(got, c.Lab+"/"+c.ID+"/"+c.Short.EN+"/"+c.AreaTitle.EN)
+		got = append(got, c.Lab+"/"+c.LabShort.EN+"/"+c.ID+"/"+c.Short.EN+"/"+c.AreaTitle.EN)
 	}
-	want := []string{"lab-a/net.vpc/v/Network", "lab-a/net.subnets/Subnets/Network", "lab-b/net.vpc2/VPC/Network", "lab-b/net.subnets2/Subnets/Network"}
+	want := []string{"lab-a/Lab A/net.vpc/v/Network", "lab-a/Lab A/net.subnets/Subnets/Network", "lab-b/A tiny lab/net.vpc2/VPC/Network", "lab-b/A tiny lab/net.subnets2/Subnets/Network"}
 	if !slices.Equal(got, want) {
 		t.Errorf("checks %v, want %v", got, want)
 	}

@@ -87,6 +87,22 @@ type Messages struct {
 	FilterByCheckF  string // %s: check title
 	Legend          string
 
+	// The grid's labs: the control that shows one lab at a time, each
+	// lab's score, and what a lab's checks left billing (end of day).
+	Labs          string // label of the lab control
+	AllLabs       string
+	ShowLabF      string // %s: lab title
+	UnknownLabF   string // %s: the lab asked for, which the class has not
+	LabScoreF     string // %s lab title, %d score, %d max
+	CostsTitle    string // heading of the end-of-day summary
+	CostsTotalF   string // %s: the class's estimated cost per hour
+	CostsNone     string // nothing left in the labs that report costs
+	CostsCountF   string // %d students with something left
+	CostsNote     string // the costs are estimates from the lab's prices
+	CostPerHourF  string // %s: a cost per hour
+	CostNoHourly  string // something left, with no hourly figure
+	CostRowTitleF string // %s: the student's cost per hour, on the row
+
 	// The student detail page (instructor).
 	BackToClassF string // %s: class name
 	Checks       string
@@ -114,6 +130,7 @@ type Messages struct {
 	AllPassed    string
 	WhatWasFound string
 	WhatToDo     string
+	LabPassedF   string // %d passed, %d checks of a lab; its summary line
 
 	// The student's self-check page.
 	SelfTitle     string
@@ -229,6 +246,18 @@ func (m *Messages) Observed(at string) string         { return fmt.Sprintf(m.Obs
 func (m *Messages) CannotLook(reason string) string   { return fmt.Sprintf(m.CannotLookF, reason) }
 func (m *Messages) PassedCount(passed, total int) string {
 	return fmt.Sprintf(m.PassedCountF, passed, total)
+}
+func (m *Messages) ShowLab(title string) string     { return fmt.Sprintf(m.ShowLabF, title) }
+func (m *Messages) UnknownLab(lab string) string    { return fmt.Sprintf(m.UnknownLabF, lab) }
+func (m *Messages) CostsTotal(cost string) string   { return fmt.Sprintf(m.CostsTotalF, cost) }
+func (m *Messages) CostsCount(n int) string         { return fmt.Sprintf(m.CostsCountF, n) }
+func (m *Messages) CostPerHour(cost string) string  { return fmt.Sprintf(m.CostPerHourF, cost) }
+func (m *Messages) CostRowTitle(cost string) string { return fmt.Sprintf(m.CostRowTitleF, cost) }
+func (m *Messages) LabPassed(passed, total int) string {
+	return fmt.Sprintf(m.LabPassedF, passed, total)
+}
+func (m *Messages) LabScore(title string, score, max int) string {
+	return fmt.Sprintf(m.LabScoreF, title, score, max)
 }
 func (m *Messages) Remaining(n int) string { return fmt.Sprintf(m.RemainingF, n) }
 func (m *Messages) SelfLead(name, labs string) string {

@@ -40,6 +40,19 @@
   document.addEventListener("htmx:load", function (e) { countdowns(e.target); });
   document.addEventListener("DOMContentLoaded", function () { countdowns(document); });
 
+  // A link to a check (user01#<check id>) may point into a lab's closed
+  // checklist: open the <details> around its target.
+  function openTarget() {
+    var id = decodeURIComponent(location.hash.slice(1));
+    var el = id && document.getElementById(id);
+    for (; el; el = el.parentElement) {
+      if (el.tagName === "DETAILS" && !el.open) el.open = true;
+    }
+    if (id && document.getElementById(id)) document.getElementById(id).scrollIntoView();
+  }
+  window.addEventListener("hashchange", openTarget);
+  document.addEventListener("DOMContentLoaded", openTarget);
+
   // Relative times ("3 分前") age between two live updates: refresh them.
   // The server says "just now" for the first seconds; leave that alone.
   var rtf = null;

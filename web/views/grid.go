@@ -1,12 +1,14 @@
 package views
 
 import (
-	"github.com/a-h/templ"
-
+	"math"
 	"strconv"
 	"strings"
 
+	"github.com/a-h/templ"
+
 	"labgrid/grader"
+	"labgrid/web/i18n"
 )
 
 // legendStatuses is the order of the legend.
@@ -81,4 +83,22 @@ func stuckValue(q GridQuery) string {
 		return ""
 	}
 	return strconv.Itoa(q.StuckMinutes)
+}
+
+// costText is a cost per hour in the labs' prices (AWS's, in US dollars):
+// cents for a dollar or more, a tenth of a cent below.
+func costText(v float64) string {
+	if v >= 1 {
+		return "$" + strconv.FormatFloat(math.Round(v*100)/100, 'f', 2, 64)
+	}
+	return "$" + strconv.FormatFloat(math.Round(v*1000)/1000, 'f', 3, 64)
+}
+
+// costWords is a student's cost per hour, or that what is left bills no
+// hourly figure.
+func costWords(m *i18n.Messages, v float64) string {
+	if v <= 0 {
+		return m.CostNoHourly
+	}
+	return m.CostPerHour(costText(v))
 }

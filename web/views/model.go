@@ -34,6 +34,9 @@ type Page struct {
 type Column struct {
 	ID  string // the check's id
 	Lab string // the lab's id
+	// LabTitle is the lab's title, over its columns when the class has
+	// several labs.
+	LabTitle grader.Text
 	// Area is the check's area in its lab; AreaTitle its name, over the
 	// columns of the area.
 	Area      string
@@ -48,7 +51,7 @@ type Column struct {
 func Columns(checks []grader.CheckInfo) []Column {
 	cols := make([]Column, len(checks))
 	for i, c := range checks {
-		cols[i] = Column{ID: c.ID, Lab: c.Lab, Area: c.Area, AreaTitle: c.AreaTitle, Title: c.Title, Short: c.Short}
+		cols[i] = Column{ID: c.ID, Lab: c.Lab, LabTitle: c.LabTitle, Area: c.Area, AreaTitle: c.AreaTitle, Title: c.Title, Short: c.Short}
 	}
 	return cols
 }
@@ -85,6 +88,24 @@ type Row struct {
 	Error grader.Text
 	// Cells are the student's statuses, one per grid column, in order.
 	Cells []Cell
+	// Labs are the student's score in each lab of the class, shown when
+	// the class has several labs and the grid shows them all.
+	Labs []LabScore
+	// CostPerHour is what the student's leftovers are estimated to cost
+	// per hour; Leftovers says something is left in a lab that reports
+	// costs (it may bill no hourly figure).
+	CostPerHour float64
+	Leftovers   bool
+}
+
+// LabScore is a student's score in one lab.
+type LabScore struct {
+	ID string
+	// Title names the lab in the score's tooltip: its short title, as
+	// a grid of 200 rows repeats it on every row.
+	Title    grader.Text
+	Score    int
+	MaxScore int
 }
 
 // EventName is the name of the server-sent event that carries this row
@@ -144,6 +165,9 @@ type GridQuery struct {
 	Failing string
 	// InError keeps the students whose last scan could not look.
 	InError bool
+	// Lab, a lab's id, shows only that lab's columns; "" shows every lab.
+	// The handler checks it against the class's labs.
+	Lab string
 }
 
 // Query parameter names of GridQuery.
@@ -152,6 +176,7 @@ const (
 	ParamStuck   = "stuck"
 	ParamFailing = "failing"
 	ParamError   = "error"
+	ParamLab     = "lab"
 )
 
 // ParseGridQuery reads a GridQuery from a request's query; unknown or
@@ -172,6 +197,9 @@ func ParseGridQuery(v url.Values) GridQuery {
 	case "1", "on", "true":
 		q.InError = true
 	}
+	if l := v.Get(ParamLab); l != "" && len(l) <= 100 {
+		q.Lab = l
+	}
 	return q
 }
 
@@ -189,6 +217,9 @@ func (q GridQuery) Values() url.Values {
 	}
 	if q.InError {
 		v.Set(ParamError, "1")
+	}
+	if q.Lab != "" {
+		v.Set(ParamLab, q.Lab)
 	}
 	return v
 }
@@ -215,11 +246,44 @@ type Grid struct {
 	// filter does not change it.
 	Summary Summary
 	Query   GridQuery
+	// Labs are every lab of the class, in order: the lab control, when
+	// there are several.
+	Labs []grader.LabInfo
+	// UnknownLab is a lab the query asked for that the class has not:
+	// the page says so and shows every lab.
+	UnknownLab string
+	// Costs is the end-of-day summary, nil when no lab of the class
+	// reports costs.
+	Costs *Costs
 }
+
+// Costs is what the class still has billing: the labs that report costs
+// (an end-of-day lab) found leftovers.
+type Costs struct {
+	// PerHour is the class's estimated total per hour.
+	PerHour float64
+	// Students are those with something left, costliest first.
+	Students []Leftover
+}
+
+// Leftover is a student with something left in a lab that reports costs.
+type Leftover struct {
+	Login, DisplayName string
+	CostPerHour        float64
+}
+
+// Name is the display name, or the login when there is none.
+func (l Leftover) Name() string {
+	return grader.Student{Login: l.Login, DisplayName: l.DisplayName}.Name()
+}
+
+// CostsEvent is the server-sent event name of the grid's end-of-day
+// summary (GridCosts).
+const CostsEvent = "costs"
 
 // Context is what GridRow and GridSummary need of the page.
 func (g *Grid) Context() GridContext {
-	return GridContext{Lang: g.Lang, Now: g.Now, Class: g.Class}
+	return GridContext{Lang: g.Lang, Now: g.Now, Class: g.Class, LabScores: len(g.Labs) > 1 && g.Query.Lab == ""}
 }
 
 // GridContext is what a grid row needs besides its data, so that the live
@@ -231,6 +295,9 @@ type GridContext struct {
 	// Fresh marks rows sent by the live stream: the page highlights them
 	// for a moment, so that a change catches the eye.
 	Fresh bool
+	// LabScores shows each lab's score on the rows: the class has several
+	// labs and the grid shows them all.
+	LabScores bool
 }
 
 // CheckResult is one check of one student, for the student's detail page
@@ -238,6 +305,7 @@ type GridContext struct {
 type CheckResult struct {
 	ID        string
 	Lab       string
+	LabTitle  grader.Text
 	Area      string
 	AreaTitle grader.Text
 	Title     grader.Text
@@ -261,8 +329,13 @@ type CheckResult struct {
 // for it; a nil result is a check never scanned (pending). The store's
 // extra fields (FirstPassedAt, Error) are the caller's to set.
 func NewCheckResult(info grader.CheckInfo, r *grader.Result) CheckResult {
-	c := CheckResult{ID: info.ID, Lab: info.Lab, Area: info.Area, AreaTitle: info.AreaTitle, Title: info.Title, Status: grader.StatusPending}
+	c := CheckResult{ID: info.ID, Lab: info.Lab, LabTitle: info.LabTitle, Area: info.Area, AreaTitle: info.AreaTitle, Title: info.Title, Status: grader.StatusPending}
 	if r == nil {
+		// Never judged: what it is worth is the check's.
+		c.Required = info.Required
+		if info.Required {
+			c.MaxPoints = info.Points
+		}
 		return c
 	}
 	c.Status, c.Required = r.Status, r.Required
@@ -406,6 +479,22 @@ func StudentURL(class, login string) string {
 // ClassEventsURL is the live stream of a class's grid.
 func ClassEventsURL(class string) string { return "/classes/" + segment(class) + "/events" }
 
+// classEventsURL is the live stream of a grid that shows only lab ("":
+// every lab), whose rows have only that lab's cells.
+func classEventsURL(class, lab string) string {
+	if lab == "" {
+		return ClassEventsURL(class)
+	}
+	return ClassEventsURL(class) + "?" + url.Values{ParamLab: {lab}}.Encode()
+}
+
+// labURL is the grid showing only lab ("": every lab), keeping the sort
+// and the filter.
+func labURL(class string, q GridQuery, lab string) string {
+	q.Lab = lab
+	return ClassURL(class, q.Values())
+}
+
 // ClassRescanURL asks for a scan of the whole class (POST).
 func ClassRescanURL(class string) string { return "/classes/" + segment(class) + "/rescan" }
 
@@ -524,4 +613,81 @@ func areasOf(checks []CheckResult) [][]CheckResult {
 		out = append(out, []CheckResult{c})
 	}
 	return out
+}
+
+// labGroup is a run of consecutive columns of one lab: the grid's top
+// header when the class has several labs.
+type labGroup struct {
+	ID    string
+	Title grader.Text
+	Span  int
+	First int
+}
+
+func labGroups(cols []Column) []labGroup {
+	var groups []labGroup
+	for i, c := range cols {
+		if n := len(groups); n > 0 && cols[i-1].Lab == c.Lab {
+			groups[n-1].Span++
+			continue
+		}
+		groups = append(groups, labGroup{ID: c.Lab, Title: labTitle(c.LabTitle, c.Lab), Span: 1, First: i})
+	}
+	return groups
+}
+
+// labTitle is a lab's title, or its id when it has none.
+func labTitle(title grader.Text, id string) grader.Text {
+	if title.JA == "" && title.EN == "" {
+		return grader.Text{JA: id, EN: id}
+	}
+	return title
+}
+
+// LabChecklist is the checks of one lab on a student's page.
+type LabChecklist struct {
+	ID     string
+	Title  grader.Text
+	Checks []CheckResult
+	// Score and MaxScore are the points of the lab's checks.
+	Score, MaxScore int
+	// Current is the lab the student is at: the first with a required
+	// check not passed, else the last. Its list is open.
+	Current bool
+}
+
+// LabChecklists groups checks (in checklist order) by lab, and marks the
+// current one.
+func LabChecklists(checks []CheckResult) []LabChecklist {
+	var out []LabChecklist
+	for i, c := range checks {
+		if i == 0 || checks[i-1].Lab != c.Lab {
+			out = append(out, LabChecklist{ID: c.Lab, Title: labTitle(c.LabTitle, c.Lab)})
+		}
+		l := &out[len(out)-1]
+		l.Checks = append(l.Checks, c)
+		l.Score += c.Points
+		l.MaxScore += c.MaxPoints
+	}
+	current := len(out) - 1
+	for i, l := range out {
+		if !finished(l.Checks) {
+			current = i
+			break
+		}
+	}
+	if current >= 0 {
+		out[current].Current = true
+	}
+	return out
+}
+
+// finished reports whether every required check passed.
+func finished(checks []CheckResult) bool {
+	for _, c := range checks {
+		if c.Required && !c.Status.Passed() {
+			return false
+		}
+	}
+	return true
 }

@@ -424,6 +424,7 @@ func TestParseGridQuery(t *testing.T) {
 		{"sort=evil&stuck=-3&error=0", GridQuery{}},
 		{"stuck=abc&error=on", GridQuery{InError: true}},
 		{"stuck=99999", GridQuery{}},
+		{"lab=step-3&sort=stuck", GridQuery{Sort: SortStuck, Lab: "step-3"}},
 	} {
 		v, _ := url.ParseQuery(tc.in)
 		got := ParseGridQuery(v)
@@ -648,19 +649,121 @@ func pages(lang i18n.Lang) map[string]templ.Component {
 	}
 	wait := sampleSelf(lang, g.Rows[1])
 	wait.CheckNow.Wait, wait.CheckNow.Queued = 9*time.Second, true
+	labs := sampleLabsGrid(g)
 	return map[string]templ.Component{
-		"grid":      GridPage(g),
-		"row":       GridRow(g.Context(), g.Rows[0]),
-		"summary":   GridSummary(g.Context(), g.Columns, g.Summary),
-		"detail":    StudentDetail(sampleDetail(lang, g.Rows[2])),
-		"self":      SelfCheckPage(sampleSelf(lang, g.Rows[3])),
-		"self-wait": SelfCheckPage(wait),
-		"login":     LoginPage(&Login{Page: Page{Lang: lang, URL: "/login?next=%2Fclasses%2Fx"}, Next: "/classes/x"}),
-		"login-bad": LoginPage(&Login{Page: Page{Lang: lang, URL: "/login"}, Error: LoginWrongPassword}),
-		"login-429": LoginPage(&Login{Page: Page{Lang: lang, URL: "/login"}, Error: LoginTooManyAttempts, RetryAfter: 30 * time.Second}),
-		"404":       ErrorPage(&ErrorView{Page: Page{Lang: lang, URL: "/s/nope"}, Code: 404}),
-		"500":       ErrorPage(&ErrorView{Page: Page{Lang: lang, URL: "/classes/x", SignedIn: true}, Code: 500}),
-		"403":       ErrorPage(&ErrorView{Page: Page{Lang: lang, URL: "/"}, Code: 403}),
+		"grid-labs":  GridPage(labs),
+		"row-labs":   GridRow(labs.Context(), labs.Rows[0]),
+		"costs-none": GridCosts(labs.Context(), &Costs{}),
+		"grid":       GridPage(g),
+		"row":        GridRow(g.Context(), g.Rows[0]),
+		"summary":    GridSummary(g.Context(), g.Columns, g.Summary),
+		"detail":     StudentDetail(sampleDetail(lang, g.Rows[2])),
+		"self":       SelfCheckPage(sampleSelf(lang, g.Rows[3])),
+		"self-wait":  SelfCheckPage(wait),
+		"login":      LoginPage(&Login{Page: Page{Lang: lang, URL: "/login?next=%2Fclasses%2Fx"}, Next: "/classes/x"}),
+		"login-bad":  LoginPage(&Login{Page: Page{Lang: lang, URL: "/login"}, Error: LoginWrongPassword}),
+		"login-429":  LoginPage(&Login{Page: Page{Lang: lang, URL: "/login"}, Error: LoginTooManyAttempts, RetryAfter: 30 * time.Second}),
+		"404":        ErrorPage(&ErrorView{Page: Page{Lang: lang, URL: "/s/nope"}, Code: 404}),
+		"500":        ErrorPage(&ErrorView{Page: Page{Lang: lang, URL: "/classes/x", SignedIn: true}, Code: 500}),
+		"403":        ErrorPage(&ErrorView{Page: Page{Lang: lang, URL: "/"}, Code: 403}),
+	}
+}
+
+// sampleLabsGrid is g as a class of two labs, the first reporting costs
+// (two students have something left), asked for a lab it has not.
+func sampleLabsGrid(g *Grid) *Grid {
+	out := *g
+	extra := grader.Text{JA: "片付け", EN: "Cleanup"}
+	out.Columns = append([]Column(nil), g.Columns...)
+	for i := range out.Columns[:5] {
+		out.Columns[i].Lab, out.Columns[i].LabTitle = "extra", extra
+	}
+	rest := out.Columns[5]
+	out.Labs = []grader.LabInfo{
+		{ID: "extra", Title: extra, Short: extra, MaxScore: 20, First: 0, End: 5},
+		{ID: rest.Lab, Title: rest.LabTitle, Short: rest.LabTitle, MaxScore: 95, First: 5, End: len(out.Columns)},
+	}
+	out.Rows = append([]Row(nil), g.Rows...)
+	for i := range out.Rows {
+		out.Rows[i].Labs = []LabScore{{ID: "extra", Title: extra, Score: 10, MaxScore: 20}, {ID: rest.Lab, Title: rest.LabTitle, Score: 5, MaxScore: 95}}
+	}
+	out.Rows[0].Leftovers, out.Rows[0].CostPerHour = true, 0.4213
+	out.Rows[1].Leftovers = true
+	out.Costs = &Costs{PerHour: 0.4213, Students: []Leftover{
+		{Login: out.Rows[0].Login, DisplayName: out.Rows[0].DisplayName, CostPerHour: 0.4213},
+		{Login: out.Rows[1].Login, DisplayName: out.Rows[1].DisplayName},
+	}}
+	out.UnknownLab = "nope"
+	return &out
+}
+
+// The end-of-day summary and the rows say what is left, at what
+// estimated cost: a dollar figure, or that nothing bills by the hour.
+func TestGridCosts(t *testing.T) {
+	t.Parallel()
+	g := sampleLabsGrid(sampleGrid(i18n.EN, 3, false))
+	page := render(t, GridPage(g))
+	for _, want := range []string{
+		"Class estimate: about $0.421 per hour", "2 students have something left (costliest first)",
+		`<span class="cost">≈ $0.421/h</span>`, `<span class="cost">left (no hourly charge)</span>`,
+		`title="What is left is estimated at about $0.421 per hour"`, `<span title="Cleanup: 10 / 20 pts">10/20</span>`,
+		"This class has no lab “nope”: every lab is shown.",
+	} {
+		if !strings.Contains(page, want) {
+			t.Errorf("the grid lacks %s", want)
+		}
+	}
+	if strings.Index(page, `id="costs"`) > strings.Index(page, `<table class="grid">`) {
+		t.Error("the costs summary does not lead the grid")
+	}
+	if got := render(t, GridCosts(g.Context(), nil)); !strings.Contains(got, `id="costs"`) || !strings.Contains(got, "hidden") || strings.Contains(got, "Still billing") {
+		t.Errorf("no costs: %s, want an empty placeholder the live stream can fill", got)
+	}
+	for v, want := range map[float64]string{0.0252: "$0.025", 1.5: "$1.50", 12.345: "$12.35", 0: "$0.000"} {
+		if got := costText(v); got != want {
+			t.Errorf("costText(%v) = %q, want %q", v, got, want)
+		}
+	}
+}
+
+// The current lab of a student is the first with a required check not
+// passed (an advisory one does not hold it back), else the last.
+func TestLabChecklists(t *testing.T) {
+	t.Parallel()
+	check := func(lab string, required bool, st grader.Status, pts int) CheckResult {
+		c := CheckResult{ID: lab + "." + string(st), Lab: lab, Required: required, Status: st, MaxPoints: pts}
+		if st.Passed() {
+			c.Points = pts
+		}
+		return c
+	}
+	current := func(checks ...CheckResult) string {
+		var out []string
+		for _, l := range LabChecklists(checks) {
+			if l.Current {
+				out = append(out, l.ID)
+			}
+		}
+		return strings.Join(out, ",")
+	}
+	for _, tc := range []struct {
+		name   string
+		checks []CheckResult
+		want   string
+	}{
+		{"first unfinished", []CheckResult{check("a", true, grader.StatusFail, 5), check("b", true, grader.StatusFail, 5)}, "a"},
+		{"advisory does not count", []CheckResult{check("a", true, grader.StatusWarn, 5), check("a", false, grader.StatusFail, 0), check("b", true, grader.StatusPending, 5)}, "b"},
+		{"all done: the last", []CheckResult{check("a", true, grader.StatusPass, 5), check("b", true, grader.StatusPass, 5)}, "b"},
+		{"one lab", []CheckResult{check("a", true, grader.StatusPass, 5)}, "a"},
+		{"none", nil, ""},
+	} {
+		if got := current(tc.checks...); got != tc.want {
+			t.Errorf("%s: current %q, want %q", tc.name, got, tc.want)
+		}
+	}
+	labs := LabChecklists([]CheckResult{check("a", true, grader.StatusPass, 5), check("a", true, grader.StatusFail, 3), check("b", true, grader.StatusPass, 2)})
+	if len(labs) != 2 || labs[0].Score != 5 || labs[0].MaxScore != 8 || len(labs[0].Checks) != 2 || labs[1].Score != 2 {
+		t.Errorf("labs %+v", labs)
 	}
 }
 
