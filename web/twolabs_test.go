@@ -89,7 +89,7 @@ func setupTwoLabs(t *testing.T) (*testEnv, store.Class, map[string]string, map[s
 	})
 	e.signIn()
 	ctx := context.Background()
-	c, err := e.store.CreateClass(ctx, randomName("web-labs-"), "")
+	c, err := e.store.CreateClass(ctx, randomName("web-labs-"), "", defaultLabs)
 	if err != nil {
 		t.Fatal(err)
 	}

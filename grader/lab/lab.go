@@ -273,7 +273,7 @@ func (l *Lab) checkInfos() []grader.CheckInfo {
 		}
 		out = append(out, grader.CheckInfo{
 			Lab: l.ID, LabTitle: l.Title, LabShort: l.Short, ID: c.ID, Area: c.Area, AreaTitle: areas[c.Area],
-			Title: c.Title, Short: short, Required: c.Required, Points: c.Points,
+			Title: c.Title, Short: short, Required: c.Required, Points: c.Points, Costs: c.CostPerHour != nil,
 		})
 	}
 	return out
