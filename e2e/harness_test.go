@@ -86,6 +86,12 @@ func (s subscribeSignal) Subscribe(classID int64) (<-chan web.HubEvent, func()) 
 
 func startApp(t *testing.T) *app {
 	t.Helper()
+	return startClass(t, className, []store.ClassLab{{ID: "step-3"}})
+}
+
+// startClass is startApp for a class of the given name and labs.
+func startClass(t *testing.T, name string, classLabs []store.ClassLab) *app {
+	t.Helper()
 	ctx := context.Background()
 	logger := slog.New(slog.NewTextHandler(testWriter{t}, &slog.HandlerOptions{Level: slog.LevelWarn}))
 	if os.Getenv("LABGRID_E2E_DEBUG") != "" {
@@ -110,7 +116,7 @@ func startApp(t *testing.T) *app {
 
 	clock := &simClock{}
 	class := sim.New(sim.Options{Students: classSize, Seed: 7, Start: clock.Now().Add(-12 * time.Minute), Now: clock.Now})
-	c, err := st.CreateClass(ctx, className, "", []store.ClassLab{{ID: "step-3"}})
+	c, err := st.CreateClass(ctx, name, "", classLabs)
 	if err != nil {
 		t.Fatal(err)
 	}
