@@ -244,13 +244,15 @@ func serveReady(pool *pgxpool.Pool) func(context.Context) error {
 }
 
 // setupDemo creates the class "demo" (or takes the one there) and makes
-// its roster the simulated class's, starting now. It returns the path of
-// the first student's own page, or "" when the links are not this run's.
+// its roster the simulated class's, living its whole day from now. A class
+// it creates has the day's labs, in the day's order; one already there
+// keeps its own. It returns the path of the first student's own page, or
+// "" when the links are not this run's.
 func setupDemo(ctx context.Context, st *store.Store, cfg serveConfig, sources *serveSources, logger *slog.Logger) (string, error) {
-	class := sim.New(sim.Options{Students: cfg.DemoStudents, Accounts: cfg.DemoAccounts, Seed: 1, Latency: cfg.DemoScanDelay})
+	class := sim.New(sim.Options{Students: cfg.DemoStudents, Accounts: cfg.DemoAccounts, Seed: 1, Latency: cfg.DemoScanDelay, WholeDay: true})
 	c, err := st.ClassByName(ctx, demoClassName)
 	if errors.Is(err, store.ErrNotFound) {
-		c, err = st.CreateClass(ctx, demoClassName, "", defaultClassLabs())
+		c, err = st.CreateClass(ctx, demoClassName, "", demoClassLabs())
 		if errors.Is(err, store.ErrConflict) { // another replica made it first
 			c, err = st.ClassByName(ctx, demoClassName)
 		}
@@ -287,6 +289,15 @@ func setupDemo(ctx context.Context, st *store.Store, cfg serveConfig, sources *s
 		return "", err
 	}
 	return "/s/" + links[0].Token, nil
+}
+
+// demoClassLabs are the labs of the simulated day, shipped ones.
+func demoClassLabs() []store.ClassLab {
+	out := make([]store.ClassLab, len(sim.DayLabs))
+	for i, id := range sim.DayLabs {
+		out[i] = store.ClassLab{ID: id}
+	}
+	return out
 }
 
 // serveSources gives each class its grader.Source: the simulated class

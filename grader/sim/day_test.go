@@ -55,7 +55,7 @@ func TestDaySchedule(t *testing.T) {
 	}
 	for seed := int64(1); seed <= 6; seed++ {
 		c := newDay(seed)
-		morningFast, done, cleaned := 0, 0, 0
+		morningFast, done := 0, 0
 		for _, st := range c.Roster() {
 			if got := c.Progress(st.Login, classStart); got != StageNetwork {
 				t.Errorf("seed %d, %s: %s at the start of the day", seed, st.Login, got)
@@ -84,7 +84,6 @@ func TestDaySchedule(t *testing.T) {
 		if !reflect.DeepEqual(a, b) {
 			t.Errorf("seed %d: the day still changes after its end", seed)
 		}
-		_ = cleaned
 	}
 	// A shorter day is the same day, faster.
 	short := New(Options{Seed: 9, Start: classStart, Duration: 2 * time.Minute, WholeDay: true})
