@@ -161,6 +161,14 @@ func TestServeDemo(t *testing.T) {
 	if err != nil || len(roster) != 6 || roster[0].AccountID == roster[1].AccountID {
 		t.Errorf("demo roster: %d students (%v), want 6 over 2 accounts", len(roster), err)
 	}
+	// The demo lives the whole day: its class has the day's labs, in order.
+	var labIDs []string
+	for _, l := range c.Labs {
+		labIDs = append(labIDs, l.ID)
+	}
+	if want := []string{"steps-1-2", "step-3", "cleanup"}; !slices.Equal(labIDs, want) {
+		t.Errorf("demo class labs %v, want %v", labIDs, want)
+	}
 
 	if err := s.stop(t); err != nil {
 		t.Fatalf("serve returned %v after the signal", err)
