@@ -201,7 +201,12 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 		fmt.Fprintf(stdout, "instructor password (this run only; set %s to choose one): %s\n", envAdminPassword, cfg.GeneratedPassword)
 	}
 	if cfg.Demo {
-		fmt.Fprintf(stdout, "demo class: %s (%d simulated students in %d account(s), no AWS needed)\n", demoClassName, cfg.DemoStudents, cfg.DemoAccounts)
+		var day string
+		if c, ok := sources.demo.(*sim.Class); ok {
+			d := c.Day()
+			day = fmt.Sprintf("; their day takes %s from now, its parts beginning at 0s, %s and %s", d.End, d.Afternoon, d.EndOfDay)
+		}
+		fmt.Fprintf(stdout, "demo class: %s (%d simulated students in %d account(s), no AWS needed%s)\n", demoClassName, cfg.DemoStudents, cfg.DemoAccounts, day)
 		if demoStudentPath != "" {
 			// Printed for the person at the terminal, like the password.
 			fmt.Fprintf(stdout, "a student's own page: %s%s\n", strings.TrimSuffix(openURL(ln.Addr()), "/"), demoStudentPath)
@@ -259,6 +264,10 @@ func setupDemo(ctx context.Context, st *store.Store, cfg serveConfig, sources *s
 	}
 	if err != nil {
 		return "", fmt.Errorf("demo class: %w", err)
+	}
+	if day := demoClassLabs(); labList(c.Labs) != labList(day) {
+		// An instructor may have given the demo other labs: they stay.
+		logger.Info("demo class: kept its labs; the simulated day plays others", "labs", labList(c.Labs), "day", labList(day))
 	}
 	secret, generated := cfg.Secret, false
 	if secret == "" {

@@ -113,7 +113,7 @@ func TestServeDemo(t *testing.T) {
 	url := pgtest.NewDatabase(t, false)
 	s := startServe(t, "--demo", "--database-url", url, "--addr", "127.0.0.1:0",
 		"--interval", "1s", "--demo-students", "6", "--demo-accounts", "2", "--log-level", "info")
-	if !strings.Contains(s.stdout.String(), "demo class: demo (6 simulated students in 2 account(s)") {
+	if !strings.Contains(s.stdout.String(), "demo class: demo (6 simulated students in 2 account(s), no AWS needed; their day takes 2h20m0s from now, its parts beginning at 0s, 1h0m0s and 2h0m0s)") {
 		t.Errorf("stdout does not name the demo class:\n%s", s.stdout)
 	}
 	if code, body := get(t, s.url+"/healthz"); code != 200 || body != "ok\n" {
