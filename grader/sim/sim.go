@@ -36,7 +36,8 @@ type Options struct {
 	// Start is when the class started (default: Now() when New is called).
 	Start time.Time
 	// Duration is about how long the fastest students take (default 20m).
-	// Every student who finishes does so before Start+3×Duration.
+	// Every student who finishes does so before Start+3×Duration (in a
+	// whole day, the afternoon's Step 3 before Start+6×Duration).
 	Duration time.Duration
 	// Seed picks the students' speeds and mistakes: same seed, same class.
 	Seed int64
