@@ -4,7 +4,8 @@ BIN     := bin/labgrid
 VERSION ?= $(shell git describe --always --dirty 2>/dev/null || echo dev)
 LDFLAGS := -X main.version=$(VERSION)
 
-# `make run` serves the simulated demo class (labgrid serve --demo: a
+# `make run` serves the simulated demo class, living a whole workshop day
+# in 2h20m (labgrid serve --demo: a
 # throwaway PostgreSQL unless DATABASE_URL is set) and prints the URL to
 # open; `make run ROSTER=class.csv` scans a real class once with the
 # machine's AWS settings.

@@ -65,7 +65,7 @@ func parseScanFlags(args []string, stderr io.Writer) (scanConfig, error) {
 	fs.StringVar(&cfg.EndpointURL, "endpoint-url", "", "send every AWS call to this `URL` (an emulator); same as AWS_ENDPOINT_URL")
 	fs.BoolVar(&cfg.Verbose, "verbose", false, "log each target's AWS calls to stderr")
 	fs.BoolVar(&cfg.Demo, "demo", false, "scan the built-in simulated class of 30 students instead of AWS (no roster, no credentials)")
-	fs.DurationVar(&cfg.DemoElapsed, "demo-elapsed", 12*time.Minute, "with --demo: how far into the 20-minute class to look")
+	fs.DurationVar(&cfg.DemoElapsed, "demo-elapsed", 12*time.Minute, "with --demo: how far into the simulated class to look: a 20-minute class with the default labs; with any other --lab, a whole day of 2h20m (its first part 0-60m, the default labs' part 60m-2h, the end of the day 2h-2h20m)")
 	fs.Int64Var(&cfg.DemoSeed, "demo-seed", 1, "with --demo: which simulated class (same seed, same class)")
 	if err := fs.Parse(args); err != nil {
 		if errors.Is(err, flag.ErrHelp) {
@@ -106,6 +106,13 @@ func (c scanConfig) validate() error {
 		return usageError(errors.New("scan: " + strings.Join(problems, "; ")))
 	}
 	return nil
+}
+
+// demoWholeDay: the simulated class lives its whole day when a lab other
+// than the default ones is asked for; with the default labs only, it plays
+// their part of the day alone.
+func (c scanConfig) demoWholeDay() bool {
+	return slices.ContainsFunc(c.Labs, func(l string) bool { return !slices.Contains(labs.DefaultIDs, l) })
 }
 
 // judge opens the labs of --lab (the default ones without) and applies
@@ -175,7 +182,7 @@ func runScan(ctx context.Context, args []string, stdout, stderr io.Writer) error
 	)
 	var class *sim.Class
 	if cfg.Demo {
-		class = sim.New(sim.Options{Start: time.Now().Add(-cfg.DemoElapsed), Seed: cfg.DemoSeed})
+		class = sim.New(sim.Options{Start: time.Now().Add(-cfg.DemoElapsed), Seed: cfg.DemoSeed, WholeDay: cfg.demoWholeDay()})
 		students = class.Roster()
 	} else if students, err = roster.ReadFile(cfg.RosterPath); err != nil {
 		return usageError(err)

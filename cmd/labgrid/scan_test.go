@@ -626,6 +626,48 @@ func TestScanLab(t *testing.T) {
 	}
 }
 
+// scan --demo with a lab other than the default ones lives the whole day,
+// --demo-elapsed saying how far into it; with the default labs alone it
+// is the class of those labs, Steps 1 and 2 done at its start.
+func TestScanDemoWholeDay(t *testing.T) {
+	t.Parallel()
+	statuses := func(args ...string) map[string]map[string]int {
+		t.Helper()
+		out, stderr, code, err := scan(t, append([]string{"--demo", "--format", "json"}, args...)...)
+		if code != 0 {
+			t.Fatalf("%v: exit %d: %v\n%s", args, code, err, stderr)
+		}
+		var doc scanJSON
+		if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Students) != 30 {
+			t.Fatalf("%v: %v\n%s", args, err, out)
+		}
+		byLab := map[string]map[string]int{}
+		for _, st := range doc.Students {
+			for _, c := range st.Checks {
+				if byLab[c.Lab] == nil {
+					byLab[c.Lab] = map[string]int{}
+				}
+				byLab[c.Lab][c.Status]++
+			}
+		}
+		return byLab
+	}
+	passed := func(m map[string]int) int { return m["pass"] + m["warn"] }
+	// The start of the day: nothing of the morning yet.
+	if got := statuses("--lab", "steps-1-2", "--demo-elapsed", "0s"); passed(got["steps-1-2"]) != 0 {
+		t.Errorf("steps-1-2 at the start of the day: %v, want nothing passed", got)
+	}
+	// The end of the day: most have cleaned up.
+	got := statuses("--lab", "steps-1-2", "--lab", "step-3", "--lab", "cleanup", "--demo-elapsed", "2h20m")
+	if c := got["cleanup"]; passed(c) < 30*5*8/10 || c["fail"] == 0 {
+		t.Errorf("cleanup at the end of the day: %v, want most passed and some left over", c)
+	}
+	// The default labs alone: the start is theirs, Steps 1 and 2 done.
+	if got := statuses("--demo-elapsed", "0s"); passed(got["step-3"]) == 0 {
+		t.Errorf("the default labs at the start: %v, want the Aurora cluster passed", got)
+	}
+}
+
 func enabledIDs(t *testing.T) []string {
 	var ids []string
 	for _, c := range enabledChecks(t) {

@@ -201,7 +201,12 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 		fmt.Fprintf(stdout, "instructor password (this run only; set %s to choose one): %s\n", envAdminPassword, cfg.GeneratedPassword)
 	}
 	if cfg.Demo {
-		fmt.Fprintf(stdout, "demo class: %s (%d simulated students in %d account(s), no AWS needed)\n", demoClassName, cfg.DemoStudents, cfg.DemoAccounts)
+		var day string
+		if c, ok := sources.demo.(*sim.Class); ok {
+			d := c.Day()
+			day = fmt.Sprintf("; their day takes %s from now, its parts beginning at 0s, %s and %s", d.End, d.Afternoon, d.EndOfDay)
+		}
+		fmt.Fprintf(stdout, "demo class: %s (%d simulated students in %d account(s), no AWS needed%s)\n", demoClassName, cfg.DemoStudents, cfg.DemoAccounts, day)
 		if demoStudentPath != "" {
 			// Printed for the person at the terminal, like the password.
 			fmt.Fprintf(stdout, "a student's own page: %s%s\n", strings.TrimSuffix(openURL(ln.Addr()), "/"), demoStudentPath)
@@ -244,19 +249,25 @@ func serveReady(pool *pgxpool.Pool) func(context.Context) error {
 }
 
 // setupDemo creates the class "demo" (or takes the one there) and makes
-// its roster the simulated class's, starting now. It returns the path of
-// the first student's own page, or "" when the links are not this run's.
+// its roster the simulated class's, living its whole day from now. A class
+// it creates has the day's labs, in the day's order; one already there
+// keeps its own. It returns the path of the first student's own page, or
+// "" when the links are not this run's.
 func setupDemo(ctx context.Context, st *store.Store, cfg serveConfig, sources *serveSources, logger *slog.Logger) (string, error) {
-	class := sim.New(sim.Options{Students: cfg.DemoStudents, Accounts: cfg.DemoAccounts, Seed: 1, Latency: cfg.DemoScanDelay})
+	class := sim.New(sim.Options{Students: cfg.DemoStudents, Accounts: cfg.DemoAccounts, Seed: 1, Latency: cfg.DemoScanDelay, WholeDay: true})
 	c, err := st.ClassByName(ctx, demoClassName)
 	if errors.Is(err, store.ErrNotFound) {
-		c, err = st.CreateClass(ctx, demoClassName, "", defaultClassLabs())
+		c, err = st.CreateClass(ctx, demoClassName, "", demoClassLabs())
 		if errors.Is(err, store.ErrConflict) { // another replica made it first
 			c, err = st.ClassByName(ctx, demoClassName)
 		}
 	}
 	if err != nil {
 		return "", fmt.Errorf("demo class: %w", err)
+	}
+	if day := demoClassLabs(); labList(c.Labs) != labList(day) {
+		// An instructor may have given the demo other labs: they stay.
+		logger.Info("demo class: kept its labs; the simulated day plays others", "labs", labList(c.Labs), "day", labList(day))
 	}
 	secret, generated := cfg.Secret, false
 	if secret == "" {
@@ -287,6 +298,15 @@ func setupDemo(ctx context.Context, st *store.Store, cfg serveConfig, sources *s
 		return "", err
 	}
 	return "/s/" + links[0].Token, nil
+}
+
+// demoClassLabs are the labs of the simulated day, shipped ones.
+func demoClassLabs() []store.ClassLab {
+	out := make([]store.ClassLab, len(sim.DayLabs))
+	for i, id := range sim.DayLabs {
+		out[i] = store.ClassLab{ID: id}
+	}
+	return out
 }
 
 // serveSources gives each class its grader.Source: the simulated class

@@ -85,8 +85,9 @@ const serveUsage = `Usage: labgrid serve [flags]
 Runs labgrid: keeps every student's results fresh in PostgreSQL (a scan
 per target every interval, and on demand) and serves the web pages.
 
-  labgrid serve --demo          a simulated class of 30 students, no AWS
-                                (and with no DATABASE_URL, a throwaway PostgreSQL)
+  labgrid serve --demo          a simulated class of 30 students living a whole
+                                workshop day (2h20m from the start), no AWS (and
+                                with no DATABASE_URL, a throwaway PostgreSQL)
 
 Settings come from flags or, when a flag is not given, from the
 environment: DATABASE_URL, LABGRID_ADDR, LABGRID_SECRET,

@@ -113,7 +113,7 @@ func TestServeDemo(t *testing.T) {
 	url := pgtest.NewDatabase(t, false)
 	s := startServe(t, "--demo", "--database-url", url, "--addr", "127.0.0.1:0",
 		"--interval", "1s", "--demo-students", "6", "--demo-accounts", "2", "--log-level", "info")
-	if !strings.Contains(s.stdout.String(), "demo class: demo (6 simulated students in 2 account(s)") {
+	if !strings.Contains(s.stdout.String(), "demo class: demo (6 simulated students in 2 account(s), no AWS needed; their day takes 2h20m0s from now, its parts beginning at 0s, 1h0m0s and 2h0m0s)") {
 		t.Errorf("stdout does not name the demo class:\n%s", s.stdout)
 	}
 	if code, body := get(t, s.url+"/healthz"); code != 200 || body != "ok\n" {
@@ -160,6 +160,14 @@ func TestServeDemo(t *testing.T) {
 	roster, err := st.Roster(ctx, c.ID)
 	if err != nil || len(roster) != 6 || roster[0].AccountID == roster[1].AccountID {
 		t.Errorf("demo roster: %d students (%v), want 6 over 2 accounts", len(roster), err)
+	}
+	// The demo lives the whole day: its class has the day's labs, in order.
+	var labIDs []string
+	for _, l := range c.Labs {
+		labIDs = append(labIDs, l.ID)
+	}
+	if want := []string{"steps-1-2", "step-3", "cleanup"}; !slices.Equal(labIDs, want) {
+		t.Errorf("demo class labs %v, want %v", labIDs, want)
 	}
 
 	if err := s.stop(t); err != nil {

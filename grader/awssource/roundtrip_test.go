@@ -10,7 +10,9 @@ import (
 
 	"labgrid/grader"
 	"labgrid/grader/awssource/awstest"
+	"labgrid/grader/lab"
 	"labgrid/grader/sim"
+	"labgrid/labs"
 )
 
 // snapshotMetadata are the Snapshot fields that describe the scan rather
@@ -66,6 +68,51 @@ func TestRoundTripSim(t *testing.T) {
 				compareReports(t, class.Roster(), got, want, m.name)
 			})
 		}
+	}
+}
+
+// TestRoundTripWholeDay does the same through a simulated whole day, with
+// its labs: the morning's half-built resources (a detached internet
+// gateway, a route table without its route, a cluster being created) and
+// the end of the day's (instances stopped or shutting down, a cluster
+// being deleted) survive AWS's shapes and judge the same.
+func TestRoundTripWholeDay(t *testing.T) {
+	t.Parallel()
+	const duration = 20 * time.Minute
+	start := time.Date(2024, 5, 1, 1, 0, 0, 123456789, time.UTC)
+	refs := make([]labs.Ref, len(sim.DayLabs))
+	for i, id := range sim.DayLabs {
+		refs[i] = labs.Ref{ID: id}
+	}
+	set, err := labs.ForClass(refs, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range []float64{0.3, 1.2, 1.7, 3.5, 6.2, 6.4, 7} {
+		t.Run(fmt.Sprintf("at%.1f", f), func(t *testing.T) {
+			t.Parallel()
+			now := start.Add(time.Duration(f * float64(duration)))
+			class := sim.New(sim.Options{Start: start, Duration: duration, Seed: 2, Now: func() time.Time { return now }, WholeDay: true})
+			want, err := class.Snapshot(t.Context(), class.Target(), grader.AllData())
+			if err != nil {
+				t.Fatalf("sim Snapshot: %v", err)
+			}
+			srv := awstest.NewServer()
+			t.Cleanup(srv.Close)
+			srv.Handler().OnUnexpected(t.Errorf)
+			srv.SetSnapshot(want)
+			srv.SetPageSize(2)
+			got, err := newSourceAt(t, srv.URL(), Options{}).Snapshot(t.Context(), class.Target(), grader.AllData())
+			if err != nil {
+				t.Fatalf("awssource Snapshot: %v", err)
+			}
+			if len(got.Unavailable)+len(want.Unavailable) > 0 {
+				t.Errorf("Unavailable: got %v, want %v; both should be empty", got.Unavailable, want.Unavailable)
+			}
+			compareResources(t, got, want)
+			checkCalls(t, srv, got, want)
+			compareReportsOf(t, set, class.Roster(), got, want, "middle")
+		})
 	}
 }
 
@@ -224,7 +271,13 @@ func compareReports(t *testing.T, roster []grader.Student, got, want *grader.Sna
 	// TakenAt is when awssource started its scan; the checks judge event
 	// ages against it, so both are evaluated as of the simulated moment.
 	got.TakenAt = want.TakenAt
-	set := classSet(t, "")
+	compareReportsOf(t, classSet(t, ""), roster, got, want, moment)
+}
+
+// compareReportsOf is compareReports with the labs of set.
+func compareReportsOf(t *testing.T, set *lab.Set, roster []grader.Student, got, want *grader.Snapshot, moment string) {
+	t.Helper()
+	got.TakenAt = want.TakenAt
 	wantJudging, gotJudging := set.Prepare(want), set.Prepare(got)
 	statuses := map[grader.Status]int{}
 	for _, st := range roster {

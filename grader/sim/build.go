@@ -156,6 +156,10 @@ func (b *builder) writer() string   { return "wp-" + b.login }
 func (b *builder) replica() string  { return "wp-" + b.login + "-slave" }
 func (b *builder) dbSubnet() string { return "wp-" + b.login + "-subnetgroup" }
 
+// gone reports whether the student's VPC and everything in it have been
+// deleted at the end of the day.
+func (b *builder) gone() bool { return b.did(evDeleteVPC) }
+
 func (b *builder) build() {
 	b.network()
 	b.keyPair()
@@ -167,28 +171,54 @@ func (b *builder) build() {
 }
 
 func (b *builder) network() {
+	if !b.did(evVPCCreate) || b.gone() {
+		return
+	}
 	s, login, vpc := b.s, b.login, b.vpcID()
 	igw := b.id("igw", "igw")
 	s.VPCs = append(s.VPCs, grader.VPC{ID: vpc, Name: "vpc-" + login, CIDR: "10.0.0.0/16"})
-	s.InternetGateways = append(s.InternetGateways, grader.InternetGateway{ID: igw, Name: "igw-" + login, VPCIDs: []string{vpc}})
+	if b.did(evIGWCreate) {
+		g := grader.InternetGateway{ID: igw, Name: "igw-" + login}
+		if b.did(evIGWAttach) {
+			g.VPCIDs = []string{vpc}
+		}
+		s.InternetGateways = append(s.InternetGateways, g)
+	}
+	local := grader.Route{DestinationCIDR: "10.0.0.0/16", GatewayID: "local", State: "active"}
+	main := grader.RouteTable{ID: b.id("rtb", "main"), VPCID: vpc, Main: true, Routes: []grader.Route{local}}
+	if !b.did(evSubnets) {
+		s.RouteTables = append(s.RouteTables, main)
+		return
+	}
 	s.Subnets = append(s.Subnets,
 		grader.Subnet{ID: b.pubD(), Name: "public-1d-" + login, VPCID: vpc, AZ: azD, CIDR: "10.0.0.0/24", MapPublicIPOnLaunch: true},
 		grader.Subnet{ID: b.pubC(), Name: "public-1c-" + login, VPCID: vpc, AZ: azC, CIDR: "10.0.1.0/24", MapPublicIPOnLaunch: true},
 		grader.Subnet{ID: b.privD(), Name: "private-1d-" + login, VPCID: vpc, AZ: azD, CIDR: "10.0.2.0/24"},
 		grader.Subnet{ID: b.privC(), Name: "private-1c-" + login, VPCID: vpc, AZ: azC, CIDR: "10.0.3.0/24"},
 	)
-	local := grader.Route{DestinationCIDR: "10.0.0.0/16", GatewayID: "local", State: "active"}
-	s.RouteTables = append(s.RouteTables,
-		grader.RouteTable{ID: b.id("rtb", "main"), VPCID: vpc, Main: true, Routes: []grader.Route{local}},
-		grader.RouteTable{ID: b.id("rtb", "public"), VPCID: vpc, SubnetIDs: []string{b.pubD(), b.pubC()}, Routes: []grader.Route{
-			local, {DestinationCIDR: "0.0.0.0/0", GatewayID: igw, State: "active"},
-		}},
-	)
+	s.RouteTables = append(s.RouteTables, main)
+	if !b.did(evRoutes) {
+		return
+	}
+	public := grader.RouteTable{ID: b.id("rtb", "public"), VPCID: vpc, SubnetIDs: []string{b.pubD(), b.pubC()}, Routes: []grader.Route{
+		local, {DestinationCIDR: "0.0.0.0/0", GatewayID: igw, State: "active"},
+	}}
+	if b.p.routeMissing && !b.did(evRouteFixed) {
+		public.Routes = public.Routes[:1]
+	}
+	s.RouteTables = append(s.RouteTables, public)
 }
 
 // keyPair is the key pair of Step 1, made before the class (web server #1
-// uses it).
+// uses it) or in the morning of a whole day.
 func (b *builder) keyPair() {
+	if !b.did(evKeyPair) || b.gone() {
+		return
+	}
+	created := b.c.opts.Start.Add(-3*time.Hour - time.Duration(b.ids.number(60, b.login, "key-create"))*time.Minute)
+	if b.p.wholeDay {
+		created = b.when(evKeyPair)
+	}
 	fp := b.ids.hexOf(40, b.login, "key-fingerprint")
 	pairs := make([]string, 0, 20)
 	for i := 0; i < len(fp); i += 2 {
@@ -196,11 +226,14 @@ func (b *builder) keyPair() {
 	}
 	b.s.KeyPairs = append(b.s.KeyPairs, grader.KeyPair{
 		ID: b.id("key", "key-pair"), Name: "1day-" + b.login, Type: "rsa", Fingerprint: strings.Join(pairs, ":"),
-		CreateTime: b.c.opts.Start.Add(-3*time.Hour - time.Duration(b.ids.number(60, b.login, "key-create"))*time.Minute),
+		CreateTime: created,
 	})
 }
 
 func (b *builder) securityGroups() {
+	if !b.did(evVPCCreate) || b.gone() {
+		return
+	}
 	s, p, login, vpc := b.s, b.p, b.login, b.vpcID()
 	def := b.id("sg", "default")
 	s.SecurityGroups = append(s.SecurityGroups, grader.SecurityGroup{
@@ -230,19 +263,28 @@ func (b *builder) securityGroups() {
 	default:
 		http.GroupIDs = []string{b.albSG()}
 	}
-	s.SecurityGroups = append(s.SecurityGroups, grader.SecurityGroup{
-		ID: b.webSG(), Name: "web-" + login, Description: "web-" + login, VPCID: vpc,
-		Inbound: []grader.Permission{
-			{Protocol: "tcp", FromPort: 22, ToPort: 22, IPv4Ranges: []string{"0.0.0.0/0"}},
-			http,
-		},
-	})
+	if b.did(evWebSG) {
+		s.SecurityGroups = append(s.SecurityGroups, grader.SecurityGroup{
+			ID: b.webSG(), Name: "web-" + login, Description: "web-" + login, VPCID: vpc,
+			Inbound: []grader.Permission{
+				{Protocol: "tcp", FromPort: 22, ToPort: 22, IPv4Ranges: []string{"0.0.0.0/0"}},
+				http,
+			},
+		})
+	}
 
-	// Step 2's database group: MySQL from the web servers' group.
-	s.SecurityGroups = append(s.SecurityGroups, grader.SecurityGroup{
-		ID: b.dbSG(), Name: "db-" + login, Description: "db-" + login, VPCID: vpc,
-		Inbound: []grader.Permission{{Protocol: "tcp", FromPort: 3306, ToPort: 3306, GroupIDs: []string{b.webSG()}}},
-	})
+	// Step 2's database group: MySQL from the web servers' group (or, by
+	// mistake, from anywhere until fixed).
+	if b.did(evDBSG) {
+		mysql := grader.Permission{Protocol: "tcp", FromPort: 3306, ToPort: 3306, GroupIDs: []string{b.webSG()}}
+		if p.dbOpen && !b.did(evDBSGFixed) {
+			mysql.GroupIDs, mysql.IPv4Ranges = nil, []string{"0.0.0.0/0"}
+		}
+		s.SecurityGroups = append(s.SecurityGroups, grader.SecurityGroup{
+			ID: b.dbSG(), Name: "db-" + login, Description: "db-" + login, VPCID: vpc,
+			Inbound: []grader.Permission{mysql},
+		})
+	}
 
 	if b.did(evALBCreate) {
 		alb := grader.Permission{Protocol: "tcp", FromPort: 80, ToPort: 80, IPv4Ranges: []string{"0.0.0.0/0"}}
@@ -259,15 +301,35 @@ func (b *builder) securityGroups() {
 func (b *builder) instances() {
 	s, login, ids := b.s, b.login, b.ids
 	vpc := b.vpcID()
-	// Web server #1 was launched in Step 1, before the class.
-	s.Instances = append(s.Instances, grader.Instance{
-		ID: b.web1(), Name: "webserver#1-" + login, State: "running", Type: instanceType,
-		AZ: azD, VPCID: vpc, SubnetID: b.pubD(),
-		PublicIP: ids.publicIP(login, "web1"), PrivateIP: ids.privateIP("10.0.0", login, "web1"),
-		ImageID: ids.ec2ID("ami", "(amazon)", amazonLinuxAMI), KeyName: "1day-" + login,
-		SecurityGroupIDs: []string{b.webSG()},
-		LaunchTime:       b.c.opts.Start.Add(-2*time.Hour - time.Duration(ids.number(60, login, "web1-launch"))*time.Minute),
-	})
+	first := len(s.Instances)
+	// Web server #1 was launched in Step 1, before the class or in the
+	// morning of a whole day (perhaps twice: first without a public IP).
+	web1 := func(id, kind string, launch, running event) grader.Instance {
+		in := grader.Instance{
+			ID: id, Name: "webserver#1-" + login, State: "running", Type: instanceType,
+			AZ: azD, VPCID: vpc, SubnetID: b.pubD(),
+			PublicIP: ids.publicIP(login, kind), PrivateIP: ids.privateIP("10.0.0", login, kind),
+			ImageID: ids.ec2ID("ami", "(amazon)", amazonLinuxAMI), KeyName: "1day-" + login,
+			SecurityGroupIDs: []string{b.webSG()},
+			LaunchTime:       b.c.opts.Start.Add(-2*time.Hour - time.Duration(ids.number(60, login, "web1-launch"))*time.Minute),
+		}
+		if b.p.wholeDay {
+			in.LaunchTime = b.when(launch)
+			if !b.did(running) {
+				in.State = "pending"
+			}
+		}
+		return in
+	}
+	if b.p.noPublicIP && b.did(evWeb1BadLaunch) {
+		in := web1(b.id("i", "web1-nopip"), "web1-nopip", evWeb1BadLaunch, evWeb1BadRunning)
+		in.PublicIP = ""
+		terminate(&in, b.did(evWeb1BadTerminate), b.did(evWeb1BadTerminated))
+		s.Instances = append(s.Instances, in)
+	}
+	if b.did(evWeb1Launch) {
+		s.Instances = append(s.Instances, web1(b.web1(), "web1", evWeb1Launch, evWeb1Running))
+	}
 
 	web2 := func(id, kind, subnet, az, prefix string, launch, running event) grader.Instance {
 		in := grader.Instance{
@@ -284,26 +346,52 @@ func (b *builder) instances() {
 	}
 	if b.p.webSameAZ && b.did(evWrongLaunch) {
 		in := web2(b.web2Bad(), "web2-1d", b.pubD(), azD, "10.0.0", evWrongLaunch, evWrongRunning)
-		switch {
-		case b.did(evWrongTerminated):
-			// A terminated instance keeps its name and placement but loses
-			// its network interface. AWS lists it for about an hour; the
-			// simulation keeps it for good.
-			in.State = "terminated"
-			in.VPCID, in.SubnetID, in.PublicIP, in.PrivateIP, in.SecurityGroupIDs = "", "", "", "", nil
-		case b.did(evWrongTerminate):
-			in.State = "shutting-down"
-			in.PublicIP = ""
-		}
+		terminate(&in, b.did(evWrongTerminate), b.did(evWrongTerminated))
 		s.Instances = append(s.Instances, in)
 	}
 	if b.did(evWeb2Launch) {
 		s.Instances = append(s.Instances, web2(b.web2(), "web2", b.pubC(), azC, "10.0.1", evWeb2Launch, evWeb2Running))
 	}
+
+	// The end of the day: every instance terminated, but web server #1
+	// stopped by a student who leaves it.
+	if !b.did(evTerminate) {
+		return
+	}
+	for i := first; i < len(s.Instances); i++ {
+		in := &s.Instances[i]
+		if in.State == "terminated" {
+			continue
+		}
+		if b.p.leftInstance && in.ID == b.web1() {
+			in.State, in.PublicIP = "stopping", ""
+			if b.did(evTerminated) {
+				in.State = "stopped"
+			}
+			continue
+		}
+		terminate(in, true, b.did(evTerminated))
+	}
+}
+
+// terminate puts in in the state of an instance being terminated
+// (shuttingDown) or terminated.
+func terminate(in *grader.Instance, shuttingDown, terminated bool) {
+	switch {
+	case terminated:
+		// A terminated instance keeps its name and placement but loses
+		// its network interface. AWS lists it for about an hour; the
+		// simulation keeps it for good.
+		in.State = "terminated"
+		in.VPCID, in.SubnetID, in.PublicIP, in.PrivateIP, in.SecurityGroupIDs = "", "", "", "", nil
+	case shuttingDown:
+		in.State = "shutting-down"
+		in.PublicIP = ""
+	}
 }
 
 func (b *builder) image() {
-	if !b.did(evAMICreate) {
+	if !b.did(evAMICreate) || b.did(evDeregister) {
 		return
 	}
 	name := "sampleapp " + b.login
@@ -318,7 +406,7 @@ func (b *builder) image() {
 }
 
 func (b *builder) loadBalancer() {
-	if !b.did(evALBCreate) {
+	if !b.did(evALBCreate) || b.did(evDeleteALB) {
 		return
 	}
 	s, p, login, ids := b.s, b.p, b.login, b.ids
@@ -367,9 +455,14 @@ func (b *builder) aurora() {
 	s, p, ids := b.s, b.p, b.ids
 	suffix := ids.rdsSuffix()
 	region := b.c.opts.Region
-	s.DBSubnetGroups = append(s.DBSubnetGroups, grader.DBSubnetGroup{
-		Name: b.dbSubnet(), VPCID: b.vpcID(), SubnetIDs: []string{b.privD(), b.privC()},
-	})
+	if b.did(evDBSubnetGroup) && !b.gone() {
+		s.DBSubnetGroups = append(s.DBSubnetGroups, grader.DBSubnetGroup{
+			Name: b.dbSubnet(), VPCID: b.vpcID(), SubnetIDs: []string{b.privD(), b.privC()},
+		})
+	}
+	if !b.did(evClusterCreate) || b.did(evDBGone) {
+		return
+	}
 
 	db := func(id, az string) grader.DBInstance {
 		return grader.DBInstance{
@@ -379,6 +472,9 @@ func (b *builder) aurora() {
 	}
 	failedOver := b.did(evFailoverDone)
 	writer := db(b.writer(), azD)
+	if !b.did(evWriterAvail) {
+		writer.Status = "creating"
+	}
 	members := []grader.DBClusterMember{{InstanceID: writer.ID, IsWriter: !failedOver}}
 	instances := []grader.DBInstance{writer}
 
@@ -415,7 +511,15 @@ func (b *builder) aurora() {
 	}
 
 	status := "available"
-	if b.did(evFailoverStart) && !failedOver {
+	switch {
+	case b.did(evDeleteDB):
+		status = "deleting"
+		for i := range instances {
+			instances[i].Status = "deleting"
+		}
+	case !b.did(evClusterAvail):
+		status = "creating"
+	case b.did(evFailoverStart) && !failedOver:
 		status = "failing-over"
 	}
 	s.DBClusters = append(s.DBClusters, grader.DBCluster{

@@ -66,46 +66,85 @@ func TestCollectsJudgesAsFullSnapshot(t *testing.T) {
 			t.Run(cname+"/"+rname, func(t *testing.T) {
 				t.Parallel()
 				c := New(opts)
-				data := rubric.Collects()
-				if rname == "default" && slices.Contains(data, grader.DataInternetGateways) {
+				if data := rubric.Collects(); rname == "default" && slices.Contains(data, grader.DataInternetGateways) {
 					t.Errorf("the default rubric collects internet gateways: %v", data)
 				}
-				fullMem, partMem := map[string]grader.Memory{}, map[string]grader.Memory{}
-				for _, d := range []time.Duration{0, 10 * time.Minute, 25 * time.Minute, 40 * time.Minute, time.Hour, 90 * time.Minute, 2 * c.opts.Duration, 3 * c.opts.Duration} {
-					at := classStart.Add(d)
-					c2 := *c
-					c2.opts.Now = func() time.Time { return at }
-					for _, g := range grader.Groups(c.Roster(), c.opts.Region) {
-						full, err := c2.Snapshot(context.Background(), g.Target, grader.AllData())
-						if err != nil {
-							t.Fatal(err)
-						}
-						part, err := c2.Snapshot(context.Background(), g.Target, data)
-						if err != nil {
-							t.Fatal(err)
-						}
-						if part.AWSCalls >= full.AWSCalls && len(data) < len(grader.AllData()) {
-							t.Errorf("+%s: %d calls for %v, %d for everything", d, part.AWSCalls, data, full.AWSCalls)
-						}
-						for _, st := range g.Students {
-							want := rubric.Prepare(full).Evaluate(st, fullMem[st.Login])
-							got := rubric.Prepare(part).Evaluate(st, partMem[st.Login])
-							if !reflect.DeepEqual(got.Results, want.Results) {
-								for i := range want.Results {
-									if i < len(got.Results) && !reflect.DeepEqual(got.Results[i], want.Results[i]) {
-										t.Errorf("+%s %s %s: %s %q over %v, %s %q over everything", d, st.Login, want.Results[i].CheckID,
-											got.Results[i].Status, got.Results[i].Message.EN, data, want.Results[i].Status, want.Results[i].Message.EN)
-									}
-								}
-							}
-							if !maps.Equal(got.Memory, want.Memory) || got.Score != want.Score {
-								t.Errorf("+%s %s: memory %+v score %d over %v, memory %+v score %d over everything",
-									d, st.Login, got.Memory, got.Score, data, want.Memory, want.Score)
-							}
-							fullMem[st.Login], partMem[st.Login] = want.Memory, got.Memory
+				collectsAsFull(t, c, rubric, []time.Duration{0, 10 * time.Minute, 25 * time.Minute, 40 * time.Minute, time.Hour, 90 * time.Minute, 2 * c.opts.Duration, 3 * c.opts.Duration})
+			})
+		}
+	}
+}
+
+// collectsAsFull evaluates every student of c at each moment over a full
+// snapshot and over one of rubric.Collects only, memory carried, and
+// reports any difference.
+func collectsAsFull(t *testing.T, c *Class, rubric *lab.Set, moments []time.Duration) {
+	t.Helper()
+	data := rubric.Collects()
+	fullMem, partMem := map[string]grader.Memory{}, map[string]grader.Memory{}
+	for _, d := range moments {
+		at := classStart.Add(d)
+		c2 := *c
+		c2.opts.Now = func() time.Time { return at }
+		for _, g := range grader.Groups(c.Roster(), c.opts.Region) {
+			full, err := c2.Snapshot(context.Background(), g.Target, grader.AllData())
+			if err != nil {
+				t.Fatal(err)
+			}
+			part, err := c2.Snapshot(context.Background(), g.Target, data)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if part.AWSCalls >= full.AWSCalls && len(data) < len(grader.AllData()) {
+				t.Errorf("+%s: %d calls for %v, %d for everything", d, part.AWSCalls, data, full.AWSCalls)
+			}
+			for _, st := range g.Students {
+				want := rubric.Prepare(full).Evaluate(st, fullMem[st.Login])
+				got := rubric.Prepare(part).Evaluate(st, partMem[st.Login])
+				if !reflect.DeepEqual(got.Results, want.Results) {
+					for i := range want.Results {
+						if i < len(got.Results) && !reflect.DeepEqual(got.Results[i], want.Results[i]) {
+							t.Errorf("+%s %s %s: %s %q over %v, %s %q over everything", d, st.Login, want.Results[i].CheckID,
+								got.Results[i].Status, got.Results[i].Message.EN, data, want.Results[i].Status, want.Results[i].Message.EN)
 						}
 					}
 				}
+				if !maps.Equal(got.Memory, want.Memory) || got.Score != want.Score {
+					t.Errorf("+%s %s: memory %+v score %d over %v, memory %+v score %d over everything",
+						d, st.Login, got.Memory, got.Score, data, want.Memory, want.Score)
+				}
+				fullMem[st.Login], partMem[st.Login] = want.Memory, got.Memory
+			}
+		}
+	}
+}
+
+// The same through a whole day, for the day's labs together and each
+// alone.
+func TestDayCollectsJudgesAsFullSnapshot(t *testing.T) {
+	t.Parallel()
+	rubrics := map[string]*lab.Set{"day": daySet(t)}
+	for _, id := range DayLabs {
+		set, err := labs.ForClass([]labs.Ref{{ID: id}}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		rubrics[id] = set
+	}
+	classes := map[string]Options{
+		"shared":    {Students: 12, Seed: 5, Start: classStart, WholeDay: true},
+		"dedicated": {Students: 6, Accounts: 6, Seed: 11, Start: classStart, WholeDay: true},
+	}
+	for cname, opts := range classes {
+		for rname, rubric := range rubrics {
+			t.Run(cname+"/"+rname, func(t *testing.T) {
+				t.Parallel()
+				c := New(opts)
+				var moments []time.Duration
+				for d := time.Duration(0); d <= c.Day().End; d += 7 * time.Minute {
+					moments = append(moments, d)
+				}
+				collectsAsFull(t, c, rubric, moments)
 			})
 		}
 	}

@@ -7,11 +7,16 @@ import (
 
 // Stage is the step of the handout a student is working on. Each stage
 // begins once the previous one is complete, mistakes fixed: a student at
-// StageDone passes every required check.
+// StageDone passes every required check of Step 3, and one at StageStep2
+// every check of Steps 1 and 2. The stages before StageStep2 and after
+// StageDone are those of a whole day (Options.WholeDay) only.
 type Stage int
 
 const (
-	StageStep2        Stage = iota // Step 2 done, Step 3 not begun
+	StageNetwork      Stage = iota // morning: VPC, internet gateway, subnets and routes
+	StageWebServer1                // key pair, web-{user}, launching web server #1
+	StageDatabase                  // DB subnet group, db-{user}, the Aurora cluster
+	StageStep2                     // Step 2 done, Step 3 not begun
 	StageReplica                   // creating the Aurora replica (in 1c, not public)
 	StageFailover                  // replica ready; failing over
 	StageAMI                       // failed over; making the AMI of web server #1
@@ -19,9 +24,11 @@ const (
 	StageLoadBalancer              // #2 running; building the ALB until both targets are healthy
 	StageIngress                   // ALB serving; narrowing web-{user} to the ALB's SG
 	StageDone                      // every step of Step 3 done
+	StageCleanup                   // end of day: deleting what the day built
+	StageCleaned                   // deleted all the student will (see the Left mistakes)
 )
 
-var stageNames = [...]string{"step2", "replica", "failover", "ami", "webserver2", "loadbalancer", "ingress", "done"}
+var stageNames = [...]string{"network", "webserver1", "database", "step2", "replica", "failover", "ami", "webserver2", "loadbalancer", "ingress", "done", "cleanup", "cleaned"}
 
 func (s Stage) String() string {
 	if s >= 0 && int(s) < len(stageNames) {
@@ -50,7 +57,30 @@ const (
 	// MistakeHTTPOpen: the student added the ALB rule to web-{user} but left
 	// port 80 open to the world (0.0.0.0/0, or the ::/0 rule).
 	MistakeHTTPOpen Mistake = "http-open"
+
+	// The whole day's (Options.WholeDay), in the order of the day.
+
+	// MistakeRouteMissing: the public route table has no route 0.0.0.0/0 to
+	// the internet gateway, so no subnet is public until the student adds it.
+	MistakeRouteMissing Mistake = "route-missing"
+	// MistakeNoPublicIP: web server #1 was launched without a public IP.
+	// The student terminates it and launches it again; the terminated
+	// instance stays listed.
+	MistakeNoPublicIP Mistake = "no-public-ip"
+	// MistakeDBOpen: db-{user} opens 3306 to 0.0.0.0/0 instead of to
+	// web-{user}, until the student edits it once the cluster is up.
+	MistakeDBOpen Mistake = "db-open"
+	// MistakeLeftInstance: at the end of the day web server #1 was stopped,
+	// not terminated; the VPC, which it still uses, is left too. Never fixed.
+	MistakeLeftInstance Mistake = "left-instance"
+	// MistakeLeftCluster: at the end of the day the Aurora cluster and its
+	// instances were forgotten; the VPC is left too. Never fixed.
+	MistakeLeftCluster Mistake = "left-cluster"
 )
+
+// DayLabs are the shipped labs a whole day (Options.WholeDay) plays, in
+// the day's order.
+var DayLabs = []string{"steps-1-2", "step-3", "cleanup"}
 
 // event is a moment of a student's timeline: a console action or the end
 // of what AWS does in response.
@@ -82,8 +112,45 @@ const (
 	evTargetsHealthy               // every target healthy
 	evIngressEdit                  // web SG edited
 	evIngressFixed                 // the world rule left over removed
+
+	// The morning of a whole day. Without Options.WholeDay they happened
+	// before the start.
+	evVPCCreate         // VPC, its main route table and default SG
+	evIGWCreate         // internet gateway, attached nowhere
+	evIGWAttach         //
+	evSubnets           // the 4 subnets, all on the main route table
+	evRoutes            // the public route table, associated with the public subnets
+	evRouteFixed        // MistakeRouteMissing: route 0.0.0.0/0 → IGW added
+	evKeyPair           //
+	evWebSG             // web-{user}: 22 and 80
+	evWeb1BadLaunch     // MistakeNoPublicIP: #1 "pending" without a public IP
+	evWeb1BadRunning    //
+	evWeb1BadTerminate  // "shutting-down"
+	evWeb1BadTerminated // "terminated"
+	evWeb1Launch        // #1 "pending"
+	evWeb1Running       //
+	evDBSubnetGroup     //
+	evDBSG              // db-{user}: 3306 from web-{user} (or the world)
+	evClusterCreate     // cluster and writer "creating"
+	evClusterAvail      // cluster "available"
+	evWriterAvail       // writer "available"
+	evDBSGFixed         // MistakeDBOpen: 3306 from web-{user} only
+
+	// The end of a whole day; never without Options.WholeDay.
+	evDeleteALB  // load balancer, listener and target group gone
+	evTerminate  // instances "shutting-down" (or the left one "stopping")
+	evTerminated // "terminated" (or "stopped")
+	evDeleteDB   // DB instances and cluster "deleting"
+	evDBGone     // gone
+	evDeregister // image gone
+	evDeleteVPC  // DB subnet group, key pair, SGs, subnets, routes, IGW, VPC gone
+	evCleanedUp  // the student is done
 	numEvents
 )
+
+// beforeStart is when the morning happened in a class that is not a
+// whole day: before the start, whatever the moment asked.
+const beforeStart = time.Duration(-1)
 
 const never = time.Duration(math.MaxInt64)
 
@@ -105,6 +172,14 @@ type plan struct {
 	// openLeftover is the range still open after a MistakeHTTPOpen edit.
 	openLeftover string
 
+	// A whole day's only (Options.WholeDay).
+	wholeDay     bool
+	routeMissing bool
+	noPublicIP   bool
+	dbOpen       bool
+	leftInstance bool
+	leftCluster  bool
+
 	at [numEvents]time.Duration // from Start; never when it does not happen
 }
 
@@ -116,6 +191,12 @@ const (
 	// margin before 3×Duration for AWS's last transitions.
 	finishBy = 2.75 * unitsPerDuration
 	quitRate = 0.07
+
+	// A whole day: the morning takes as long as Step 3 (3×Duration, every
+	// student done by finishBy), then Step 3 does, then the end of the day
+	// takes 1×Duration, every student done by cleanupBy.
+	partUnits = 3 * unitsPerDuration
+	cleanupBy = 0.9 * unitsPerDuration
 )
 
 type step struct {
@@ -124,7 +205,7 @@ type step struct {
 	student bool // console work, scaled by speed; else AWS's own time
 }
 
-func newPlan(seed int64, login string, duration time.Duration) *plan {
+func newPlan(seed int64, login string, duration time.Duration, wholeDay bool) *plan {
 	r := rng{seed: seed, login: login}
 	p := &plan{login: login}
 
@@ -200,19 +281,13 @@ func newPlan(seed int64, login string, duration time.Duration) *plan {
 		stuck(evIngressFixed)
 	}
 
-	// A slow student with many mistakes is hurried along so that everyone
-	// who finishes does so before finishBy.
-	var awsUnits, workUnits float64
-	for _, s := range steps {
-		if s.student {
-			workUnits += s.units
-		} else {
-			awsUnits += s.units
-		}
+	for i := range p.at {
+		p.at[i] = never
 	}
-	squeeze := 1.0
-	if awsUnits+workUnits > finishBy {
-		squeeze = (finishBy - awsUnits) / workUnits
+	unit := float64(duration) / unitsPerDuration
+	var afternoon time.Duration
+	if wholeDay {
+		afternoon = time.Duration(partUnits * unit)
 	}
 
 	// A student who gives up stops before one of their console actions;
@@ -227,24 +302,98 @@ func newPlan(seed int64, login string, duration time.Duration) *plan {
 		}
 		quitAt = actions[int(r.u("quit-at")*float64(len(actions)))]
 	}
+	p.place(steps[:quitAt], squeeze(steps, finishBy), afternoon, unit)
 
-	for i := range p.at {
-		p.at[i] = never
-	}
-	unit := float64(duration) / unitsPerDuration
-	var t float64
-	for i, s := range steps {
-		if i >= quitAt {
-			break
+	if !wholeDay {
+		for ev := evVPCCreate; ev < evDeleteALB; ev++ {
+			p.at[ev] = beforeStart
 		}
+		return p
+	}
+	p.wholeDay = true
+	p.routeMissing = r.u("route-missing") < 0.15
+	p.noPublicIP = r.u("no-public-ip") < 0.15
+	p.dbOpen = r.u("db-open") < 0.15
+	p.leftInstance = r.u("left-instance") < 0.08
+	p.leftCluster = r.u("left-cluster") < 0.08
+
+	steps = steps[:0]
+	work(evVPCCreate, 2)
+	work(evIGWCreate, 1)
+	work(evIGWAttach, 0.5)
+	work(evSubnets, 2.5)
+	work(evRoutes, 2)
+	if p.routeMissing {
+		stuck(evRouteFixed)
+	}
+	work(evKeyPair, 1)
+	work(evWebSG, 1.5)
+	if p.noPublicIP {
+		work(evWeb1BadLaunch, 2)
+		aws(evWeb1BadRunning, 1)
+		stuck(evWeb1BadTerminate)
+		aws(evWeb1BadTerminated, 0.5)
+		work(evWeb1Launch, 1.5)
+	} else {
+		work(evWeb1Launch, 2)
+	}
+	aws(evWeb1Running, 1)
+	work(evDBSubnetGroup, 1.5)
+	work(evDBSG, 1)
+	work(evClusterCreate, 2.5)
+	aws(evClusterAvail, 4)
+	aws(evWriterAvail, 1.5)
+	if p.dbOpen {
+		stuck(evDBSGFixed)
+	}
+	p.place(steps, squeeze(steps, finishBy), 0, unit)
+
+	steps = steps[:0]
+	work(evDeleteALB, 1)
+	work(evTerminate, 1)
+	aws(evTerminated, 1)
+	if !p.leftCluster {
+		work(evDeleteDB, 1.5)
+		aws(evDBGone, 2.5)
+	}
+	work(evDeregister, 1)
+	if !p.leftCluster && !p.leftInstance {
+		work(evDeleteVPC, 1.5)
+	}
+	aws(evCleanedUp, 0)
+	p.place(steps, squeeze(steps, cleanupBy), 2*afternoon, unit)
+	return p
+}
+
+// squeeze is how much a slow student with many mistakes is hurried along
+// so that steps end by budget units: 1 when they do anyway.
+func squeeze(steps []step, budget float64) float64 {
+	var awsUnits, workUnits float64
+	for _, s := range steps {
+		if s.student {
+			workUnits += s.units
+		} else {
+			awsUnits += s.units
+		}
+	}
+	if awsUnits+workUnits > budget {
+		return (budget - awsUnits) / workUnits
+	}
+	return 1.0
+}
+
+// place sets the time of each of steps, one after the other from base,
+// console work hurried by squeeze.
+func (p *plan) place(steps []step, squeeze float64, base time.Duration, unit float64) {
+	var t float64
+	for _, s := range steps {
 		if s.student {
 			t += s.units * squeeze
 		} else {
 			t += s.units
 		}
-		p.at[s.ev] = time.Duration(t * unit)
+		p.at[s.ev] = base + time.Duration(t*unit)
 	}
-	return p
 }
 
 // did reports whether ev has happened by d.
@@ -269,8 +418,26 @@ func (p *plan) ingressDone() event {
 	return evIngressEdit
 }
 
+// morningDone is when Steps 1 and 2 are complete, mistakes fixed.
+func (p *plan) morningDone() event {
+	if p.dbOpen {
+		return evDBSGFixed
+	}
+	return evWriterAvail
+}
+
 func (p *plan) stage(d time.Duration) Stage {
 	switch {
+	case p.did(evCleanedUp, d):
+		return StageCleaned
+	case p.did(evDeleteALB, d):
+		return StageCleanup
+	case !p.did(evRoutes, d) || p.routeMissing && !p.did(evRouteFixed, d):
+		return StageNetwork
+	case !p.did(evWeb1Running, d):
+		return StageWebServer1
+	case !p.did(p.morningDone(), d):
+		return StageDatabase
 	case !p.did(evReplicaCreate, d):
 		return StageStep2
 	case !p.did(p.replicaReady(), d):
@@ -291,6 +458,15 @@ func (p *plan) stage(d time.Duration) Stage {
 
 func (p *plan) mistakes(d time.Duration) []Mistake {
 	var out []Mistake
+	if p.routeMissing && p.did(evRoutes, d) && !p.did(evRouteFixed, d) {
+		out = append(out, MistakeRouteMissing)
+	}
+	if p.noPublicIP && p.did(evWeb1BadLaunch, d) && !p.did(evWeb1BadTerminate, d) {
+		out = append(out, MistakeNoPublicIP)
+	}
+	if p.dbOpen && p.did(evDBSG, d) && !p.did(evDBSGFixed, d) {
+		out = append(out, MistakeDBOpen)
+	}
 	if p.replicaSameAZ && p.did(evReplicaCreate, d) && !p.did(evReplicaGone, d) {
 		out = append(out, MistakeReplicaSameAZ)
 	}
@@ -305,6 +481,12 @@ func (p *plan) mistakes(d time.Duration) []Mistake {
 	}
 	if p.httpOpen && p.did(evIngressEdit, d) && !p.did(evIngressFixed, d) {
 		out = append(out, MistakeHTTPOpen)
+	}
+	if p.leftInstance && p.did(evCleanedUp, d) {
+		out = append(out, MistakeLeftInstance)
+	}
+	if p.leftCluster && p.did(evCleanedUp, d) {
+		out = append(out, MistakeLeftCluster)
 	}
 	return out
 }

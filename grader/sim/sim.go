@@ -8,9 +8,14 @@
 // Some students make the handout's typical mistakes, stay stuck on them for
 // a while and then fix them; a few give up before the end.
 //
+// With Options.WholeDay the class lives the whole workshop day instead:
+// a morning (Steps 1 and 2, from an empty account) as long as Step 3, then
+// Step 3, then the end of the day, when students delete what they built
+// (and a few forget something). The labs of such a day are DayLabs.
+//
 // The state at a moment is a pure function of (Seed, login, at-Start): two
 // scans at the same moment see the same snapshot, and nothing changes after
-// Start+3×Duration.
+// Start+3×Duration (Start+7×Duration for a whole day: see Class.Day).
 package sim
 
 import (
@@ -31,7 +36,8 @@ type Options struct {
 	// Start is when the class started (default: Now() when New is called).
 	Start time.Time
 	// Duration is about how long the fastest students take (default 20m).
-	// Every student who finishes does so before Start+3×Duration.
+	// Every student who finishes does so before Start+3×Duration (in a
+	// whole day, the afternoon's Step 3 before Start+6×Duration).
 	Duration time.Duration
 	// Seed picks the students' speeds and mistakes: same seed, same class.
 	Seed int64
@@ -49,6 +55,32 @@ type Options struct {
 	// Latency is how long each Snapshot takes (default none), as the AWS
 	// calls of a real scan do: to see scans in flight.
 	Latency time.Duration
+	// WholeDay plays the whole day: the morning from 0 to 3×Duration
+	// (the fastest students take about 1.2×Duration), Step 3 from
+	// 3×Duration to 6×Duration as a class without WholeDay does from 0,
+	// and the end of the day from 6×Duration to 7×Duration. Without it the
+	// class starts with Steps 1 and 2 done and plays Step 3 only.
+	WholeDay bool
+}
+
+// Day is how a class's time is spent, as offsets from its Start.
+type Day struct {
+	// Afternoon is when Step 3 begins: 0 without WholeDay.
+	Afternoon time.Duration
+	// EndOfDay is when students begin deleting what they built: End
+	// without WholeDay, where nobody does.
+	EndOfDay time.Duration
+	// End is when everything has happened: nothing changes after.
+	End time.Duration
+}
+
+// Day is the class's schedule.
+func (c *Class) Day() Day {
+	d := c.opts.Duration
+	if !c.opts.WholeDay {
+		return Day{Afternoon: 0, EndOfDay: 3 * d, End: 3 * d}
+	}
+	return Day{Afternoon: 3 * d, EndOfDay: 6 * d, End: 7 * d}
 }
 
 // Class is a simulated class. It is immutable after New and safe for
@@ -108,7 +140,7 @@ func New(opts Options) *Class {
 			Region:      opts.Region,
 			Email:       login + "@example.com",
 		})
-		c.plans[login] = newPlan(opts.Seed, login, opts.Duration)
+		c.plans[login] = newPlan(opts.Seed, login, opts.Duration, opts.WholeDay)
 	}
 	// As the roster parser does: a student alone in an account is Dedicated.
 	for i := range c.roster {
@@ -192,10 +224,13 @@ func (c *Class) Snapshot(ctx context.Context, t grader.Target, data []grader.Dat
 }
 
 // Progress is the step login is working on at the moment at. A login not
-// in the roster is reported at StageStep2.
+// in the roster is reported at StageStep2 (StageNetwork in a whole day).
 func (c *Class) Progress(login string, at time.Time) Stage {
 	p := c.plans[login]
 	if p == nil {
+		if c.opts.WholeDay {
+			return StageNetwork
+		}
 		return StageStep2
 	}
 	return p.stage(c.offset(at))
@@ -203,7 +238,8 @@ func (c *Class) Progress(login string, at time.Time) Stage {
 
 // Mistakes are the typical mistakes visible in login's resources at the
 // moment at, in the order of the handout. Each one is eventually fixed
-// unless the student gives up.
+// unless the student gives up, but the end of the day's (MistakeLeft…),
+// which stay.
 func (c *Class) Mistakes(login string, at time.Time) []Mistake {
 	p := c.plans[login]
 	if p == nil {
