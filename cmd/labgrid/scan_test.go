@@ -747,3 +747,39 @@ func TestScanCSVNeutralisesFormulas(t *testing.T) {
 		}
 	}
 }
+
+// The day's three labs at once: 11 + 17 + 5 checks (the opt-in probes
+// off), each with its lab, in the day's order.
+func TestScanDemoThreeLabs(t *testing.T) {
+	t.Parallel()
+	out, stderr, code, err := scan(t, "--demo", "--format", "json", "--lab", "steps-1-2", "--lab", "step-3", "--lab", "cleanup", "--demo-elapsed", "90m")
+	if code != 0 {
+		t.Fatalf("exit %d: %v\n%s", code, err, stderr)
+	}
+	var doc struct {
+		Students []struct {
+			Login  string
+			Checks []struct{ Lab, ID, Status string }
+		}
+	}
+	if err := json.Unmarshal([]byte(out), &doc); err != nil || len(doc.Students) == 0 {
+		t.Fatalf("%v\n%s", err, out)
+	}
+	for _, st := range doc.Students {
+		counts := map[string]int{}
+		var order []string
+		for _, c := range st.Checks {
+			if counts[c.Lab] == 0 {
+				order = append(order, c.Lab)
+			}
+			counts[c.Lab]++
+			if c.Status == "error" {
+				t.Errorf("%s %s: error", st.Login, c.ID)
+			}
+		}
+		if len(st.Checks) != 33 || counts["steps-1-2"] != 11 || counts["step-3"] != 17 || counts["cleanup"] != 5 ||
+			!slices.Equal(order, []string{"steps-1-2", "step-3", "cleanup"}) {
+			t.Fatalf("%s: %d checks by lab %v in order %v, want 33: 11, 17, 5 in the day's order", st.Login, len(st.Checks), counts, order)
+		}
+	}
+}
