@@ -1,6 +1,7 @@
 package step3_test
 
 import (
+	"strings"
 	"testing"
 
 	"labgrid/grader"
@@ -180,4 +181,24 @@ func TestIngressALBOnly(t *testing.T) {
 					SubnetID: "subnet-user01-pubd", SecurityGroupIDs: []string{"sg-user01-default"}})
 			}},
 	})
+}
+
+// In an account of the student's own, before the ALB exists, a renamed
+// ALB security group is one that lets the internet in on port 80: the
+// database's security group, alone with the web servers' in the VPC, is
+// never taken for it.
+func TestALBSecurityGroupFallbackIsNeverTheDatabases(t *testing.T) {
+	t.Parallel()
+	s := classSnapshot("user01")
+	s.LoadBalancers, s.Listeners, s.TargetGroups = nil, nil, nil
+	s.SecurityGroups = removeWhere(s.SecurityGroups, func(g *grader.SecurityGroup) bool { return g.Name == "alb-user01" })
+	s.SecurityGroups = append(s.SecurityGroups, grader.SecurityGroup{ID: "sg-user01-db", Name: "db-user01", VPCID: "vpc-user01",
+		Inbound: []grader.Permission{{Protocol: "tcp", FromPort: 3306, ToPort: 3306, GroupIDs: []string{"sg-user01-web"}}}})
+	r := resultOf(t, s, dedicatedStudent, nil, "ingress.alb_only")
+	if strings.Contains(r.Message.EN+r.Message.JA, "db-user01") || strings.Contains(r.Message.EN, "sg-user01-db") {
+		t.Errorf("ingress.alb_only takes the database's security group for the ALB's: %s", r.Message.EN)
+	}
+	if r.Status.Passed() {
+		t.Errorf("ingress.alb_only %s with no ALB: %s", r.Status, r.Message.EN)
+	}
 }
