@@ -114,6 +114,26 @@ func TestCompressedAnswers(t *testing.T) {
 	}
 }
 
+// A revalidated file is a bare 304, gzip asked or not: no body, no
+// Content-Encoding.
+func TestCompressNotModified(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	path := static.Path("app.css")
+	req, _ := http.NewRequest("GET", e.url+path, nil)
+	req.Header.Set("Accept-Encoding", "gzip")
+	req.Header.Set("If-None-Match", `"`+static.Version("app.css")+`"`)
+	resp, err := (&http.Client{Transport: &http.Transport{DisableCompression: true}}).Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	b, _ := io.ReadAll(resp.Body)
+	if resp.StatusCode != http.StatusNotModified || len(b) != 0 || resp.Header.Get("Content-Encoding") != "" {
+		t.Errorf("revalidation: %d, %d bytes, Content-Encoding %q", resp.StatusCode, len(b), resp.Header.Get("Content-Encoding"))
+	}
+}
+
 // What is compressed already is not compressed again: /metrics gzips
 // itself, and one gunzip gives the text.
 func TestCompressNotTwice(t *testing.T) {
