@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -135,6 +136,33 @@ func TestBrowser(t *testing.T) {
 	if sizes.Encoded <= 0 || sizes.Encoded*3 > sizes.Decoded {
 		t.Errorf("the grid page came as %d bytes for %d: not compressed", sizes.Encoded, sizes.Decoded)
 	}
+	// Scrolled down and right in a wrap too small for it (a long class on
+	// a short screen), the header rows stay on top and the students'
+	// column at the left.
+	stuck := eval[struct {
+		Scrolled   bool    `json:"scrolled"`
+		HeadTop    float64 `json:"headTop"`
+		WrapTop    float64 `json:"wrapTop"`
+		WhoLeft    float64 `json:"whoLeft"`
+		WrapLeft   float64 `json:"wrapLeft"`
+		HeadWhoTop float64 `json:"headWhoTop"`
+	}](t, ctx, "scroll the grid", `(() => {
+		const w = document.querySelector(".tablewrap");
+		w.style.maxHeight = "9rem"; w.style.minHeight = "0"; w.style.maxWidth = "30rem";
+		w.scrollTop = w.scrollHeight; w.scrollLeft = w.scrollWidth;
+		const last = document.querySelector("table.grid tbody tr:last-child th.who").getBoundingClientRect();
+		const r = w.getBoundingClientRect();
+		const res = {scrolled: w.scrollTop > 0 && w.scrollLeft > 0,
+			headTop: document.querySelector("table.grid thead").getBoundingClientRect().top, wrapTop: r.top + w.clientTop,
+			whoLeft: last.left, wrapLeft: r.left + w.clientLeft,
+			headWhoTop: document.querySelector("table.grid thead th.who").getBoundingClientRect().top};
+		w.style.maxHeight = w.style.minHeight = w.style.maxWidth = ""; w.scrollTop = w.scrollLeft = 0;
+		return res;
+	})()`)
+	if !stuck.Scrolled || math.Abs(stuck.HeadTop-stuck.WrapTop) > 1 || math.Abs(stuck.WhoLeft-stuck.WrapLeft) > 1 || math.Abs(stuck.HeadWhoTop-stuck.WrapTop) > 1 {
+		t.Errorf("scrolled grid: %+v, want the header at the wrap's top and the students' column at its left", stuck)
+	}
+
 	who := students[len(students)/2]
 	run(t, ctx, "press /", chromedp.KeyEvent("/"))
 	// CDP's key event types the "/" whatever the page did with it: clear.
