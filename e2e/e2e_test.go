@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"testing"
@@ -124,6 +125,66 @@ func TestBrowser(t *testing.T) {
 		t.Errorf("the page is at %s, want %s", url, gridURL)
 	}
 	screenshot(t, ctx, "grid")
+
+	// (b2) The page came gzipped; "/" goes to the search box, and a login
+	// typed there leaves that student's row alone, live as before.
+	sizes := eval[struct {
+		Encoded int `json:"encoded"`
+		Decoded int `json:"decoded"`
+	}](t, ctx, "read the page's sizes", `(() => { const n = performance.getEntriesByType("navigation")[0]; return {encoded: n.encodedBodySize, decoded: n.decodedBodySize}; })()`)
+	t.Logf("grid page: %d bytes on the wire, %d decoded", sizes.Encoded, sizes.Decoded)
+	if sizes.Encoded <= 0 || sizes.Encoded*3 > sizes.Decoded {
+		t.Errorf("the grid page came as %d bytes for %d: not compressed", sizes.Encoded, sizes.Decoded)
+	}
+	// Scrolled down and right in a wrap too small for it (a long class on
+	// a short screen), the header rows stay on top and the students'
+	// column at the left.
+	stuck := eval[struct {
+		Scrolled   bool    `json:"scrolled"`
+		HeadTop    float64 `json:"headTop"`
+		WrapTop    float64 `json:"wrapTop"`
+		WhoLeft    float64 `json:"whoLeft"`
+		WrapLeft   float64 `json:"wrapLeft"`
+		HeadWhoTop float64 `json:"headWhoTop"`
+	}](t, ctx, "scroll the grid", `(() => {
+		const w = document.querySelector(".tablewrap");
+		w.style.maxHeight = "9rem"; w.style.minHeight = "0"; w.style.maxWidth = "30rem";
+		w.scrollTop = w.scrollHeight; w.scrollLeft = w.scrollWidth;
+		const last = document.querySelector("table.grid tbody tr:last-child th.who").getBoundingClientRect();
+		const r = w.getBoundingClientRect();
+		const res = {scrolled: w.scrollTop > 0 && w.scrollLeft > 0,
+			headTop: document.querySelector("table.grid thead").getBoundingClientRect().top, wrapTop: r.top + w.clientTop,
+			whoLeft: last.left, wrapLeft: r.left + w.clientLeft,
+			headWhoTop: document.querySelector("table.grid thead th.who").getBoundingClientRect().top};
+		w.style.maxHeight = w.style.minHeight = w.style.maxWidth = ""; w.scrollTop = w.scrollLeft = 0;
+		return res;
+	})()`)
+	if !stuck.Scrolled || math.Abs(stuck.HeadTop-stuck.WrapTop) > 1 || math.Abs(stuck.WhoLeft-stuck.WrapLeft) > 1 || math.Abs(stuck.HeadWhoTop-stuck.WrapTop) > 1 {
+		t.Errorf("scrolled grid: %+v, want the header at the wrap's top and the students' column at its left", stuck)
+	}
+
+	who := students[len(students)/2]
+	run(t, ctx, "press /", chromedp.KeyEvent("/"))
+	// CDP's key event types the "/" whatever the page did with it: clear.
+	if !eval[bool](t, ctx, "find the focus", `(() => { const b = document.querySelector('.filter input[type="search"]'); const f = document.activeElement === b; b.value = ""; return f; })()`) {
+		t.Error(`"/" did not go to the search box`)
+	}
+	run(t, ctx, "search a student",
+		chromedp.SendKeys(chromedp.CSS(`.filter input[type="search"]`), strings.ToUpper(who.Login)+"\r"),
+		chromedp.WaitVisible(chromedp.CSS(`p.showing`)),
+	)
+	rowIDs = eval[[]string](t, ctx, "read the rows found", `Array.from(document.querySelectorAll("table.grid tbody tr[id^='student-']"), tr => tr.id)`)
+	var found []string
+	for _, st := range students {
+		if strings.Contains(st.Login, who.Login) || strings.Contains(st.DisplayName, who.Login) {
+			found = append(found, rowID(st.ID))
+		}
+	}
+	if !slices.Equal(rowIDs, found) {
+		t.Errorf("searching %s: rows %v, want %v (at %s)", who.Login, rowIDs, found, get(t, ctx, "read the address", chromedp.Location()))
+	}
+	waitFor(t, ctx, stepTimeout, "the searched grid's stream to open", `document.querySelector("[sse-connect]").getAttribute("data-live") === "open" && document.querySelector("[sse-connect]").getAttribute("sse-connect").includes("q=")`)
+	screenshot(t, ctx, "grid-search")
 
 	// (c) A student's own page, by their link: their checklist only.
 	links, err := a.Store.StudentLinks(t.Context(), a.Class.ID, []byte(secret))

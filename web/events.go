@@ -154,8 +154,10 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := s.lang(nil, r)
 	// ?lab= is the grid's: its rows have only that lab's cells. A lab the
-	// class has not is every lab, as on the grid.
-	lab := cv.lab(views.ParseGridQuery(r.URL.Query()).Lab)
+	// class has not is every lab, as on the grid. ?q= is its search: only
+	// the rows of the students it finds are sent.
+	q := views.ParseGridQuery(r.URL.Query())
+	lab := cv.lab(q.Lab)
 	cols := cv.columnsOf(lab)
 	// hadCosts is whether the page shows costs as the last event left it;
 	// at first, whether a lab says it reports costs (the page may also
@@ -175,7 +177,7 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 		all := cv.rows(students, now, stuckAfter)
 		rows := onlyLab(all, lab, cv.labIndex(lab))
 		for _, row := range rows {
-			if ev.Resync || slices.Contains(ev.StudentIDs, row.ID) {
+			if (ev.Resync || slices.Contains(ev.StudentIDs, row.ID)) && q.Matches(row.Login, row.DisplayName) {
 				if err := es.event(ctx, row.EventName(), views.GridRow(gc, row.Row)); err != nil {
 					return err
 				}

@@ -240,6 +240,9 @@ func filterSort(rows []gridRow, q views.GridQuery) []gridRow {
 		if q.Failing != "" && !failing(r, q.Failing) {
 			continue
 		}
+		if !q.Matches(r.Login, r.DisplayName) {
+			continue
+		}
 		out = append(out, r)
 	}
 	byLogin := func(a, b gridRow) int { return cmp.Compare(strings.ToLower(a.Login), strings.ToLower(b.Login)) }

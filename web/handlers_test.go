@@ -240,6 +240,13 @@ func TestGrid(t *testing.T) {
 		{"error=1", []string{"user02"}},
 		{"stuck=30", []string{"user02", "user03"}},
 		{"stuck=90", nil},
+		// The search, by login or display name, alone or with the others.
+		{"q=user0", []string{"user01", "user02", "user03"}},
+		{"q=USER02", []string{"user02"}},
+		{"q=%E5%B1%B1%E7%94%B0%E5%A4%AA%E9%83%8E", []string{"user01"}}, // 山田太郎 finds "山田 太郎"
+		{"q=smith", []string{"user02"}},
+		{"q=user0&failing=aurora.replica&sort=progress", []string{"user02", "user03"}},
+		{"q=nobody", nil},
 	} {
 		_, body := e.get(class + "?" + tc.query)
 		n := strings.Count(body, `<tr id="student-`)
@@ -419,6 +426,25 @@ func TestClassEvents(t *testing.T) {
 	defer stop2()
 	if events := readEvents(t, r, views.SummaryEvent); len(events) != 4 {
 		t.Errorf("reconnect: events %v, want every row and the summary", keys(events))
+	}
+}
+
+// The grid's stream with a search sends the rows of the students it
+// finds only: a resync of the class is user02's row and the summary.
+func TestClassEventsSearch(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.signIn()
+	r, stop := e.stream(views.ClassEventsURL(e.class.Name) + "?q=smith")
+	defer stop()
+	e.send(HubEvent{Resync: true})
+	events := readEvents(t, r, views.SummaryEvent)
+	if _, ok := events[views.StudentEvent(e.ids["user02"])]; !ok || len(events) != 2 {
+		t.Errorf("resync with ?q=smith: events %v, want user02's row and the summary", keys(events))
+	}
+	e.send(HubEvent{StudentIDs: []int64{e.ids["user01"]}})
+	if events := readEvents(t, r, views.SummaryEvent); len(events) != 1 {
+		t.Errorf("a change of user01 with ?q=smith: events %v, want the summary only", keys(events))
 	}
 }
 

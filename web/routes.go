@@ -15,7 +15,7 @@ import (
 // Routes is labgrid's HTTP handler: every route is listed here.
 func (s *Server) Routes() http.Handler {
 	r := chi.NewRouter()
-	r.Use(s.recoverer, s.logRequests, s.securityHeaders, s.crossOrigin, middleware.GetHead)
+	r.Use(s.recoverer, s.logRequests, compress, s.securityHeaders, s.crossOrigin, middleware.GetHead)
 	r.NotFound(func(w http.ResponseWriter, r *http.Request) { s.errorPage(w, r, http.StatusNotFound) })
 	r.MethodNotAllowed(func(w http.ResponseWriter, r *http.Request) { s.errorPage(w, r, http.StatusMethodNotAllowed) })
 

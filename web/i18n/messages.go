@@ -73,6 +73,8 @@ type Messages struct {
 	SortProgress    string
 	SortStuck       string
 	Filter          string
+	Search          string // label of the search box
+	SearchHint      string // its placeholder: what it searches
 	StuckAtLeast    string // label of the minutes field
 	Minutes         string // unit after the minutes field
 	FailingCheck    string

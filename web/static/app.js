@@ -40,6 +40,19 @@
   document.addEventListener("htmx:load", function (e) { countdowns(e.target); });
   document.addEventListener("DOMContentLoaded", function () { countdowns(document); });
 
+  // "/" anywhere but in a field goes to the grid's search box, as on many
+  // sites: the quick way to one student among a thousand.
+  document.addEventListener("keydown", function (e) {
+    if (e.key !== "/" || e.ctrlKey || e.metaKey || e.altKey || e.isComposing) return;
+    var t = e.target;
+    if (t && (t.isContentEditable || /^(INPUT|SELECT|TEXTAREA)$/.test(t.tagName))) return;
+    var box = document.querySelector('.filter input[type="search"]');
+    if (!box) return;
+    e.preventDefault();
+    box.focus();
+    box.select();
+  });
+
   // A link to a check (user01#<check id>) may point into a lab's closed
   // checklist: open the <details> around its target.
   function openTarget() {

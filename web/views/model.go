@@ -12,6 +12,10 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode"
+	"unicode/utf8"
+
+	"golang.org/x/text/width"
 
 	"labgrid/grader"
 	"labgrid/web/i18n"
@@ -168,6 +172,9 @@ type GridQuery struct {
 	// Lab, a lab's id, shows only that lab's columns; "" shows every lab.
 	// The handler checks it against the class's labs.
 	Lab string
+	// Search keeps the students whose login or display name contains it
+	// (Matches); "" keeps everyone.
+	Search string
 }
 
 // Query parameter names of GridQuery.
@@ -177,7 +184,11 @@ const (
 	ParamFailing = "failing"
 	ParamError   = "error"
 	ParamLab     = "lab"
+	ParamSearch  = "q"
 )
+
+// maxSearch is the longest search kept, in bytes: longer is dropped.
+const maxSearch = 100
 
 // ParseGridQuery reads a GridQuery from a request's query; unknown or
 // malformed values are dropped.
@@ -200,6 +211,9 @@ func ParseGridQuery(v url.Values) GridQuery {
 	if l := v.Get(ParamLab); l != "" && len(l) <= 100 {
 		q.Lab = l
 	}
+	if s := strings.TrimSpace(v.Get(ParamSearch)); s != "" && len(s) <= maxSearch && utf8.ValidString(s) {
+		q.Search = s
+	}
 	return q
 }
 
@@ -221,11 +235,39 @@ func (q GridQuery) Values() url.Values {
 	if q.Lab != "" {
 		v.Set(ParamLab, q.Lab)
 	}
+	if q.Search != "" {
+		v.Set(ParamSearch, q.Search)
+	}
 	return v
 }
 
 // Filtered reports whether q hides any student.
-func (q GridQuery) Filtered() bool { return q.StuckMinutes > 0 || q.Failing != "" || q.InError }
+func (q GridQuery) Filtered() bool {
+	return q.StuckMinutes > 0 || q.Failing != "" || q.InError || q.Search != ""
+}
+
+// Matches reports whether a student of that login and display name is
+// kept by q's search: the search is in either, ignoring case, the width
+// of Latin letters and digits (ＵＳＥＲ０１ finds user01) and white space
+// ("山田太郎" finds "山田 太郎").
+func (q GridQuery) Matches(login, displayName string) bool {
+	if q.Search == "" {
+		return true
+	}
+	s := searchFold(q.Search)
+	return strings.Contains(searchFold(login), s) || strings.Contains(searchFold(displayName), s)
+}
+
+// searchFold is s as Matches compares it.
+func searchFold(s string) string {
+	s = width.Fold.String(s)
+	return strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) {
+			return -1
+		}
+		return unicode.ToLower(r)
+	}, s)
+}
 
 // SortKey is q.Sort with its default.
 func (q GridQuery) SortKey() string {
@@ -479,13 +521,22 @@ func StudentURL(class, login string) string {
 // ClassEventsURL is the live stream of a class's grid.
 func ClassEventsURL(class string) string { return "/classes/" + segment(class) + "/events" }
 
-// classEventsURL is the live stream of a grid that shows only lab ("":
-// every lab), whose rows have only that lab's cells.
-func classEventsURL(class, lab string) string {
-	if lab == "" {
+// classEventsURL is the live stream of a grid of q: rows of q's lab only
+// ("": every lab), of the students its search keeps only. The other
+// filters are not the stream's: a row the page does not show finds no
+// element to replace.
+func classEventsURL(class string, q GridQuery) string {
+	v := url.Values{}
+	if q.Lab != "" {
+		v.Set(ParamLab, q.Lab)
+	}
+	if q.Search != "" {
+		v.Set(ParamSearch, q.Search)
+	}
+	if len(v) == 0 {
 		return ClassEventsURL(class)
 	}
-	return ClassEventsURL(class) + "?" + url.Values{ParamLab: {lab}}.Encode()
+	return ClassEventsURL(class) + "?" + v.Encode()
 }
 
 // labURL is the grid showing only lab ("": every lab), keeping the sort

@@ -251,6 +251,7 @@ func TestWriteSamples(t *testing.T) {
 		"grid.html":      GridPage(grid),
 		"grid-en.html":   GridPage(sampleGrid(i18n.EN, 30, false)),
 		"grid-200.html":  GridPage(sampleGrid(i18n.JA, 200, true)),
+		"grid-1000.html": GridPage(sampleGrid(i18n.JA, 1000, false)),
 		"detail.html":    StudentDetail(sampleDetail(i18n.JA, grid.Rows[4])),
 		"detail-en.html": StudentDetail(sampleDetail(i18n.EN, grid.Rows[4])),
 		"self.html":      SelfCheckPage(sampleSelf(i18n.JA, grid.Rows[4])),

@@ -356,7 +356,7 @@ func TestGridRowAlone(t *testing.T) {
 func TestGridSortAndFilter(t *testing.T) {
 	t.Parallel()
 	g := sampleGrid(i18n.JA, 5, false)
-	g.Query = GridQuery{Sort: SortStuck, StuckMinutes: 10, Failing: "aurora.replica", InError: true}
+	g.Query = GridQuery{Sort: SortStuck, StuckMinutes: 10, Failing: "aurora.replica", InError: true, Search: "山田 太"}
 	doc := parseDoc(t, render(t, GridPage(g)))
 
 	sort := all(doc, func(n *html.Node) bool { return n.Data == "nav" && hasClass(n, "sort") })[0]
@@ -370,7 +370,7 @@ func TestGridSortAndFilter(t *testing.T) {
 			t.Fatalf("sort link %q", attrOr(a, "href"))
 		}
 		q := ParseGridQuery(u.Query())
-		if q.StuckMinutes != 10 || q.Failing != "aurora.replica" || !q.InError {
+		if q.StuckMinutes != 10 || q.Failing != "aurora.replica" || !q.InError || q.Search != "山田 太" {
 			t.Errorf("sort link %q drops the filter", attrOr(a, "href"))
 		}
 		if _, cur := attr(a, "aria-current"); cur != (q.SortKey() == SortStuck) {
@@ -398,9 +398,24 @@ func TestGridSortAndFilter(t *testing.T) {
 			values[ParamFailing] = attrOr(opt, "value")
 		}
 	}
-	want := map[string]string{ParamSort: SortStuck, ParamStuck: "10", ParamFailing: "aurora.replica", ParamError: "1"}
+	want := map[string]string{ParamSort: SortStuck, ParamStuck: "10", ParamFailing: "aurora.replica", ParamError: "1", ParamSearch: "山田 太"}
 	if !reflect.DeepEqual(values, want) {
 		t.Errorf("filter form values %v, want %v", values, want)
+	}
+	search := all(form, func(n *html.Node) bool { return n.Data == "input" && attrOr(n, "name") == ParamSearch })
+	if len(search) != 1 || attrOr(search[0], "type") != "search" || attrOr(search[0], "placeholder") != i18n.For(i18n.JA).SearchHint {
+		t.Errorf("want one search box in the filter form, got %d", len(search))
+	}
+	// The check headers' links and the live stream keep the search.
+	for _, a := range all(doc, func(n *html.Node) bool { return n.Data == "a" && strings.Contains(attrOr(n, "href"), ParamFailing+"=") }) {
+		u, _ := url.Parse(attrOr(a, "href"))
+		if ParseGridQuery(u.Query()).Search != "山田 太" {
+			t.Errorf("link %q drops the search", attrOr(a, "href"))
+		}
+	}
+	conn := all(doc, func(n *html.Node) bool { _, ok := attr(n, "sse-connect"); return ok })
+	if len(conn) != 1 || attrOr(conn[0], "sse-connect") != ClassEventsURL(sampleClass)+"?q=%E5%B1%B1%E7%94%B0+%E5%A4%AA" {
+		t.Errorf("sse-connect %q does not keep the search", attrOr(conn[0], "sse-connect"))
 	}
 	if opts := all(form, tag("option")); len(opts) != len(g.Columns)+1 {
 		t.Errorf("%d options, want any + one per check", len(opts))
@@ -410,6 +425,28 @@ func TestGridSortAndFilter(t *testing.T) {
 	g.Rows = nil
 	if out := render(t, GridPage(g)); !strings.Contains(out, i18n.For(i18n.JA).NoStudentsMatch) {
 		t.Errorf("an empty grid should say no student matches")
+	}
+}
+
+func TestGridQueryMatches(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct {
+		search, login, name string
+		want                bool
+	}{
+		{"", "user01", "", true},
+		{"user0", "user01", "", true},
+		{"USER01", "user01", "", true},
+		{"ｕｓｅｒ０１", "user01", "", true}, // full-width, as a Japanese keyboard types it
+		{"山田太郎", "user01", "山田 太郎", true},
+		{"太郎", "user01", "山田 太郎", true},
+		{"smith", "user02", `Smith, "Jo"`, true},
+		{"user02", "user01", "山田 太郎", false},
+		{"鈴木", "user01", "山田 太郎", false},
+	} {
+		if got := (GridQuery{Search: tc.search}).Matches(tc.login, tc.name); got != tc.want {
+			t.Errorf("search %q on %q %q = %v, want %v", tc.search, tc.login, tc.name, got, tc.want)
+		}
 	}
 }
 
@@ -425,6 +462,10 @@ func TestParseGridQuery(t *testing.T) {
 		{"stuck=abc&error=on", GridQuery{InError: true}},
 		{"stuck=99999", GridQuery{}},
 		{"lab=step-3&sort=stuck", GridQuery{Sort: SortStuck, Lab: "step-3"}},
+		{"q=+user01+", GridQuery{Search: "user01"}},
+		{"q=%20%20", GridQuery{}},
+		{"q=" + strings.Repeat("x", 101), GridQuery{}},
+		{"q=%ff", GridQuery{}},
 	} {
 		v, _ := url.ParseQuery(tc.in)
 		got := ParseGridQuery(v)
