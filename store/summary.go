@@ -2,7 +2,9 @@ package store
 
 import (
 	"context"
+	"encoding/binary"
 	"fmt"
+	"math"
 	"slices"
 	"strings"
 	"time"
@@ -79,47 +81,33 @@ func (s *Store) ClassSummaries(ctx context.Context, classID int64) ([]StudentSum
 	}
 	defer rows.Close()
 	var (
-		out      []StudentSummary
-		ids      []string
-		statuses []string
-		points   []int32
-		passed   []*time.Time
-		cost     []float64
-		errJA    []*string
-		errEN    []*string
+		out []StudentSummary
+		d   summaryDecoder
 	)
 	for rows.Next() {
 		var (
 			st      StudentSummary
 			scanned *time.Time
 		)
-		ids, statuses, points, passed, cost, errJA, errEN = ids[:0], statuses[:0], points[:0], passed[:0], cost[:0], errJA[:0], errEN[:0]
+		// The arrays are read from their binary form by d: pgx's generic
+		// array scanning was most of the time of a big class's read.
 		err := rows.Scan(&st.Student.ID, &st.Student.ClassID, &st.Student.Login, &st.Student.DisplayName, &st.Student.AccountID,
 			&st.Student.RoleARN, &st.Student.ExternalID, &st.Student.Region, &st.Student.Email, &st.Student.SISID, &st.Student.Section,
-			&st.Student.CreatedAt, &st.Student.UpdatedAt, &scanned,
-			&ids, &statuses, &points, &passed, &cost, &errJA, &errEN)
+			&st.Student.CreatedAt, &st.Student.UpdatedAt, &scanned, nil, nil, nil, nil, nil, nil, nil)
 		if err != nil {
 			return nil, fmt.Errorf("class summaries: %w", err)
 		}
 		if scanned != nil {
 			st.Student.LastScannedAt = *scanned
 		}
-		n := len(ids)
-		if len(statuses) != n || len(points) != n || len(passed) != n || len(cost) != n || len(errJA) != n || len(errEN) != n {
-			return nil, fmt.Errorf("class summaries: student %d: arrays of unequal lengths", st.Student.ID)
-		}
-		if n > 0 {
-			st.Summary.Checks = make([]CheckSummary, n)
-		}
-		for i := range n {
-			c := CheckSummary{CheckID: ids[i], Status: grader.Status(statuses[i]), Points: int(points[i]), CostPerHour: cost[i]}
-			if passed[i] != nil {
-				c.FirstPassedAt = *passed[i]
+		fields := rows.FieldDescriptions()
+		for _, f := range fields[summaryColumn:] {
+			if f.Format != pgx.BinaryFormatCode {
+				return nil, fmt.Errorf("class summaries: column %s not in binary format", f.Name)
 			}
-			if errEN[i] != nil {
-				c.HasError, c.Error = true, grader.Text{JA: deref(errJA[i]), EN: *errEN[i]}
-			}
-			st.Summary.Checks[i] = c
+		}
+		if st.Summary, err = d.decode(rows.RawValues()[summaryColumn:]); err != nil {
+			return nil, fmt.Errorf("class summaries: student %d: %w", st.Student.ID, err)
 		}
 		out = append(out, st)
 	}
@@ -127,6 +115,114 @@ func (s *Store) ClassSummaries(ctx context.Context, classID int64) ([]StudentSum
 		return nil, fmt.Errorf("class summaries: %w", err)
 	}
 	return out, nil
+}
+
+// summaryColumn is the first column of student_summary in ClassSummaries.
+const summaryColumn = 14
+
+// summaryDecoder decodes the arrays of student_summary rows (check_ids,
+// statuses, points, first_passed_at, cost_per_hour, error_ja, error_en),
+// in PostgreSQL's binary form, keeping one copy of each check id and
+// status for all rows.
+type summaryDecoder struct {
+	strings map[string]string
+	elems   [7][][]byte
+}
+
+func (d *summaryDecoder) decode(raw [][]byte) (Summary, error) {
+	if raw[0] == nil {
+		return Summary{}, nil // no summary row: no result
+	}
+	for k := range d.elems {
+		var err error
+		if d.elems[k], err = arrayElements(d.elems[k][:0], raw[k]); err != nil {
+			return Summary{}, err
+		}
+		if len(d.elems[k]) != len(d.elems[0]) {
+			return Summary{}, fmt.Errorf("arrays of unequal lengths")
+		}
+	}
+	if d.strings == nil {
+		d.strings = map[string]string{}
+	}
+	ids, statuses, points, passed, cost, errJA, errEN := d.elems[0], d.elems[1], d.elems[2], d.elems[3], d.elems[4], d.elems[5], d.elems[6]
+	sum := Summary{Checks: make([]CheckSummary, len(ids))}
+	for i := range ids {
+		if ids[i] == nil || statuses[i] == nil || len(points[i]) != 4 || len(cost[i]) != 8 || (passed[i] != nil && len(passed[i]) != 8) {
+			return Summary{}, fmt.Errorf("check %d: bad element", i)
+		}
+		c := CheckSummary{
+			CheckID:     d.intern(ids[i]),
+			Status:      grader.Status(d.intern(statuses[i])),
+			Points:      int(int32(binary.BigEndian.Uint32(points[i]))),
+			CostPerHour: math.Float64frombits(binary.BigEndian.Uint64(cost[i])),
+		}
+		if passed[i] != nil {
+			c.FirstPassedAt = pgTime(int64(binary.BigEndian.Uint64(passed[i])))
+		}
+		if errEN[i] != nil {
+			c.HasError, c.Error = true, grader.Text{JA: string(errJA[i]), EN: string(errEN[i])}
+		}
+		sum.Checks[i] = c
+	}
+	return sum, nil
+}
+
+func (d *summaryDecoder) intern(b []byte) string {
+	if s, ok := d.strings[string(b)]; ok {
+		return s
+	}
+	s := string(b)
+	d.strings[s] = s
+	return s
+}
+
+// pgEpoch is PostgreSQL's epoch in Unix seconds: 2000-01-01 UTC.
+const pgEpoch = 946684800
+
+// pgTime is a binary timestamptz (microseconds since 2000-01-01 UTC), in
+// the local time zone as pgx reads them.
+func pgTime(us int64) time.Time {
+	sec, frac := us/1e6, us%1e6
+	if frac < 0 {
+		sec, frac = sec-1, frac+1e6
+	}
+	return time.Unix(pgEpoch+sec, frac*1e3)
+}
+
+// arrayElements appends the elements of a one-dimensional array in
+// PostgreSQL's binary form to dst: nil for NULL, else a slice of src.
+func arrayElements(dst [][]byte, src []byte) ([][]byte, error) {
+	bad := fmt.Errorf("not a one-dimensional binary array")
+	if len(src) < 12 {
+		return dst, bad
+	}
+	ndim := int32(binary.BigEndian.Uint32(src))
+	if ndim == 0 {
+		return dst, nil
+	}
+	if ndim != 1 || len(src) < 20 {
+		return dst, bad
+	}
+	n := int(int32(binary.BigEndian.Uint32(src[12:])))
+	rest := src[20:]
+	for range n {
+		if len(rest) < 4 {
+			return dst, bad
+		}
+		size := int(int32(binary.BigEndian.Uint32(rest)))
+		rest = rest[4:]
+		if size < 0 {
+			dst = append(dst, nil)
+			continue
+		}
+		if size > len(rest) {
+			return dst, bad
+		}
+		dst = append(dst, rest[:size:size])
+		rest = rest[size:]
+	}
+	return dst, nil
 }
 
 // refreshSummaries is the statement that makes the summaries of the
