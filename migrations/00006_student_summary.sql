@@ -28,16 +28,19 @@ CREATE FUNCTION refresh_student_summary(ids bigint[]) RETURNS void LANGUAGE sql 
       AND NOT EXISTS (SELECT 1 FROM results r WHERE r.student_id = s.student_id);
     INSERT INTO student_summary AS s (student_id, check_ids, statuses, points, first_passed_at,
         cost_per_hour, error_ja, error_en)
-    SELECT r.student_id,
-        array_agg(r.check_id ORDER BY r.check_id COLLATE "C"),
-        array_agg(r.status::text ORDER BY r.check_id COLLATE "C"),
-        array_agg(r.points ORDER BY r.check_id COLLATE "C"),
-        array_agg(r.first_passed_at ORDER BY r.check_id COLLATE "C"),
-        array_agg(r.cost_per_hour ORDER BY r.check_id COLLATE "C"),
-        array_agg(CASE WHEN r.error_at IS NULL THEN NULL ELSE coalesce(r.error_ja, '') END ORDER BY r.check_id COLLATE "C"),
-        array_agg(CASE WHEN r.error_at IS NULL THEN NULL ELSE r.error_en END ORDER BY r.check_id COLLATE "C")
-    FROM results r
-    WHERE r.student_id = ANY(ids)
+    -- One sort for the seven arrays: the rows come to the aggregates in
+    -- the subquery's order (an ORDER BY in each aggregate sorts seven
+    -- times).
+    SELECT r.student_id, array_agg(r.check_id), array_agg(r.status), array_agg(r.points),
+        array_agg(r.first_passed_at), array_agg(r.cost_per_hour), array_agg(r.error_ja), array_agg(r.error_en)
+    FROM (
+        SELECT student_id, check_id, status::text, points, first_passed_at, cost_per_hour,
+            CASE WHEN error_at IS NULL THEN NULL ELSE coalesce(error_ja, '') END AS error_ja,
+            CASE WHEN error_at IS NULL THEN NULL ELSE error_en END AS error_en
+        FROM results
+        WHERE student_id = ANY(ids)
+        ORDER BY student_id, check_id COLLATE "C"
+    ) r
     GROUP BY r.student_id
     ON CONFLICT (student_id) DO UPDATE SET
         check_ids = EXCLUDED.check_ids, statuses = EXCLUDED.statuses, points = EXCLUDED.points,
