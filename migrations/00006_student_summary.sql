@@ -23,9 +23,9 @@ CREATE TABLE student_summary (
 -- of their results: the only writer of student_summary.
 -- +goose StatementBegin
 CREATE FUNCTION refresh_student_summary(ids bigint[]) RETURNS void LANGUAGE sql AS $$
-    DELETE FROM student_summary s
-    WHERE s.student_id = ANY(ids)
-      AND NOT EXISTS (SELECT 1 FROM results r WHERE r.student_id = s.student_id);
+    -- The students left with no result lose their row: those of ids the
+    -- insert did not write (a probe of results per student costs more).
+    WITH fresh AS (
     INSERT INTO student_summary AS s (student_id, check_ids, statuses, points, first_passed_at,
         cost_per_hour, error_ja, error_en)
     -- One sort for the seven arrays: the rows come to the aggregates in
@@ -45,7 +45,11 @@ CREATE FUNCTION refresh_student_summary(ids bigint[]) RETURNS void LANGUAGE sql 
     ON CONFLICT (student_id) DO UPDATE SET
         check_ids = EXCLUDED.check_ids, statuses = EXCLUDED.statuses, points = EXCLUDED.points,
         first_passed_at = EXCLUDED.first_passed_at, cost_per_hour = EXCLUDED.cost_per_hour,
-        error_ja = EXCLUDED.error_ja, error_en = EXCLUDED.error_en;
+        error_ja = EXCLUDED.error_ja, error_en = EXCLUDED.error_en
+    RETURNING student_id
+    )
+    DELETE FROM student_summary s
+    WHERE s.student_id = ANY(ids) AND s.student_id NOT IN (SELECT student_id FROM fresh);
 $$;
 -- +goose StatementEnd
 
