@@ -19,16 +19,18 @@ type ResultCount struct {
 }
 
 // ResultCounts counts the current results of every class by check and
-// status. A result whose last scans failed counts as error, whatever the
-// judged status kept beside it.
+// status, from the students' summaries (a row per student). A result
+// whose last scans failed counts as error, whatever the judged status kept
+// beside it.
 func (s *Store) ResultCounts(ctx context.Context) ([]ResultCount, error) {
 	rows, err := s.db.Query(ctx, `
 		SELECT c.name, r.check_id,
-		       CASE WHEN r.error_at IS NOT NULL THEN 'error' ELSE r.status END AS shown,
+		       CASE WHEN r.error_en IS NOT NULL THEN 'error' ELSE r.status END AS shown,
 		       count(*)
-		FROM results r
-		JOIN students st ON st.id = r.student_id
+		FROM student_summary ss
+		JOIN students st ON st.id = ss.student_id
 		JOIN classes c ON c.id = st.class_id
+		CROSS JOIN LATERAL unnest(ss.check_ids, ss.statuses, ss.error_en) AS r(check_id, status, error_en)
 		GROUP BY c.name, r.check_id, shown
 		ORDER BY c.name, r.check_id, shown`)
 	if err != nil {

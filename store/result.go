@@ -94,7 +94,8 @@ type GridRow struct {
 
 // ClassStudents is every student of a class, by login, with their
 // current results: statuses, points, times and errors, without messages,
-// hints or evidence (see StudentResults for those).
+// hints or evidence (see StudentResults for those). It reads every result
+// row of the class: pages read ClassSummaries, a row per student.
 func (s *Store) ClassStudents(ctx context.Context, classID int64) ([]GridRow, error) {
 	students, err := s.Students(ctx, classID)
 	if err != nil {

@@ -61,6 +61,7 @@ const maxErrorSummary = 4000
 // SaveScan stores one scan of students of the class, in one transaction:
 // a scan_runs row; the results that changed and nothing else (a scan that
 // changes nothing writes no result row); a timeline row per status change;
+// the summary (student_summary) of each student with a changed result;
 // the grader's memory; every scanned student's last_scanned_at; and, when
 // something changed, a NOTIFY on labgrid_results naming the students.
 //
@@ -558,6 +559,11 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 	}
 	for sp := range spans(len(w.scanned), func(int) int { return rowOverhead }) {
 		b.queue(sp.bytes, "UPDATE students SET last_scanned_at = $2 WHERE id = ANY($1)", w.scanned[sp.from:sp.to], scannedAt)
+	}
+	// The summaries of the students whose results changed, after the
+	// results: the grid reads them instead of the results.
+	for sp := range spans(len(w.changedStudents), func(int) int { return rowOverhead }) {
+		b.queue(sp.bytes, refreshSummaries, w.changedStudents[sp.from:sp.to])
 	}
 	for _, payload := range notifyPayloads(classID, w.changedStudents) {
 		b.queue(len(payload), "SELECT pg_notify($1, $2)", NotifyChannel, payload)

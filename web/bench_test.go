@@ -35,7 +35,7 @@ func benchmarkGridHandler(b *testing.B, students int) {
 		b.Fatal(err)
 	}
 	start := time.Now().Add(-30 * time.Minute)
-	demo := sim.New(sim.Options{Students: students, Accounts: 10, Start: start, Seed: 3})
+	demo := sim.New(sim.Options{Students: students, Accounts: max(students/20, 1), Start: start, Seed: 3})
 	if _, err := st.ImportRoster(ctx, class.ID, demo.Roster(), false, testSecret); err != nil {
 		b.Fatal(err)
 	}

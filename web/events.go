@@ -168,13 +168,13 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 		hadCosts = hadCosts || l.Costs
 	}
 	s.stream(w, r, cv.class.ID, func(es *eventStream, ev HubEvent) error {
-		students, err := s.store.ClassStudents(ctx, cv.class.ID)
+		students, err := s.store.ClassSummaries(ctx, cv.class.ID)
 		if err != nil {
 			return err
 		}
 		now := s.now()
 		gc := views.GridContext{Lang: lang, Now: now, Class: cv.class.Name, Fresh: true, LabScores: len(cv.labs) > 1 && lab == nil}
-		all := cv.rows(students, now, stuckAfter)
+		all, anyCost := cv.rows(students, now, stuckAfter)
 		rows := onlyLab(all, lab, cv.labIndex(lab))
 		for _, row := range rows {
 			if (ev.Resync || slices.Contains(ev.StudentIDs, row.ID)) && q.Matches(row.Login, row.DisplayName) {
@@ -186,7 +186,6 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 		// The costs summary when the class has costs, or had them at the
 		// last event (it goes back to an empty placeholder); the summary
 		// row ends every batch.
-		_, anyCost := cv.costLabs(students)
 		if anyCost || hadCosts {
 			if err := es.event(ctx, views.CostsEvent, views.GridCosts(gc, costs(all, anyCost))); err != nil {
 				return err

@@ -23,7 +23,7 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	students, err := s.store.ClassStudents(ctx, cv.class.ID)
+	students, err := s.store.ClassSummaries(ctx, cv.class.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -56,20 +56,16 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	w.Write(b.Bytes())
 }
 
-// table maps the class's students to the rows every CSV is written from;
-// checkResults gives each student's statuses and score, as on their page.
-func (cv *classView) table(students []store.GridRow) *report.Table {
+// table maps the class's students to the rows every CSV is written from:
+// each student's standing, as the grid and their page show it.
+func (cv *classView) table(students []store.StudentSummary) *report.Table {
 	t := report.NewTable(cv.judge)
 	t.Rows = make([]report.Row, len(students))
-	for i, gr := range students {
-		checks, score, _ := cv.checkResults(gr.Results)
-		row := report.Row{Student: gr.Student.Student, Score: score, Cells: make([]report.Cell, len(checks)), ScannedAt: gr.Student.LastScannedAt}
-		cost := make(map[string]float64)
-		for _, res := range gr.Results {
-			cost[res.CheckID] = res.CostPerHour
-		}
-		for j, c := range checks {
-			row.Cells[j] = report.Cell{Status: c.Status, FirstPassedAt: c.FirstPassedAt, Points: c.Points, CostPerHour: cost[c.ID]}
+	for i, ss := range students {
+		st := cv.standing(ss.Summary)
+		row := report.Row{Student: ss.Student.Student, Score: st.score, Cells: make([]report.Cell, len(st.checks)), ScannedAt: ss.Student.LastScannedAt}
+		for j, c := range st.checks {
+			row.Cells[j] = report.Cell{Status: c.Status, FirstPassedAt: c.FirstPassedAt, Points: c.Points, CostPerHour: c.CostPerHour}
 		}
 		t.Rows[i] = row
 	}
@@ -79,7 +75,7 @@ func (cv *classView) table(students []store.GridRow) *report.Table {
 // addLeftovers reads the evidence of the checks of the labs that report
 // costs into t (the table of students), for its leftovers column: the
 // grid's reads leave evidence out.
-func (s *Server) addLeftovers(ctx context.Context, cv *classView, t *report.Table, students []store.GridRow) error {
+func (s *Server) addLeftovers(ctx context.Context, cv *classView, t *report.Table, students []store.StudentSummary) error {
 	costLabs, any := t.CostLabs()
 	if !any {
 		return nil

@@ -23,6 +23,8 @@ type classView struct {
 	checks  []grader.CheckInfo // the enabled checks, in checklist order
 	labs    []grader.LabInfo   // the labs of checks, in order
 	columns []views.Column
+	column  map[string]int // index in checks, by check id
+	labOf   []int          // index in labs, by index in checks; -1: none
 }
 
 // loadClass reads a class by name with the checks it is judged on.
@@ -42,6 +44,16 @@ func (s *Server) classViewOf(c store.Class) (*classView, error) {
 	cv := &classView{class: c, judge: judge, checks: judge.Checks()}
 	cv.labs = grader.LabsOf(cv.checks)
 	cv.columns = views.Columns(cv.checks)
+	cv.column = make(map[string]int, len(cv.checks))
+	cv.labOf = make([]int, len(cv.checks))
+	for i, c := range cv.checks {
+		cv.column[c.ID], cv.labOf[i] = i, -1
+	}
+	for li, l := range cv.labs {
+		for i := l.First; i < l.End; i++ {
+			cv.labOf[i] = li
+		}
+	}
 	return cv, nil
 }
 
@@ -56,64 +68,37 @@ type gridRow struct {
 	cells []views.Cell
 }
 
-// row maps a student and their results to a grid row. Rows show "no
+// row maps a student and their standing to a grid row. Rows show "no
 // progress for …" past threshold. costLabs marks, by index of cv.labs,
 // the labs that report costs (costLabs): what the student has not passed
 // there is left over.
-func (cv *classView) row(gr store.GridRow, now time.Time, threshold time.Duration, costLabs []bool) gridRow {
-	byCheck := make(map[string]*store.Result, len(gr.Results))
-	for i := range gr.Results {
-		byCheck[gr.Results[i].CheckID] = &gr.Results[i]
-	}
+func (cv *classView) row(student store.Student, st standing, now time.Time, threshold time.Duration, costLabs []bool) gridRow {
 	r := gridRow{Row: views.Row{
-		ID:          gr.Student.ID,
-		Login:       gr.Student.Login,
-		DisplayName: gr.Student.DisplayName,
+		ID:          student.ID,
+		Login:       student.Login,
+		DisplayName: student.DisplayName,
+		Score:       st.score,
 		MaxScore:    cv.judge.MaxScore(),
-		LastScanned: gr.Student.LastScannedAt,
+		LastScanned: student.LastScannedAt,
+		Error:       st.firstError,
+		CostPerHour: st.costPerHour,
+		Leftovers:   st.costPerHour > 0,
 		Cells:       make([]views.Cell, len(cv.checks)),
 		Labs:        make([]views.LabScore, len(cv.labs)),
 	}}
 	for i, l := range cv.labs {
-		r.Labs[i] = views.LabScore{ID: l.ID, Title: l.Short, MaxScore: l.MaxScore}
+		r.Labs[i] = views.LabScore{ID: l.ID, Title: l.Short, Score: st.labScores[i], MaxScore: l.MaxScore}
 	}
-	latest, passedAll := cv.class.CreatedAt, true
-	lab := 0
 	for i, info := range cv.checks {
-		for lab < len(cv.labs)-1 && i >= cv.labs[lab].End {
-			lab++
+		c := st.checks[i]
+		r.Cells[i] = views.Cell{CheckID: info.ID, Lab: info.Lab, Area: info.Area, Status: c.Status, Error: c.HasError}
+		if lab := cv.labOf[i]; lab >= 0 && lab < len(costLabs) && costLabs[lab] && c.Status == grader.StatusFail {
+			r.Leftovers = true
 		}
-		cell := views.Cell{CheckID: info.ID, Lab: info.Lab, Area: info.Area, Status: grader.StatusPending}
-		if res, ok := byCheck[info.ID]; ok {
-			cell.Status, cell.Error = res.Status, res.HasError()
-			r.Score += res.Points
-			r.CostPerHour += res.CostPerHour
-			if lab < len(r.Labs) {
-				r.Labs[lab].Score += res.Points
-			}
-			if lab < len(costLabs) && costLabs[lab] && res.Status == grader.StatusFail {
-				r.Leftovers = true
-			}
-			if res.FirstPassedAt.After(latest) {
-				latest = res.FirstPassedAt
-			}
-			if res.HasError() && r.Error == (grader.Text{}) {
-				r.Error = res.Error
-			}
-		}
-		if !cell.Status.Passed() {
-			passedAll = false
-		}
-		r.Cells[i] = cell
 	}
-	if r.CostPerHour > 0 {
-		r.Leftovers = true
-	}
-	if !passedAll && now.After(latest) {
-		r.sinceProgress = now.Sub(latest)
-		if r.sinceProgress >= threshold {
-			r.StuckFor = r.sinceProgress
-		}
+	r.sinceProgress = st.sinceProgress(now)
+	if r.sinceProgress > 0 && r.sinceProgress >= threshold {
+		r.StuckFor = r.sinceProgress
 	}
 	r.cells = r.Cells
 	return r
@@ -122,37 +107,36 @@ func (cv *classView) row(gr store.GridRow, now time.Time, threshold time.Duratio
 // costLabs marks, by index of cv.labs, the labs that report costs: a
 // check of theirs says it estimates costs, or some result of theirs, of
 // any student, carries one.
-func (cv *classView) costLabs(students []store.GridRow) (costLabs []bool, any bool) {
-	labOf := make(map[string]int, len(cv.checks))
-	for i, l := range cv.labs {
-		for _, c := range cv.checks[l.First:l.End] {
-			labOf[c.ID] = i
-		}
-	}
+func (cv *classView) costLabs(standings []standing) (costLabs []bool, any bool) {
 	costLabs = make([]bool, len(cv.labs))
 	for i, l := range cv.labs {
 		if l.Costs {
 			costLabs[i], any = true, true
 		}
 	}
-	for _, st := range students {
-		for _, res := range st.Results {
-			if i, ok := labOf[res.CheckID]; ok && res.CostPerHour > 0 {
-				costLabs[i], any = true, true
+	for _, st := range standings {
+		for i, c := range st.checks {
+			if lab := cv.labOf[i]; lab >= 0 && c.CostPerHour > 0 {
+				costLabs[lab], any = true, true
 			}
 		}
 	}
 	return costLabs, any
 }
 
-// rows maps every student of the class.
-func (cv *classView) rows(students []store.GridRow, now time.Time, threshold time.Duration) []gridRow {
-	costLabs, _ := cv.costLabs(students)
-	out := make([]gridRow, len(students))
+// rows maps every student of the class, and says whether a lab of the
+// class reports costs.
+func (cv *classView) rows(students []store.StudentSummary, now time.Time, threshold time.Duration) (rows []gridRow, anyCost bool) {
+	standings := make([]standing, len(students))
 	for i, st := range students {
-		out[i] = cv.row(st, now, threshold, costLabs)
+		standings[i] = cv.standing(st.Summary)
 	}
-	return out
+	costLabs, anyCost := cv.costLabs(standings)
+	rows = make([]gridRow, len(students))
+	for i, st := range students {
+		rows[i] = cv.row(st.Student, standings[i], now, threshold, costLabs)
+	}
+	return rows, anyCost
 }
 
 // lab is the class's lab of that id, or nil ("" or a lab it has not).
@@ -287,7 +271,7 @@ func (s *Server) grid(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	students, err := s.store.ClassStudents(ctx, cv.class.ID)
+	students, err := s.store.ClassSummaries(ctx, cv.class.ID)
 	if err != nil {
 		s.fail(w, r, err)
 		return
@@ -301,8 +285,7 @@ func (s *Server) grid(w http.ResponseWriter, r *http.Request) {
 	if q.Lab != "" && lab == nil {
 		unknown, q.Lab = q.Lab, ""
 	}
-	all := cv.rows(students, p.Now, stuckThreshold(q))
-	_, anyCost := cv.costLabs(students)
+	all, anyCost := cv.rows(students, p.Now, stuckThreshold(q))
 	shown := onlyLab(all, lab, cv.labIndex(lab))
 	cols := cv.columnsOf(lab)
 	g := &views.Grid{

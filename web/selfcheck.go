@@ -42,7 +42,7 @@ func (s *Server) selfCheckView(ctx context.Context, p views.Page, token string, 
 	if err != nil {
 		return nil, err
 	}
-	checks, score, scanErr := cv.checkResults(results)
+	checks, standing := cv.checkResults(results)
 	for i := range checks {
 		checks[i].Evidence = nil
 	}
@@ -51,7 +51,7 @@ func (s *Server) selfCheckView(ctx context.Context, p views.Page, token string, 
 		Token: token,
 		Student: views.StudentInfo{
 			ID: st.ID, Login: st.Login, DisplayName: st.DisplayName,
-			Score: score, MaxScore: cv.judge.MaxScore(), LastScanned: st.LastScannedAt, Error: scanErr,
+			Score: standing.score, MaxScore: cv.judge.MaxScore(), LastScanned: st.LastScannedAt, Error: standing.firstError,
 		},
 		Labs:     cv.judge.Title(),
 		Checks:   checks,

@@ -30,8 +30,9 @@ func (s *Server) studentByLogin(ctx context.Context, classID int64, login string
 }
 
 // checkResults maps a student's results to the class's enabled checks,
-// in checklist order, and sums the score.
-func (cv *classView) checkResults(results []store.Result) (checks []views.CheckResult, score int, lastErr grader.Text) {
+// in checklist order, with the student's standing (score, first error).
+func (cv *classView) checkResults(results []store.Result) (checks []views.CheckResult, st standing) {
+	st = cv.standing(store.SummaryOf(results))
 	byCheck := make(map[string]*store.Result, len(results))
 	for i := range results {
 		byCheck[results[i].CheckID] = &results[i]
@@ -44,25 +45,21 @@ func (cv *classView) checkResults(results []store.Result) (checks []views.CheckR
 			continue
 		}
 		c := views.NewCheckResult(info, &res.Result)
-		c.FirstPassedAt = res.FirstPassedAt
-		if res.HasError() {
-			c.Error = res.Error
-			if lastErr == (grader.Text{}) {
-				lastErr = res.Error
-			}
+		c.FirstPassedAt = st.checks[i].FirstPassedAt
+		if st.checks[i].HasError {
+			c.Error = st.checks[i].Error
 		}
-		score += res.Points
 		checks[i] = c
 	}
-	return checks, score, lastErr
+	return checks, st
 }
 
 // studentInfo is who the student is, for the instructor.
-func (cv *classView) studentInfo(st store.Student, score int, scanErr grader.Text) views.StudentInfo {
+func (cv *classView) studentInfo(st store.Student, standing standing) views.StudentInfo {
 	return views.StudentInfo{
 		ID: st.ID, Login: st.Login, DisplayName: st.DisplayName,
 		Email: st.Email, Section: st.Section, AccountID: st.AccountID,
-		Score: score, MaxScore: cv.judge.MaxScore(), LastScanned: st.LastScannedAt, Error: scanErr,
+		Score: standing.score, MaxScore: cv.judge.MaxScore(), LastScanned: st.LastScannedAt, Error: standing.firstError,
 	}
 }
 
@@ -90,7 +87,7 @@ func (s *Server) studentDetail(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	checks, score, scanErr := cv.checkResults(results)
+	checks, standing := cv.checkResults(results)
 	// A check the class no longer enables keeps its timeline entries,
 	// shown by id (views.Change with no Title).
 	titles := make(map[string]grader.Text, len(cv.checks))
@@ -105,6 +102,6 @@ func (s *Server) studentDetail(w http.ResponseWriter, r *http.Request) {
 	p := s.page(w, r)
 	p.SignedIn = true
 	s.render(w, r, http.StatusOK, views.StudentDetail(&views.Detail{
-		Page: p, Class: cv.class.Name, Student: cv.studentInfo(st, score, scanErr), Checks: checks, Timeline: timeline,
+		Page: p, Class: cv.class.Name, Student: cv.studentInfo(st, standing), Checks: checks, Timeline: timeline,
 	}))
 }
