@@ -559,7 +559,9 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 	for sp := range spans(len(w.scanned), func(int) int { return rowOverhead }) {
 		b.queue(sp.bytes, "UPDATE students SET last_scanned_at = $2 WHERE id = ANY($1)", w.scanned[sp.from:sp.to], scannedAt)
 	}
-	for _, payload := range notifyPayloads(classID, w.changedStudents) {
+	// The writes are sent right after this: the time they are stored at,
+	// a commit later.
+	for _, payload := range notifyPayloads(classID, time.Now(), w.changedStudents) {
 		b.queue(len(payload), "SELECT pg_notify($1, $2)", NotifyChannel, payload)
 	}
 	return b.all
