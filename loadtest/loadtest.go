@@ -73,8 +73,8 @@ type Figures struct {
 	// serve's part, without the commit's (it may be below 0 when the
 	// generator hears its notification later than the serve does).
 	FanoutLatencies []time.Duration
-	Window                      time.Duration
-	Process                     *ProcessFigures // nil without ServePID
+	Window          time.Duration
+	Process         *ProcessFigures // nil without ServePID
 	// The generator's own CPU over the window (percent of one core), and
 	// the machine's load average at its end: a busy machine makes every
 	// figure worse.
