@@ -12,7 +12,7 @@ LDFLAGS := -X main.version=$(VERSION)
 ROSTER  ?=
 FORMAT  ?= table
 
-.PHONY: build test deps-test lint bench bench-serve fuzz run clean generate docs vendor-js
+.PHONY: build test deps-test lint bench bench-serve bench-load fuzz run clean generate docs vendor-js
 
 # `make run` and `make test` install what they need beyond Go from the
 # system's packages when it is missing (scripts/deps.sh: PostgreSQL, and
@@ -63,6 +63,13 @@ bench: bench-serve
 # 10 targets scanned every 15 s (80 s: 20 of warm-up, 60 measured).
 bench-serve: build
 	./scripts/bench-serve.sh ./$(BIN)
+
+# A thousand students on one serve: every student's live stream and 10
+# grids while the simulated class changes for 90 s (latency from a result
+# stored to its event, updates lost, the serve's memory and CPU), then the
+# CPU of the same streams idle. One figure a line, "name: value unit".
+bench-load: build
+	./scripts/bench-load.sh ./$(BIN)
 
 # A longer fuzz run of the roster parser than the seed corpus `make test` runs.
 fuzz:

@@ -20,18 +20,25 @@ const maxPayload = 7900
 
 // Notification says whose results changed: a payload of NotifyChannel.
 type Notification struct {
-	ClassID    int64   `json:"class_id"`
-	StudentIDs []int64 `json:"student_ids"`
+	ClassID int64 `json:"class_id"`
+	// StoredAt is when the scan's writes were sent, in the transaction
+	// that commits them and the notification together: the results are
+	// stored a commit later. What a page shows of them can be timed from
+	// it (labgrid loadtest does). Zero in a notification of an older
+	// labgrid.
+	StoredAt   time.Time `json:"stored_at,omitzero"`
+	StudentIDs []int64   `json:"student_ids"`
 }
 
-// notifyPayloads splits the announcement of ids into payloads that each fit
-// in a notification.
-func notifyPayloads(classID int64, ids []int64) []string {
+// notifyPayloads splits the announcement of ids, stored at storedAt, into
+// payloads that each fit in a notification.
+func notifyPayloads(classID int64, storedAt time.Time, ids []int64) []string {
 	if len(ids) == 0 {
 		return nil
 	}
 	var payloads []string
-	head := `{"class_id":` + strconv.FormatInt(classID, 10) + `,"student_ids":[`
+	head := `{"class_id":` + strconv.FormatInt(classID, 10) +
+		`,"stored_at":"` + storedAt.UTC().Format(time.RFC3339Nano) + `","student_ids":[`
 	buf := []byte(head)
 	for i, id := range ids {
 		n := strconv.AppendInt(nil, id, 10)

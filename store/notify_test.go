@@ -14,14 +14,15 @@ import (
 func TestNotifyPayloads(t *testing.T) {
 	t.Parallel()
 	ctx, s := setup(t)
-	if p := notifyPayloads(1, nil); p != nil {
+	if p := notifyPayloads(1, time.Now(), nil); p != nil {
 		t.Errorf("no students: %v, want no notification", p)
 	}
 	var ids []int64
 	for i := range 3000 {
 		ids = append(ids, 1_000_000_000_000+int64(i))
 	}
-	payloads := notifyPayloads(42, ids)
+	at := time.Date(2026, 4, 1, 9, 30, 15, 123456789, time.FixedZone("JST", 9*3600))
+	payloads := notifyPayloads(42, at, ids)
 	if len(payloads) < 2 {
 		t.Fatalf("%d payloads for 3000 long ids, want them split", len(payloads))
 	}
@@ -31,7 +32,7 @@ func TestNotifyPayloads(t *testing.T) {
 			t.Errorf("payload of %d bytes", len(p))
 		}
 		var n Notification
-		if err := json.Unmarshal([]byte(p), &n); err != nil || n.ClassID != 42 {
+		if err := json.Unmarshal([]byte(p), &n); err != nil || n.ClassID != 42 || !n.StoredAt.Equal(at) {
 			t.Fatalf("payload %.40q…: %+v, %v", p, n, err)
 		}
 		all = append(all, n.StudentIDs...)
@@ -43,7 +44,7 @@ func TestNotifyPayloads(t *testing.T) {
 	if !slices.Equal(all, ids) {
 		t.Errorf("payloads carry %d ids, want the %d given in order", len(all), len(ids))
 	}
-	if got := notifyPayloads(7, []int64{3, 5}); !slices.Equal(got, []string{`{"class_id":7,"student_ids":[3,5]}`}) {
+	if got := notifyPayloads(7, at, []int64{3, 5}); !slices.Equal(got, []string{`{"class_id":7,"stored_at":"2026-04-01T00:30:15.123456789Z","student_ids":[3,5]}`}) {
 		t.Errorf("notifyPayloads(7, [3 5]) = %v", got)
 	}
 }
@@ -83,8 +84,13 @@ func TestListen(t *testing.T) {
 	})
 	wait(t, listening, "LISTEN")
 
+	// When each save was called and when it returned: its notification
+	// says it was stored in between.
+	var saveCalled, saveReturned time.Time
 	save := func(at time.Time, passing string) {
 		t.Helper()
+		saveCalled = time.Now()
+		defer func() { saveReturned = time.Now() }()
 		res := scanOf(students, at, func(login, _ string) grader.Status {
 			if login == passing {
 				return grader.StatusPass
@@ -100,6 +106,9 @@ func TestListen(t *testing.T) {
 		n := wait(t, got, "notification")
 		if n.ClassID != c.ID || !slices.Equal(n.StudentIDs, want) {
 			t.Errorf("notification %+v, want class %d students %v", n, c.ID, want)
+		}
+		if n.StoredAt.Before(saveCalled) || n.StoredAt.After(saveReturned) {
+			t.Errorf("notification stored at %v, want within the save, %v to %v", n.StoredAt, saveCalled, saveReturned)
 		}
 	}
 

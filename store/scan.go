@@ -565,7 +565,9 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 	for sp := range spans(len(w.changedStudents), func(int) int { return rowOverhead }) {
 		b.queue(sp.bytes, refreshSummaries, w.changedStudents[sp.from:sp.to])
 	}
-	for _, payload := range notifyPayloads(classID, w.changedStudents) {
+	// The writes are sent right after this: the time they are stored at,
+	// a commit later.
+	for _, payload := range notifyPayloads(classID, time.Now(), w.changedStudents) {
 		b.queue(len(payload), "SELECT pg_notify($1, $2)", NotifyChannel, payload)
 	}
 	return b.all

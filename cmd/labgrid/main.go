@@ -45,6 +45,7 @@ Usage:
   labgrid lab check [FILE…]
   labgrid lab doc ID|FILE [--lang ja|en|both]
   labgrid lab policy ID|FILE…
+  labgrid loadtest --url http://127.0.0.1:PORT [--students N] [--grids M]
   labgrid version
 
 The database commands read DATABASE_URL (or --database-url); roster import
@@ -74,6 +75,8 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) error {
 		return runRoster(ctx, args[1:], stdout, stderr)
 	case "lab":
 		return runLab(ctx, args[1:], stdout, stderr)
+	case "loadtest":
+		return runLoadtest(ctx, args[1:], stdout, stderr)
 	case "version":
 		fmt.Fprintln(stdout, "labgrid", version)
 		return nil

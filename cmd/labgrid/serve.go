@@ -205,6 +205,9 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 		if c, ok := sources.demo.(*sim.Class); ok {
 			d := c.Day()
 			day = fmt.Sprintf("; their day takes %s from now, its parts beginning at 0s, %s and %s", d.End, d.Afternoon, d.EndOfDay)
+			if cfg.DemoElapsed > 0 {
+				day = fmt.Sprintf("; their day of %s began %s ago, its parts at 0s, %s and %s", d.End, cfg.DemoElapsed, d.Afternoon, d.EndOfDay)
+			}
 		}
 		fmt.Fprintf(stdout, "demo class: %s (%d simulated students in %d account(s), no AWS needed%s)\n", demoClassName, cfg.DemoStudents, cfg.DemoAccounts, day)
 		if demoStudentPath != "" {
@@ -254,7 +257,8 @@ func serveReady(pool *pgxpool.Pool) func(context.Context) error {
 // keeps its own. It returns the path of the first student's own page, or
 // "" when the links are not this run's.
 func setupDemo(ctx context.Context, st *store.Store, cfg serveConfig, sources *serveSources, logger *slog.Logger) (string, error) {
-	class := sim.New(sim.Options{Students: cfg.DemoStudents, Accounts: cfg.DemoAccounts, Seed: 1, Latency: cfg.DemoScanDelay, WholeDay: true})
+	class := sim.New(sim.Options{Students: cfg.DemoStudents, Accounts: cfg.DemoAccounts, Seed: 1, Latency: cfg.DemoScanDelay, WholeDay: true,
+		Start: time.Now().Add(-cfg.DemoElapsed)})
 	c, err := st.ClassByName(ctx, demoClassName)
 	if errors.Is(err, store.ErrNotFound) {
 		c, err = st.CreateClass(ctx, demoClassName, "", demoClassLabs())

@@ -16,6 +16,7 @@ import (
 
 	"golang.org/x/crypto/bcrypt"
 
+	"labgrid/grader/sim"
 	"labgrid/store"
 )
 
@@ -31,6 +32,7 @@ const (
 	envDemoStudents   = "LABGRID_DEMO_STUDENTS"
 	envDemoAccounts   = "LABGRID_DEMO_ACCOUNTS"
 	envDemoScanDelay  = "LABGRID_DEMO_SCAN_DELAY"
+	envDemoElapsed    = "LABGRID_DEMO_ELAPSED"
 	envTrustedProxies = "LABGRID_TRUSTED_PROXIES"
 	// The instructor's password, or its bcrypt hash: only from the
 	// environment (a flag would show in ps).
@@ -64,6 +66,9 @@ type serveConfig struct {
 	// DemoScanDelay is how long each simulated scan of a target takes, to
 	// see scans in flight (and kill a process in the middle of one).
 	DemoScanDelay time.Duration
+	// DemoElapsed is how far into its day the simulated class starts: its
+	// first minutes change nothing (make bench-load wants a busy class).
+	DemoElapsed time.Duration
 	// MaxStudents is how many students a class may have (the demo's too).
 	MaxStudents int
 	// Workers is how many targets this process scans at once.
@@ -112,6 +117,7 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 		logLevel string
 		proxies  string
 		delay    string
+		elapsed  string
 	)
 	fs := newFlagSet("serve", serveUsage, stderr)
 	db.define(fs)
@@ -124,6 +130,7 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	fs.IntVar(&cfg.DemoStudents, "demo-students", 30, "with --demo: how many simulated students ($"+envDemoStudents+")")
 	fs.IntVar(&cfg.DemoAccounts, "demo-accounts", 1, "with --demo: how many AWS accounts they are spread over, one target each ($"+envDemoAccounts+")")
 	fs.StringVar(&delay, "demo-scan-delay", "", "with --demo: how long each simulated scan of a target takes, e.g. 3s, at most 1m (default $"+envDemoScanDelay+", else none)")
+	fs.StringVar(&elapsed, "demo-elapsed", "", "with --demo: how far into its day the simulated class starts, e.g. 10m, at most its day's length (default $"+envDemoElapsed+", else 0s: the day begins now)")
 	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated `addresses` or CIDRs of reverse proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8 (default $"+envTrustedProxies+", else none)")
 	fs.IntVar(&cfg.Workers, "workers", 8, "targets this process scans at once ($"+envWorkers+")")
 	var classSize classSizeSetting
@@ -221,6 +228,17 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 			problems = append(problems, fmt.Sprintf("--demo-scan-delay %q: want a duration from 0s to 1m", delay))
 		}
 		cfg.DemoScanDelay = d
+	}
+
+	if elapsed == "" {
+		elapsed = getenv(envDemoElapsed)
+	}
+	if elapsed != "" {
+		d, err := time.ParseDuration(elapsed)
+		if err != nil || d < 0 || d > sim.New(sim.Options{Students: 1, WholeDay: true}).Day().End {
+			problems = append(problems, fmt.Sprintf("--demo-elapsed %q: want a duration from 0s to the day's length", elapsed))
+		}
+		cfg.DemoElapsed = d
 	}
 
 	if logLevel == "" {

@@ -7,6 +7,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 )
 
 // `labgrid serve --help` names every setting's environment variable, and
@@ -21,7 +22,7 @@ func TestServeHelpListsEnv(t *testing.T) {
 	help := out.String()
 	for _, env := range []string{
 		envDatabaseURL, envSecret, envAddr, envScanInterval, envDemo, envLogLevel, envBaseURL,
-		envWorkers, envDemoStudents, envDemoAccounts, envAdminPassword, envAdminPasswordHash, envTrustedProxies,
+		envWorkers, envDemoStudents, envDemoAccounts, envDemoElapsed, envAdminPassword, envAdminPasswordHash, envTrustedProxies,
 	} {
 		if !strings.Contains(help, env) {
 			t.Errorf("serve --help does not name %s", env)
@@ -61,5 +62,25 @@ func TestServeIntSettingsFromEnv(t *testing.T) {
 	env[envWorkers] = "many"
 	if _, err := parseServeFlags(nil, &bytes.Buffer{}, func(k string) string { return env[k] }); err == nil || !strings.Contains(err.Error(), envWorkers) {
 		t.Errorf("%s=many: %v, want an error naming it", envWorkers, err)
+	}
+}
+
+// --demo-elapsed starts the simulated day further in, within the day.
+func TestServeDemoElapsed(t *testing.T) {
+	t.Parallel()
+	env := map[string]string{envAdminPassword: "password123", envDemoElapsed: "1h"}
+	getenv := func(k string) string { return env[k] }
+	cfg, err := parseServeFlags([]string{"--demo"}, &bytes.Buffer{}, getenv)
+	if err != nil || cfg.DemoElapsed != time.Hour {
+		t.Errorf("%s=1h: %v, %v; want 1h", envDemoElapsed, cfg.DemoElapsed, err)
+	}
+	cfg, err = parseServeFlags([]string{"--demo", "--demo-elapsed", "5m"}, &bytes.Buffer{}, getenv)
+	if err != nil || cfg.DemoElapsed != 5*time.Minute {
+		t.Errorf("--demo-elapsed 5m: %v, %v; want 5m", cfg.DemoElapsed, err)
+	}
+	for _, bad := range []string{"-1m", "soon", "24h"} {
+		if _, err := parseServeFlags([]string{"--demo", "--demo-elapsed", bad}, &bytes.Buffer{}, getenv); err == nil || !strings.Contains(err.Error(), "--demo-elapsed") {
+			t.Errorf("--demo-elapsed %s: %v, want an error naming the flag", bad, err)
+		}
 	}
 }
