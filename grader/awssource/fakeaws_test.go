@@ -51,7 +51,7 @@ func newSourceAt(t testing.TB, endpoint string, opts Options) *Source {
 		opts.MaxBackoff = time.Millisecond
 	}
 	if opts.TargetTimeout == 0 {
-		opts.TargetTimeout = 5 * time.Second
+		opts.TargetTimeout = 30 * time.Second // page size 2 makes hundreds of calls; a loaded machine needs time
 	}
 	s, err := New(context.Background(), opts,
 		config.WithBaseEndpoint(endpoint),
