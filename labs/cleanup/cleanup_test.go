@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"labgrid/grader"
+	"labgrid/labs/internal/fixture"
 )
 
 // The lab's prices used below (labs/cleanup/lab.yaml).
@@ -70,24 +71,24 @@ func TestDeletingOneByOne(t *testing.T) {
 		{"the other shutting down", func() { instance(t, s, id.Web1).State = "shutting-down" }, "cleanup.instances", true, 0,
 			[]string{"No instance is left"}},
 		{"load balancer deleted, target group left", func() {
-			s.LoadBalancers = removeWhere(s.LoadBalancers, func(lb *grader.LoadBalancer) bool { return lb.ARN == id.LB })
-			s.Listeners = removeWhere(s.Listeners, func(l *grader.Listener) bool { return l.LoadBalancerARN == id.LB })
+			s.LoadBalancers = fixture.RemoveWhere(s.LoadBalancers, func(lb *grader.LoadBalancer) bool { return lb.ARN == id.LB })
+			s.Listeners = fixture.RemoveWhere(s.Listeners, func(l *grader.Listener) bool { return l.LoadBalancerARN == id.LB })
 		}, "cleanup.load_balancer", false, 0, []string{"Left: target group tg-elb-user01: no charge. About $0/h"}},
 		{"target group deleted", func() {
-			s.TargetGroups = removeWhere(s.TargetGroups, func(g *grader.TargetGroup) bool { return g.ARN == id.TG })
+			s.TargetGroups = fixture.RemoveWhere(s.TargetGroups, func(g *grader.TargetGroup) bool { return g.ARN == id.TG })
 		}, "cleanup.load_balancer", true, 0, []string{"No load balancer or target group is left"}},
 		{"reader deleting", func() { dbInstance(t, s, id.Writer).Status = "deleting" }, "cleanup.aurora", false, dbT2Small,
 			[]string{"DB instance wp-user01-slave"}},
 		{"writer gone, the cluster alone bills storage", func() {
-			s.DBInstances = removeWhere(s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == id.Replica || d.ID == id.Writer })
+			s.DBInstances = fixture.RemoveWhere(s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == id.Replica || d.ID == id.Writer })
 		}, "cleanup.aurora", false, 0, []string{"cluster wp-user01-cluster (available): storage only"}},
 		{"cluster deleting", func() { cluster(t, s, id.Cluster).Status = "deleting" }, "cleanup.aurora", true, 0,
 			[]string{"No Aurora cluster or DB instance is left"}},
 		{"AMI deregistered", func() { image(t, s, id.AMI).State = "deregistered" }, "cleanup.ami", true, 0,
 			[]string{"No AMI is left", "snapshots"}},
 		{"VPC deleted", func() {
-			s.VPCs = removeWhere(s.VPCs, func(v *grader.VPC) bool { return v.ID == id.VPC })
-			s.Subnets = removeWhere(s.Subnets, func(sn *grader.Subnet) bool { return sn.VPCID == id.VPC })
+			s.VPCs = fixture.RemoveWhere(s.VPCs, func(v *grader.VPC) bool { return v.ID == id.VPC })
+			s.Subnets = fixture.RemoveWhere(s.Subnets, func(sn *grader.Subnet) bool { return sn.VPCID == id.VPC })
 		}, "cleanup.network", true, 0, []string{"No VPC is left"}},
 	}
 	passed := map[string]bool{}
@@ -246,7 +247,7 @@ func TestAuroraInTheStudentsVPC(t *testing.T) {
 	s.DBClusters[0].Members = s.DBClusters[0].Members[:1]
 	dbInstance(t, s, id.Writer).ID = "mydb-1"
 	s.DBClusters[0].Members[0].InstanceID = "mydb-1"
-	s.DBInstances = removeWhere(s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == id.Replica })
+	s.DBInstances = fixture.RemoveWhere(s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == id.Replica })
 	rep := evaluate(t, s, student("user01"), "")
 	r := resultIn(t, rep, "cleanup.aurora")
 	expect(t, r, grader.StatusFail, dbT2Small, "cluster mydb (available): billed by its DB instances", "DB instance mydb-1 (db.t2.small")

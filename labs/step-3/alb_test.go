@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"labgrid/grader"
+	"labgrid/labs/internal/fixture"
 )
 
 const otherTGARN = "arn:aws:elasticloadbalancing:ap-northeast-1:111122223333:targetgroup/tg-other/9"
@@ -51,8 +52,8 @@ func TestALBExists(t *testing.T) {
 func TestALBBlockedWithoutLoadBalancer(t *testing.T) {
 	t.Parallel()
 	removeLB := func(t *testing.T, s *grader.Snapshot) {
-		s.LoadBalancers = removeWhere(s.LoadBalancers, func(lb *grader.LoadBalancer) bool { return lb.ARN == idsOf("user01").LB })
-		s.Listeners = removeWhere(s.Listeners, func(l *grader.Listener) bool { return l.LoadBalancerARN == idsOf("user01").LB })
+		s.LoadBalancers = fixture.RemoveWhere(s.LoadBalancers, func(lb *grader.LoadBalancer) bool { return lb.ARN == idsOf("user01").LB })
+		s.Listeners = fixture.RemoveWhere(s.Listeners, func(l *grader.Listener) bool { return l.LoadBalancerARN == idsOf("user01").LB })
 	}
 	runCheckCases(t, []checkCase{
 		{name: "two_az", check: "alb.two_az", want: grader.StatusBlocked, says: []string{`"Load balancer"`}, hintSays: []string{"「ロードバランサー」"}, breakIt: removeLB},
@@ -148,7 +149,7 @@ func TestALBListener(t *testing.T) {
 			}},
 		{name: "no listener at all", check: "alb.listener", want: grader.StatusFail, says: []string{"elb-user01 has no HTTP:80 listener (listeners: -)"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
-				s.Listeners = removeWhere(s.Listeners, func(l *grader.Listener) bool { return l.ARN == idsOf("user01").Listener })
+				s.Listeners = fixture.RemoveWhere(s.Listeners, func(l *grader.Listener) bool { return l.ARN == idsOf("user01").Listener })
 			}},
 		{name: "forward to another target group", check: "alb.listener", want: grader.StatusFail, says: []string{"forwards to tg-other", "not to tg-elb-user01"},
 			hintSays: []string{"tg-elb-user01"},

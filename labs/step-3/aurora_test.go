@@ -4,6 +4,7 @@ import (
 	"reflect"
 
 	"labgrid/grader"
+	"labgrid/labs/internal/fixture"
 	"slices"
 	"strings"
 	"testing"
@@ -17,7 +18,7 @@ func beforeFailover(t *testing.T, s *grader.Snapshot, login string) {
 	t.Helper()
 	id := idsOf(login)
 	cluster(t, s, id.Cluster).Members = []grader.DBClusterMember{{InstanceID: id.Writer, IsWriter: true}, {InstanceID: id.Replica}}
-	s.RDSEvents = removeWhere(s.RDSEvents, func(e *grader.RDSEvent) bool { return e.SourceID == id.Cluster })
+	s.RDSEvents = fixture.RemoveWhere(s.RDSEvents, func(e *grader.RDSEvent) bool { return e.SourceID == id.Cluster })
 }
 
 // singleInstance leaves login's cluster with Step 2's lone writer: no
@@ -26,14 +27,14 @@ func singleInstance(t *testing.T, s *grader.Snapshot, login string) {
 	t.Helper()
 	id := idsOf(login)
 	cluster(t, s, id.Cluster).Members = []grader.DBClusterMember{{InstanceID: id.Writer, IsWriter: true}}
-	s.DBInstances = removeWhere(s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == id.Replica })
-	s.RDSEvents = removeWhere(s.RDSEvents, func(e *grader.RDSEvent) bool { return e.SourceID == id.Cluster })
+	s.DBInstances = fixture.RemoveWhere(s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == id.Replica })
+	s.RDSEvents = fixture.RemoveWhere(s.RDSEvents, func(e *grader.RDSEvent) bool { return e.SourceID == id.Cluster })
 }
 
 func noEvents(login string) func(t *testing.T, s *grader.Snapshot) {
 	return func(t *testing.T, s *grader.Snapshot) {
 		id := idsOf(login)
-		s.RDSEvents = removeWhere(s.RDSEvents, func(e *grader.RDSEvent) bool { return e.SourceID == id.Cluster })
+		s.RDSEvents = fixture.RemoveWhere(s.RDSEvents, func(e *grader.RDSEvent) bool { return e.SourceID == id.Cluster })
 	}
 }
 
@@ -65,7 +66,7 @@ func TestAuroraChecks(t *testing.T) {
 		{name: "cluster missing", check: "aurora.cluster", want: grader.StatusFail, says: []string{`"wp-user01-cluster"`}, noEvidence: true,
 			hint: []string{"wp-user01-cluster"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
-				s.DBClusters = removeWhere(s.DBClusters, func(c *grader.DBCluster) bool { return c.ID == u1.Cluster })
+				s.DBClusters = fixture.RemoveWhere(s.DBClusters, func(c *grader.DBCluster) bool { return c.ID == u1.Cluster })
 			}},
 		{name: "cluster creating", check: "aurora.cluster", want: grader.StatusFail, says: []string{`"creating"`, "not yet available"},
 			evidence: []string{"(creating,"}, hint: []string{"利用可能"},
@@ -79,21 +80,21 @@ func TestAuroraChecks(t *testing.T) {
 		{name: "dedicated account, lone cluster renamed", student: dedicated, check: "aurora.cluster", want: grader.StatusWarn,
 			says: []string{"my-aurora", "differs", "wp-user01-cluster"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
-				s.DBClusters = removeWhere(s.DBClusters, func(c *grader.DBCluster) bool { return c.ID != u1.Cluster })
+				s.DBClusters = fixture.RemoveWhere(s.DBClusters, func(c *grader.DBCluster) bool { return c.ID != u1.Cluster })
 				s.DBClusters[0].ID = "my-aurora"
 			}},
 		{name: "dedicated account, renamed cluster not available", student: dedicated, check: "aurora.cluster", want: grader.StatusFail,
 			// The lab appends the name warning only to a passing check.
 			says: []string{"my-aurora", `"creating"`},
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
-				s.DBClusters = removeWhere(s.DBClusters, func(c *grader.DBCluster) bool { return c.ID != u1.Cluster })
+				s.DBClusters = fixture.RemoveWhere(s.DBClusters, func(c *grader.DBCluster) bool { return c.ID != u1.Cluster })
 				s.DBClusters[0].ID, s.DBClusters[0].Status = "my-aurora", "creating"
 			}},
 		{name: "dedicated account, two clusters, neither named", student: dedicated, check: "aurora.cluster", want: grader.StatusFail, noEvidence: true,
 			breakIt: func(t *testing.T, s *grader.Snapshot) { cluster(t, s, u1.Cluster).ID = "my-aurora" }},
 		{name: "shared account, renamed cluster not taken", check: "aurora.cluster", want: grader.StatusFail, says: []string{`"wp-user01-cluster"`}, noEvidence: true,
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
-				s.DBClusters = removeWhere(s.DBClusters, func(c *grader.DBCluster) bool { return c.ID != u1.Cluster })
+				s.DBClusters = fixture.RemoveWhere(s.DBClusters, func(c *grader.DBCluster) bool { return c.ID != u1.Cluster })
 				s.DBClusters[0].ID = "my-aurora"
 			}},
 
@@ -123,7 +124,7 @@ func TestAuroraChecks(t *testing.T) {
 			// The unlisted member shows no empty description in the evidence.
 			says: []string{"is available: wp-user01-slave"}, evidence: []string{"wp-user01 (db.t2.small"}, notEvidence: []string{" (, , "},
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
-				s.DBInstances = removeWhere(s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == u1.Replica })
+				s.DBInstances = fixture.RemoveWhere(s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == u1.Replica })
 			}},
 		{name: "no reader", check: "aurora.replica", want: grader.StatusFail, says: []string{"none of them is a reader"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
@@ -169,7 +170,7 @@ func TestAuroraChecks(t *testing.T) {
 			breakIt: func(t *testing.T, s *grader.Snapshot) { singleInstance(t, s, "user01") }},
 		{name: "unlisted replica's AZ does not count", check: "aurora.multi_az", want: grader.StatusFail,
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
-				s.DBInstances = removeWhere(s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == u1.Replica })
+				s.DBInstances = fixture.RemoveWhere(s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == u1.Replica })
 			}},
 
 		// aurora.private
@@ -215,7 +216,7 @@ func TestAuroraChecks(t *testing.T) {
 			breakIt: func(t *testing.T, s *grader.Snapshot) { s.VPCs[0].Name = "something-else" }},
 		{name: "member unlisted cannot be confirmed private", check: "aurora.private", want: grader.StatusFail, says: []string{"wp-user01-slave was not listed, so its public access cannot be confirmed"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
-				s.DBInstances = removeWhere(s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == u1.Replica })
+				s.DBInstances = fixture.RemoveWhere(s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == u1.Replica })
 			}},
 		{name: "no members is not private by absence", check: "aurora.private", want: grader.StatusFail, says: []string{"has no members"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) { cluster(t, s, u1.Cluster).Members = nil }},
@@ -292,7 +293,7 @@ func TestAuroraChecks(t *testing.T) {
 			prev: rememberWriter(u1.Writer), says: []string{"wp-user01-cluster has only 1 member(s)", "cannot fail over"}, evidence: []string{"wp-user01-slave (db.t2.small"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
 				cluster(t, s, u1.Cluster).Members = []grader.DBClusterMember{{InstanceID: u1.Replica, IsWriter: true}}
-				s.DBInstances = removeWhere(s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == u1.Writer })
+				s.DBInstances = fixture.RemoveWhere(s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == u1.Writer })
 			}},
 		{name: "no writer member is no evidence", check: "aurora.failover", want: grader.StatusFail, prev: rememberWriter(u1.Replica),
 			// "(none)": no member is the writer.
@@ -379,7 +380,7 @@ func TestAuroraBlockedWithoutCluster(t *testing.T) {
 	u1 := idsOf("user01")
 	breaks := map[string]func(t *testing.T, s *grader.Snapshot){
 		"missing": func(t *testing.T, s *grader.Snapshot) {
-			s.DBClusters = removeWhere(s.DBClusters, func(c *grader.DBCluster) bool { return c.ID == u1.Cluster })
+			s.DBClusters = fixture.RemoveWhere(s.DBClusters, func(c *grader.DBCluster) bool { return c.ID == u1.Cluster })
 		},
 		"creating": func(t *testing.T, s *grader.Snapshot) { cluster(t, s, u1.Cluster).Status = "creating" },
 	}
@@ -459,7 +460,7 @@ func TestAuroraOtherStudentNeverCounts(t *testing.T) {
 	u2 := idsOf("user02")
 	breaks := map[string]func(t *testing.T, s *grader.Snapshot){
 		"cluster missing": func(t *testing.T, s *grader.Snapshot) {
-			s.DBClusters = removeWhere(s.DBClusters, func(c *grader.DBCluster) bool { return c.ID == u2.Cluster })
+			s.DBClusters = fixture.RemoveWhere(s.DBClusters, func(c *grader.DBCluster) bool { return c.ID == u2.Cluster })
 		},
 		"cluster creating": func(t *testing.T, s *grader.Snapshot) { cluster(t, s, u2.Cluster).Status = "creating" },
 		"single instance":  func(t *testing.T, s *grader.Snapshot) { singleInstance(t, s, "user02") },

@@ -7,197 +7,65 @@ import (
 	"fmt"
 	"strings"
 	"testing"
-	"time"
 
 	"labgrid/grader"
 	"labgrid/grader/lab"
 	"labgrid/labs"
+	"labgrid/labs/internal/fixture"
 )
 
-// The fixture is a shared account (the handout's case) in which each student
-// has built all of Step 3 correctly, failover included. Test cases start
-// from it and break one thing.
-
-var fixtureTime = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
-
-// classSnapshot returns a snapshot holding a complete Step-3 environment for
-// every login.
-func classSnapshot(logins ...string) *grader.Snapshot {
-	s := &grader.Snapshot{Target: grader.Target{AccountID: "111122223333", Region: "ap-northeast-1"}, TakenAt: fixtureTime}
-	for _, login := range logins {
-		addStudentEnv(s, login)
-	}
-	return s
-}
-
-// fixtureIDs are the resource ids of one student's environment: each id
-// carries the login so cases can tell students apart.
-type fixtureIDs struct {
-	VPC, IGW, PubD, PubC, PrivD, PrivC, MainRT, PublicRT    string
-	WebSG, ALBSG, DefaultSG, Web1, Web2, AMI                string
-	LB, Listener, TG, Cluster, Writer, Replica, SubnetGroup string
-}
-
-func idsOf(login string) fixtureIDs {
-	return fixtureIDs{
-		VPC: "vpc-" + login, IGW: "igw-" + login,
-		PubD: "subnet-" + login + "-pubd", PubC: "subnet-" + login + "-pubc",
-		PrivD: "subnet-" + login + "-privd", PrivC: "subnet-" + login + "-privc",
-		MainRT: "rtb-" + login + "-main", PublicRT: "rtb-" + login + "-public",
-		WebSG: "sg-" + login + "-web", ALBSG: "sg-" + login + "-alb", DefaultSG: "sg-" + login + "-default",
-		Web1: "i-" + login + "-1", Web2: "i-" + login + "-2", AMI: "ami-" + login,
-		LB:          "arn:aws:elasticloadbalancing:ap-northeast-1:111122223333:loadbalancer/app/elb-" + login + "/1",
-		Listener:    "arn:aws:elasticloadbalancing:ap-northeast-1:111122223333:listener/app/elb-" + login + "/1/1",
-		TG:          "arn:aws:elasticloadbalancing:ap-northeast-1:111122223333:targetgroup/tg-elb-" + login + "/1",
-		Cluster:     "wp-" + login + "-cluster",
-		Writer:      "wp-" + login,
-		Replica:     "wp-" + login + "-slave",
-		SubnetGroup: "wp-" + login + "-subnetgroup",
-	}
-}
-
-func addStudentEnv(s *grader.Snapshot, login string) {
-	id := idsOf(login)
-	s.VPCs = append(s.VPCs, grader.VPC{ID: id.VPC, Name: "vpc-" + login, CIDR: "10.0.0.0/16"})
-	s.InternetGateways = append(s.InternetGateways, grader.InternetGateway{ID: id.IGW, VPCIDs: []string{id.VPC}})
-	s.Subnets = append(s.Subnets,
-		grader.Subnet{ID: id.PubD, VPCID: id.VPC, AZ: "ap-northeast-1d", CIDR: "10.0.0.0/24", MapPublicIPOnLaunch: true},
-		grader.Subnet{ID: id.PubC, VPCID: id.VPC, AZ: "ap-northeast-1c", CIDR: "10.0.1.0/24", MapPublicIPOnLaunch: true},
-		grader.Subnet{ID: id.PrivD, VPCID: id.VPC, AZ: "ap-northeast-1d", CIDR: "10.0.2.0/24"},
-		grader.Subnet{ID: id.PrivC, VPCID: id.VPC, AZ: "ap-northeast-1c", CIDR: "10.0.3.0/24"},
-	)
-	s.RouteTables = append(s.RouteTables,
-		grader.RouteTable{ID: id.MainRT, VPCID: id.VPC, Main: true, Routes: []grader.Route{{DestinationCIDR: "10.0.0.0/16", GatewayID: "local", State: "active"}}},
-		grader.RouteTable{ID: id.PublicRT, VPCID: id.VPC, SubnetIDs: []string{id.PubD, id.PubC}, Routes: []grader.Route{
-			{DestinationCIDR: "10.0.0.0/16", GatewayID: "local", State: "active"},
-			{DestinationCIDR: "0.0.0.0/0", GatewayID: id.IGW, State: "active"},
-		}},
-	)
-	s.SecurityGroups = append(s.SecurityGroups,
-		grader.SecurityGroup{ID: id.DefaultSG, Name: "default", VPCID: id.VPC, Inbound: []grader.Permission{{Protocol: "-1", FromPort: -1, ToPort: -1, GroupIDs: []string{id.DefaultSG}}}},
-		grader.SecurityGroup{ID: id.WebSG, Name: "web-" + login, VPCID: id.VPC, Inbound: []grader.Permission{
-			{Protocol: "tcp", FromPort: 22, ToPort: 22, IPv4Ranges: []string{"0.0.0.0/0"}},
-			{Protocol: "tcp", FromPort: 80, ToPort: 80, GroupIDs: []string{id.ALBSG}},
-		}},
-		grader.SecurityGroup{ID: id.ALBSG, Name: "alb-" + login, VPCID: id.VPC, Inbound: []grader.Permission{
-			{Protocol: "tcp", FromPort: 80, ToPort: 80, IPv4Ranges: []string{"0.0.0.0/0"}},
-		}},
-	)
-	s.Images = append(s.Images, grader.Image{ID: id.AMI, Name: "sampleapp " + login, Description: "sampleapp " + login, State: "available", OwnerID: s.Target.AccountID})
-	s.Instances = append(s.Instances,
-		grader.Instance{ID: id.Web1, Name: "webserver#1-" + login, State: "running", Type: "t2.micro", AZ: "ap-northeast-1d", VPCID: id.VPC, SubnetID: id.PubD,
-			PublicIP: "203.0.113.1", PrivateIP: "10.0.0.65", ImageID: "ami-amazonlinux", KeyName: "1day-" + login, SecurityGroupIDs: []string{id.WebSG}},
-		grader.Instance{ID: id.Web2, Name: "webserver#2-" + login, State: "running", Type: "t2.micro", AZ: "ap-northeast-1c", VPCID: id.VPC, SubnetID: id.PubC,
-			PublicIP: "203.0.113.2", PrivateIP: "10.0.1.205", ImageID: id.AMI, KeyName: "1day-" + login, SecurityGroupIDs: []string{id.WebSG}},
-	)
-	s.LoadBalancers = append(s.LoadBalancers, grader.LoadBalancer{
-		ARN: id.LB, Name: "elb-" + login, DNSName: "elb-" + login + "-1.ap-northeast-1.elb.amazonaws.com",
-		Type: "application", Scheme: "internet-facing", State: "active", VPCID: id.VPC,
-		Zones:            []grader.LBZone{{ZoneName: "ap-northeast-1c", SubnetID: id.PubC}, {ZoneName: "ap-northeast-1d", SubnetID: id.PubD}},
-		SecurityGroupIDs: []string{id.ALBSG},
-	})
-	s.Listeners = append(s.Listeners, grader.Listener{ARN: id.Listener, LoadBalancerARN: id.LB, Protocol: "HTTP", Port: 80,
-		DefaultActions: []grader.Action{{Type: "forward", TargetGroupARNs: []string{id.TG}}}})
-	s.TargetGroups = append(s.TargetGroups, grader.TargetGroup{
-		ARN: id.TG, Name: "tg-elb-" + login, Protocol: "HTTP", Port: 80, TargetType: "instance", VPCID: id.VPC,
-		LoadBalancerARNs: []string{id.LB},
-		Targets: []grader.TargetHealth{
-			{ID: id.Web1, Port: 80, State: "healthy"},
-			{ID: id.Web2, Port: 80, State: "healthy"},
-		},
-	})
-	s.DBSubnetGroups = append(s.DBSubnetGroups, grader.DBSubnetGroup{Name: id.SubnetGroup, VPCID: id.VPC, SubnetIDs: []string{id.PrivD, id.PrivC}})
-	// After the failover of the handout the replica writes.
-	s.DBClusters = append(s.DBClusters, grader.DBCluster{
-		ID: id.Cluster, ARN: "arn:aws:rds:ap-northeast-1:111122223333:cluster:" + id.Cluster, Status: "available", Engine: "aurora-mysql",
-		Endpoint:       id.Cluster + ".cluster-abc.ap-northeast-1.rds.amazonaws.com",
-		ReaderEndpoint: id.Cluster + ".cluster-ro-abc.ap-northeast-1.rds.amazonaws.com",
-		DBSubnetGroup:  id.SubnetGroup,
-		Members:        []grader.DBClusterMember{{InstanceID: id.Writer, IsWriter: false}, {InstanceID: id.Replica, IsWriter: true}},
-	})
-	s.DBInstances = append(s.DBInstances,
-		grader.DBInstance{ID: id.Writer, ClusterID: id.Cluster, Class: "db.t2.small", Engine: "aurora-mysql", AZ: "ap-northeast-1d", Status: "available", DBSubnetGroup: id.SubnetGroup},
-		grader.DBInstance{ID: id.Replica, ClusterID: id.Cluster, Class: "db.t2.small", Engine: "aurora-mysql", AZ: "ap-northeast-1c", Status: "available", DBSubnetGroup: id.SubnetGroup},
-	)
-	s.RDSEvents = append(s.RDSEvents, grader.RDSEvent{
-		SourceID: id.Cluster, SourceType: "db-cluster", Categories: []string{"failover"},
-		Message: "Completed failover to DB instance: " + id.Replica, Date: fixtureTime.Add(-30 * time.Minute),
-	})
-}
+// The class the cases start from is labs/internal/fixture's: every student
+// built all of Step 3 correctly, failover included; a case breaks one thing.
+var (
+	fixtureTime      = fixture.Time
+	classSnapshot    = fixture.ClassSnapshot
+	idsOf            = fixture.IDsOf
+	student          = fixture.Student
+	dedicatedStudent = fixture.DedicatedStudent
+)
 
 // Finders for mutating a fixture before it is evaluated.
 
-// find returns the first item for which match is true, or fails the test.
-func find[T any](t testing.TB, items []T, match func(*T) bool, what string) *T {
-	t.Helper()
-	for i := range items {
-		if match(&items[i]) {
-			return &items[i]
-		}
-	}
-	t.Fatalf("fixture has no %s", what)
-	return nil
-}
-
 func instanceNamed(t testing.TB, s *grader.Snapshot, name string) *grader.Instance {
 	t.Helper()
-	return find(t, s.Instances, func(in *grader.Instance) bool { return in.Name == name }, "instance "+name)
+	return fixture.Find(t, s.Instances, func(in *grader.Instance) bool { return in.Name == name }, "instance "+name)
 }
 
 func sgNamed(t testing.TB, s *grader.Snapshot, name string) *grader.SecurityGroup {
 	t.Helper()
-	return find(t, s.SecurityGroups, func(g *grader.SecurityGroup) bool { return g.Name == name }, "security group "+name)
+	return fixture.Find(t, s.SecurityGroups, func(g *grader.SecurityGroup) bool { return g.Name == name }, "security group "+name)
 }
 
 func dbInstance(t testing.TB, s *grader.Snapshot, id string) *grader.DBInstance {
 	t.Helper()
-	return find(t, s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == id }, "DB instance "+id)
+	return fixture.Find(t, s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == id }, "DB instance "+id)
 }
 
 func cluster(t testing.TB, s *grader.Snapshot, id string) *grader.DBCluster {
 	t.Helper()
-	return find(t, s.DBClusters, func(c *grader.DBCluster) bool { return c.ID == id }, "DB cluster "+id)
+	return fixture.Find(t, s.DBClusters, func(c *grader.DBCluster) bool { return c.ID == id }, "DB cluster "+id)
 }
 
 func subnetGroup(t testing.TB, s *grader.Snapshot, name string) *grader.DBSubnetGroup {
 	t.Helper()
-	return find(t, s.DBSubnetGroups, func(g *grader.DBSubnetGroup) bool { return g.Name == name }, "DB subnet group "+name)
+	return fixture.Find(t, s.DBSubnetGroups, func(g *grader.DBSubnetGroup) bool { return g.Name == name }, "DB subnet group "+name)
 }
 
 // lbOf returns login's load balancer in the fixture.
 func lbOf(t testing.TB, s *grader.Snapshot, login string) *grader.LoadBalancer {
 	t.Helper()
-	return find(t, s.LoadBalancers, func(lb *grader.LoadBalancer) bool { return lb.ARN == idsOf(login).LB }, "load balancer of "+login)
+	return fixture.Find(t, s.LoadBalancers, func(lb *grader.LoadBalancer) bool { return lb.ARN == idsOf(login).LB }, "load balancer of "+login)
 }
 
 func listenerOf(t testing.TB, s *grader.Snapshot, login string) *grader.Listener {
 	t.Helper()
-	return find(t, s.Listeners, func(l *grader.Listener) bool { return l.ARN == idsOf(login).Listener }, "listener of "+login)
+	return fixture.Find(t, s.Listeners, func(l *grader.Listener) bool { return l.ARN == idsOf(login).Listener }, "listener of "+login)
 }
 
 func tgOf(t testing.TB, s *grader.Snapshot, login string) *grader.TargetGroup {
 	t.Helper()
-	return find(t, s.TargetGroups, func(tg *grader.TargetGroup) bool { return tg.ARN == idsOf(login).TG }, "target group of "+login)
+	return fixture.Find(t, s.TargetGroups, func(tg *grader.TargetGroup) bool { return tg.ARN == idsOf(login).TG }, "target group of "+login)
 }
-
-// removeWhere deletes the items for which drop is true.
-func removeWhere[T any](items []T, drop func(*T) bool) []T {
-	out := items[:0]
-	for i := range items {
-		if !drop(&items[i]) {
-			out = append(out, items[i])
-		}
-	}
-	return out
-}
-
-// student returns a roster row for login in the fixture's shared account.
-func student(login string) grader.Student {
-	return grader.Student{Login: login, AccountID: "111122223333"}
-}
-
-// dedicatedStudent is user01 alone in an account of their own.
-var dedicatedStudent = grader.Student{Login: "user01", AccountID: "111122223333", Dedicated: true}
 
 // step3 is the shipped step-3 lab.
 func step3(t testing.TB) *lab.Lab {

@@ -5,6 +5,7 @@ import (
 	"testing"
 
 	"labgrid/grader"
+	"labgrid/labs/internal/fixture"
 )
 
 // TestCoversPort: which rules open port 80, seen through ingress.alb_only
@@ -122,7 +123,7 @@ func TestIngressALBOnly(t *testing.T) {
 			}},
 		{name: "no load balancer: alb-user01 is the ALB's group", check: "ingress.alb_only", want: grader.StatusPass,
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
-				s.LoadBalancers = removeWhere(s.LoadBalancers, func(lb *grader.LoadBalancer) bool { return lb.ARN == idsOf("user01").LB })
+				s.LoadBalancers = fixture.RemoveWhere(s.LoadBalancers, func(lb *grader.LoadBalancer) bool { return lb.ARN == idsOf("user01").LB })
 			}},
 		// The lab says the ALB's security group is "-" (none found) and
 		// names the servers that lack the rule.
@@ -145,7 +146,7 @@ func TestIngressALBOnly(t *testing.T) {
 			}},
 		{name: "no load balancer and no alb-user01", check: "ingress.alb_only", want: grader.StatusFail, says: []string{"not allowed from the ALB's security group - on webserver#1-user01 (i-user01-1)"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
-				s.LoadBalancers = removeWhere(s.LoadBalancers, func(lb *grader.LoadBalancer) bool { return lb.ARN == idsOf("user01").LB })
+				s.LoadBalancers = fixture.RemoveWhere(s.LoadBalancers, func(lb *grader.LoadBalancer) bool { return lb.ARN == idsOf("user01").LB })
 				sgNamed(t, s, "alb-user01").Name = "x"
 			}},
 		{name: "no web instance running", check: "ingress.alb_only", want: grader.StatusFail, says: []string{"No running web server"},
@@ -191,7 +192,7 @@ func TestALBSecurityGroupFallbackIsNeverTheDatabases(t *testing.T) {
 	t.Parallel()
 	s := classSnapshot("user01")
 	s.LoadBalancers, s.Listeners, s.TargetGroups = nil, nil, nil
-	s.SecurityGroups = removeWhere(s.SecurityGroups, func(g *grader.SecurityGroup) bool { return g.Name == "alb-user01" })
+	s.SecurityGroups = fixture.RemoveWhere(s.SecurityGroups, func(g *grader.SecurityGroup) bool { return g.Name == "alb-user01" })
 	s.SecurityGroups = append(s.SecurityGroups, grader.SecurityGroup{ID: "sg-user01-db", Name: "db-user01", VPCID: "vpc-user01",
 		Inbound: []grader.Permission{{Protocol: "tcp", FromPort: 3306, ToPort: 3306, GroupIDs: []string{"sg-user01-web"}}}})
 	r := resultOf(t, s, dedicatedStudent, nil, "ingress.alb_only")

@@ -2,6 +2,7 @@ package step3_test
 
 import (
 	"labgrid/grader"
+	"labgrid/labs/internal/fixture"
 	"strings"
 	"testing"
 )
@@ -94,7 +95,7 @@ func TestWebAMI(t *testing.T) {
 		{name: "complete", check: "web.ami", want: grader.StatusPass, says: []string{"ami-user01", "is available"}},
 		{name: "AMI missing", check: "web.ami", want: grader.StatusFail, says: []string{`"sampleapp user01"`}, hintSays: []string{"イメージの作成"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
-				s.Images = removeWhere(s.Images, func(im *grader.Image) bool { return im.ID == "ami-user01" })
+				s.Images = fixture.RemoveWhere(s.Images, func(im *grader.Image) bool { return im.ID == "ami-user01" })
 			}},
 		{name: "AMI pending", check: "web.ami", want: grader.StatusFail, says: []string{"still being created"}, hintSays: []string{"available"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) { s.Images[0].State = "pending" }},
@@ -176,7 +177,7 @@ func TestWebSecondInstance(t *testing.T) {
 		{name: "AMI missing: the instance is still reported", check: "web.second_instance", want: grader.StatusBlocked,
 			says: []string{"i-user01-2", "is running in public subnet", "web.ami"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
-				s.Images = removeWhere(s.Images, func(im *grader.Image) bool { return im.ID == "ami-user01" })
+				s.Images = fixture.RemoveWhere(s.Images, func(im *grader.Image) bool { return im.ID == "ami-user01" })
 			}},
 		{name: "AMI pending: the AMI part is not judged", check: "web.second_instance", want: grader.StatusBlocked, says: []string{"web.ami"},
 			notSays: []string{"launched from ami"},
@@ -184,7 +185,7 @@ func TestWebSecondInstance(t *testing.T) {
 		{name: "AMI missing and instance broken: fails for the instance only", check: "web.second_instance", want: grader.StatusFail,
 			says: []string{"no public IP", "not judged", "web.ami"}, notSays: []string{"launched from ami"},
 			breakIt: func(t *testing.T, s *grader.Snapshot) {
-				s.Images = removeWhere(s.Images, func(im *grader.Image) bool { return im.ID == "ami-user01" })
+				s.Images = fixture.RemoveWhere(s.Images, func(im *grader.Image) bool { return im.ID == "ami-user01" })
 				web2(s, t).PublicIP = ""
 			}},
 		{name: "dedicated account, #2 renamed: the lone instance from the AMI warns", logins: []string{"user01"}, student: dedicatedStudent,

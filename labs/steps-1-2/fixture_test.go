@@ -12,6 +12,7 @@ import (
 	"labgrid/grader"
 	"labgrid/grader/lab"
 	"labgrid/labs"
+	"labgrid/labs/internal/fixture"
 )
 
 var fixtureTime = time.Date(2026, 11, 27, 10, 0, 0, 0, time.UTC)
@@ -101,63 +102,40 @@ func addStudentEnv(s *grader.Snapshot, login string) {
 	)
 }
 
-// find returns the first item for which match is true, or fails the test.
-func find[T any](t testing.TB, items []T, match func(*T) bool, what string) *T {
-	t.Helper()
-	for i := range items {
-		if match(&items[i]) {
-			return &items[i]
-		}
-	}
-	t.Fatalf("fixture has no %s", what)
-	return nil
-}
-
 func instance(t testing.TB, s *grader.Snapshot, id string) *grader.Instance {
 	t.Helper()
-	return find(t, s.Instances, func(in *grader.Instance) bool { return in.ID == id }, "instance "+id)
+	return fixture.Find(t, s.Instances, func(in *grader.Instance) bool { return in.ID == id }, "instance "+id)
 }
 
 func sg(t testing.TB, s *grader.Snapshot, id string) *grader.SecurityGroup {
 	t.Helper()
-	return find(t, s.SecurityGroups, func(g *grader.SecurityGroup) bool { return g.ID == id }, "security group "+id)
+	return fixture.Find(t, s.SecurityGroups, func(g *grader.SecurityGroup) bool { return g.ID == id }, "security group "+id)
 }
 
 func subnet(t testing.TB, s *grader.Snapshot, id string) *grader.Subnet {
 	t.Helper()
-	return find(t, s.Subnets, func(x *grader.Subnet) bool { return x.ID == id }, "subnet "+id)
+	return fixture.Find(t, s.Subnets, func(x *grader.Subnet) bool { return x.ID == id }, "subnet "+id)
 }
 
 func routeTable(t testing.TB, s *grader.Snapshot, id string) *grader.RouteTable {
 	t.Helper()
-	return find(t, s.RouteTables, func(x *grader.RouteTable) bool { return x.ID == id }, "route table "+id)
+	return fixture.Find(t, s.RouteTables, func(x *grader.RouteTable) bool { return x.ID == id }, "route table "+id)
 }
 
 func cluster(t testing.TB, s *grader.Snapshot, id string) *grader.DBCluster {
 	t.Helper()
-	return find(t, s.DBClusters, func(c *grader.DBCluster) bool { return c.ID == id }, "DB cluster "+id)
+	return fixture.Find(t, s.DBClusters, func(c *grader.DBCluster) bool { return c.ID == id }, "DB cluster "+id)
 }
 
 func dbInstance(t testing.TB, s *grader.Snapshot, id string) *grader.DBInstance {
 	t.Helper()
-	return find(t, s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == id }, "DB instance "+id)
+	return fixture.Find(t, s.DBInstances, func(d *grader.DBInstance) bool { return d.ID == id }, "DB instance "+id)
 }
 
-// removeWhere deletes the items for which drop is true.
-func removeWhere[T any](items []T, drop func(*T) bool) []T {
-	out := items[:0]
-	for i := range items {
-		if !drop(&items[i]) {
-			out = append(out, items[i])
-		}
-	}
-	return out
-}
-
-func student(login string) grader.Student { return grader.Student{Login: login, AccountID: account} }
-
-// dedicatedStudent is user01 alone in an account of their own.
-var dedicatedStudent = grader.Student{Login: "user01", AccountID: account, Dedicated: true}
+var (
+	student          = fixture.Student
+	dedicatedStudent = fixture.DedicatedStudent
+)
 
 // morning is a class judged with the shipped steps-1-2 lab alone.
 func morning(t testing.TB) *lab.Set {

@@ -8,6 +8,7 @@ import (
 
 	"labgrid/grader"
 	"labgrid/grader/sim"
+	"labgrid/labs/internal/fixture"
 )
 
 // The complete fixture passes every check of the lab, for each student of
@@ -48,24 +49,24 @@ func TestScenarios(t *testing.T) {
 	}{
 		// s1.vpc
 		{"no VPC", student("user01"), func(t *testing.T, s *grader.Snapshot) {
-			find(t, s.VPCs, func(v *grader.VPC) bool { return v.ID == id.VPC }, "VPC").Name = "my-vpc"
+			fixture.Find(t, s.VPCs, func(v *grader.VPC) bool { return v.ID == id.VPC }, "VPC").Name = "my-vpc"
 		}, "s1.vpc", grader.StatusFail, []string{`No VPC named "vpc-user01"`}},
 		{"VPC CIDR differs", student("user01"), func(t *testing.T, s *grader.Snapshot) {
-			find(t, s.VPCs, func(v *grader.VPC) bool { return v.ID == id.VPC }, "VPC").CIDR = "10.1.0.0/16"
+			fixture.Find(t, s.VPCs, func(v *grader.VPC) bool { return v.ID == id.VPC }, "VPC").CIDR = "10.1.0.0/16"
 		}, "s1.vpc", grader.StatusWarn, []string{"10.1.0.0/16", "not the handout's 10.0.0.0/16"}},
 		{"no VPC blocks the network checks", student("user01"), func(t *testing.T, s *grader.Snapshot) {
-			find(t, s.VPCs, func(v *grader.VPC) bool { return v.ID == id.VPC }, "VPC").Name = "my-vpc"
+			fixture.Find(t, s.VPCs, func(v *grader.VPC) bool { return v.ID == id.VPC }, "VPC").Name = "my-vpc"
 		}, "s1.public_subnets", grader.StatusBlocked, nil},
 
 		// s1.internet_gateway
 		{"no internet gateway", student("user01"), func(t *testing.T, s *grader.Snapshot) {
-			s.InternetGateways = removeWhere(s.InternetGateways, func(g *grader.InternetGateway) bool { return g.ID == id.IGW })
+			s.InternetGateways = fixture.RemoveWhere(s.InternetGateways, func(g *grader.InternetGateway) bool { return g.ID == id.IGW })
 		}, "s1.internet_gateway", grader.StatusFail, []string{"No internet gateway is attached to VPC vpc-user01"}},
 		{"internet gateway detached", student("user01"), func(t *testing.T, s *grader.Snapshot) {
-			find(t, s.InternetGateways, func(g *grader.InternetGateway) bool { return g.ID == id.IGW }, "IGW").VPCIDs = nil
+			fixture.Find(t, s.InternetGateways, func(g *grader.InternetGateway) bool { return g.ID == id.IGW }, "IGW").VPCIDs = nil
 		}, "s1.internet_gateway", grader.StatusFail, []string{"igw-user01 (igw-user01) exists but is attached to no VPC"}},
 		{"unnamed gateway attached", student("user01"), func(t *testing.T, s *grader.Snapshot) {
-			find(t, s.InternetGateways, func(g *grader.InternetGateway) bool { return g.ID == id.IGW }, "IGW").Name = ""
+			fixture.Find(t, s.InternetGateways, func(g *grader.InternetGateway) bool { return g.ID == id.IGW }, "IGW").Name = ""
 		}, "s1.internet_gateway", grader.StatusPass, []string{"igw-user01"}},
 
 		// s1.public_subnets
@@ -96,13 +97,13 @@ func TestScenarios(t *testing.T) {
 
 		// s1.key_pair
 		{"key pair missing", student("user01"), func(t *testing.T, s *grader.Snapshot) {
-			s.KeyPairs = removeWhere(s.KeyPairs, func(k *grader.KeyPair) bool { return k.ID == id.Key })
+			s.KeyPairs = fixture.RemoveWhere(s.KeyPairs, func(k *grader.KeyPair) bool { return k.ID == id.Key })
 		}, "s1.key_pair", grader.StatusFail, []string{`No key pair named "1day-user01"`}},
 		{"key pair name case-folded", student("user01"), func(t *testing.T, s *grader.Snapshot) {
-			find(t, s.KeyPairs, func(k *grader.KeyPair) bool { return k.ID == id.Key }, "key").Name = " 1Day-User01"
+			fixture.Find(t, s.KeyPairs, func(k *grader.KeyPair) bool { return k.ID == id.Key }, "key").Name = " 1Day-User01"
 		}, "s1.key_pair", grader.StatusPass, nil},
 		{"key pair renamed in a shared account fails", student("user01"), func(t *testing.T, s *grader.Snapshot) {
-			find(t, s.KeyPairs, func(k *grader.KeyPair) bool { return k.ID == id.Key }, "key").Name = "mykey"
+			fixture.Find(t, s.KeyPairs, func(k *grader.KeyPair) bool { return k.ID == id.Key }, "key").Name = "mykey"
 		}, "s1.key_pair", grader.StatusFail, nil},
 
 		// s1.web_sg
@@ -156,14 +157,14 @@ func TestScenarios(t *testing.T) {
 
 		// s2.db_subnet_group
 		{"DB subnet group with a public subnet", student("user01"), func(t *testing.T, s *grader.Snapshot) {
-			g := find(t, s.DBSubnetGroups, func(g *grader.DBSubnetGroup) bool { return g.Name == id.SubnetGroup }, "subnet group")
+			g := fixture.Find(t, s.DBSubnetGroups, func(g *grader.DBSubnetGroup) bool { return g.Name == id.SubnetGroup }, "subnet group")
 			g.SubnetIDs = []string{id.PrivD, id.PubC}
 		}, "s2.db_subnet_group", grader.StatusFail, []string{"has public subnets: " + id.PubC + " (10.0.1.0/24)"}},
 		{"DB subnet group in one AZ", student("user01"), func(t *testing.T, s *grader.Snapshot) {
 			subnet(t, s, id.PrivC).AZ = "ap-northeast-1d"
 		}, "s2.db_subnet_group", grader.StatusFail, []string{"only in AZ ap-northeast-1d"}},
 		{"DB subnet group of another VPC", student("user01"), func(t *testing.T, s *grader.Snapshot) {
-			g := find(t, s.DBSubnetGroups, func(g *grader.DBSubnetGroup) bool { return g.Name == id.SubnetGroup }, "subnet group")
+			g := fixture.Find(t, s.DBSubnetGroups, func(g *grader.DBSubnetGroup) bool { return g.Name == id.SubnetGroup }, "subnet group")
 			g.SubnetIDs = []string{idsOf("user02").PrivD, idsOf("user02").PrivC}
 		}, "s2.db_subnet_group", grader.StatusFail, []string{"outside VPC vpc-user01"}},
 
