@@ -267,13 +267,9 @@ func (l *Lab) checkInfos() []grader.CheckInfo {
 		if !c.Enabled {
 			continue
 		}
-		short := c.Short
-		if short.JA == "" {
-			short = c.Title
-		}
 		out = append(out, grader.CheckInfo{
 			Lab: l.ID, LabTitle: l.Title, LabShort: l.Short, ID: c.ID, Area: c.Area, AreaTitle: areas[c.Area],
-			Title: c.Title, Short: short, Required: c.Required, Points: c.Points, Costs: c.CostPerHour != nil,
+			Title: c.Title, Short: c.Short, Required: c.Required, Points: c.Points, Costs: c.CostPerHour != nil,
 		})
 	}
 	return out

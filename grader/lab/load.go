@@ -579,7 +579,9 @@ func (c *compiler) checks(n *yaml.Node, env *cel.Env, areas map[string]bool) {
 			}
 		}
 		ch.Title = c.text(m["title"], where+": title")
-		ch.Short = c.text(m["short"], where+": short")
+		if ch.Short = c.text(m["short"], where+": short"); ch.Short.JA == "" {
+			ch.Short = ch.Title // the title when the lab gives none, like the lab's own
+		}
 		ch.Points = c.integer(m["points"], where+": points", 0, 1000)
 		ch.Required = c.boolean(m["required"], where+": required", false)
 		ch.Enabled = c.boolean(m["enabled"], where+": enabled", true)
