@@ -157,13 +157,13 @@ func eventually(t *testing.T, d time.Duration, what string, cond func() bool) {
 // and was scanned after since.
 func (e *env) allScannedSince(t *testing.T, classID int64, since time.Time) bool {
 	t.Helper()
-	grid, err := e.store.ClassStudents(e.ctx, classID)
+	grid, err := e.store.ClassSummaries(e.ctx, classID)
 	if err != nil {
 		t.Logf("class students: %v", err)
 		return false
 	}
 	for _, row := range grid {
-		if len(row.Results) == 0 || !row.Student.LastScannedAt.After(since) {
+		if len(row.Summary.Checks) == 0 || !row.Student.LastScannedAt.After(since) {
 			return false
 		}
 	}

@@ -62,7 +62,7 @@ func TestPeriodicScans(t *testing.T) {
 			t.Errorf("scan run %+v: want one scheduled target, none failed", r)
 		}
 	}
-	grid, err := e.store.ClassStudents(e.ctx, c.ID)
+	grid, err := e.store.ClassSummaries(e.ctx, c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -72,8 +72,8 @@ func TestPeriodicScans(t *testing.T) {
 	}
 	checks := len(set.Checks()) // the enabled checks: the active probes are off by default
 	for _, row := range grid {
-		if len(row.Results) != checks {
-			t.Errorf("%s: %d results, want %d", row.Student.Login, len(row.Results), checks)
+		if len(row.Summary.Checks) != checks {
+			t.Errorf("%s: %d results, want %d", row.Student.Login, len(row.Summary.Checks), checks)
 		}
 	}
 }

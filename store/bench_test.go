@@ -71,15 +71,6 @@ func BenchmarkClassSummaries1000(b *testing.B) {
 	})
 }
 
-// BenchmarkClassStudents1000 is BenchmarkClassSummaries1000 reading every
-// result row (17,000) instead.
-func BenchmarkClassStudents1000(b *testing.B) {
-	benchClassRead(b, func(ctx context.Context, s *Store, id int64) (int, error) {
-		rows, err := s.ClassStudents(ctx, id)
-		return len(rows), err
-	})
-}
-
 func benchClassRead(b *testing.B, read func(context.Context, *Store, int64) (int, error)) {
 	ctx := context.Background()
 	s := New(pgtest.NewPool(b, pgtest.NewDatabase(b, true)))

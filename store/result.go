@@ -33,13 +33,6 @@ const resultColumns = `student_id, check_id, status, points, max_points, require
 	message_ja, message_en, hint_ja, hint_en, evidence, observed_at, first_passed_at, changed_at,
 	error_ja, error_en, error_at, cost_per_hour`
 
-// gridResultColumns read like resultColumns but leave out the messages,
-// hints and evidence, which the grid, its live rows and the export never
-// show: they are most of the bytes of a class's results.
-const gridResultColumns = `student_id, check_id, status, points, max_points, required,
-	'', '', '', '', '{}'::text[], observed_at, first_passed_at, changed_at,
-	error_ja, error_en, error_at, cost_per_hour`
-
 func scanResult(row rowScanner) (Result, error) {
 	var (
 		r                  Result
@@ -86,61 +79,9 @@ func (s *Store) StudentResults(ctx context.Context, studentID int64) ([]Result, 
 	return results, nil
 }
 
-// GridRow is one student of the instructor's grid with their results.
-type GridRow struct {
-	Student Student
-	Results []Result // by check id
-}
-
-// ClassStudents is every student of a class, by login, with their
-// current results: statuses, points, times and errors, without messages,
-// hints or evidence (see StudentResults for those). It reads every result
-// row of the class: pages read ClassSummaries, a row per student.
-func (s *Store) ClassStudents(ctx context.Context, classID int64) ([]GridRow, error) {
-	students, err := s.Students(ctx, classID)
-	if err != nil {
-		return nil, fmt.Errorf("class students: %w", err)
-	}
-	rows, err := s.db.Query(ctx, `
-		SELECT `+gridResultColumns+` FROM results
-		WHERE student_id IN (SELECT id FROM students WHERE class_id = $1)
-		ORDER BY student_id, check_id`, classID)
-	if err != nil {
-		return nil, fmt.Errorf("class students: %w", err)
-	}
-	// One slice for the whole class, cut per student: rows come ordered by
-	// student, and a class's grid is thousands of results.
-	results := make([]Result, 0, len(students)*20) // about a lab's checks per student
-	for rows.Next() {
-		r, err := scanResult(rows)
-		if err != nil {
-			rows.Close()
-			return nil, fmt.Errorf("class students: %w", err)
-		}
-		results = append(results, r)
-	}
-	if err := rows.Err(); err != nil {
-		return nil, fmt.Errorf("class students: %w", err)
-	}
-	byStudent := make(map[int64][]Result, len(students))
-	for start := 0; start < len(results); {
-		end := start + 1
-		for end < len(results) && results[end].StudentID == results[start].StudentID {
-			end++
-		}
-		byStudent[results[start].StudentID] = results[start:end:end]
-		start = end
-	}
-	grid := make([]GridRow, len(students))
-	for i, st := range students {
-		grid[i] = GridRow{Student: st, Results: byStudent[st.ID]}
-	}
-	return grid, nil
-}
-
 // ClassLeftovers is the evidence of the given checks that a student of
 // the class has not passed (any status but pass and warn), by student id
-// then check id: what an end-of-day lab found left, which ClassStudents leaves
+// then check id: what an end-of-day lab found left, which ClassSummaries leaves
 // out. Results with no evidence are not listed.
 func (s *Store) ClassLeftovers(ctx context.Context, classID int64, checkIDs []string) (map[int64]map[string][]string, error) {
 	out := map[int64]map[string][]string{}

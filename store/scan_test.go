@@ -406,7 +406,7 @@ func TestSaveScanEdges(t *testing.T) {
 	}
 }
 
-func TestClassStudents(t *testing.T) {
+func TestClassSummaries(t *testing.T) {
 	t.Parallel()
 	ctx, s := setup(t)
 	c, students := mustImport(t, ctx, s, "grid", 3)
@@ -419,7 +419,7 @@ func TestClassStudents(t *testing.T) {
 	})); err != nil {
 		t.Fatal(err)
 	}
-	grid, err := s.ClassStudents(ctx, c.ID)
+	grid, err := s.ClassSummaries(ctx, c.ID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -433,25 +433,25 @@ func TestClassStudents(t *testing.T) {
 		status grader.Status
 	}{{"user01", nChecks, grader.StatusBlocked}, {"user02", nChecks, grader.StatusPass}, {"user03", 0, ""}} {
 		row := grid[i]
-		if row.Student.Login != want.login || len(row.Results) != want.n {
-			t.Errorf("row %d: %s with %d results, want %s with %d", i, row.Student.Login, len(row.Results), want.login, want.n)
+		if row.Student.Login != want.login || len(row.Summary.Checks) != want.n {
+			t.Errorf("row %d: %s with %d results, want %s with %d", i, row.Student.Login, len(row.Summary.Checks), want.login, want.n)
 			continue
 		}
-		if !slices.IsSortedFunc(row.Results, func(a, b Result) int { return strings.Compare(a.CheckID, b.CheckID) }) {
+		if !slices.IsSortedFunc(row.Summary.Checks, func(a, b CheckSummary) int { return strings.Compare(a.CheckID, b.CheckID) }) {
 			t.Errorf("%s's results not by check id", want.login)
 		}
-		for _, r := range row.Results {
-			if r.Status != want.status || r.StudentID != row.Student.ID || r.HasError() {
+		for _, r := range row.Summary.Checks {
+			if r.Status != want.status || r.HasError {
 				t.Errorf("%s %s = %+v", want.login, r.CheckID, r)
 			}
-			if want.status == grader.StatusPass && (!r.FirstPassedAt.Equal(testTime) || r.Points != 5 || r.Hint != (grader.Text{})) {
+			if want.status == grader.StatusPass && (!r.FirstPassedAt.Equal(testTime) || r.Points != 5) {
 				t.Errorf("%s %s passed = %+v", want.login, r.CheckID, r)
 			}
 		}
 	}
 	if other, err := s.ClassByName(ctx, "grid-empty"); err != nil {
 		t.Fatal(err)
-	} else if grid, err := s.ClassStudents(ctx, other.ID); err != nil || len(grid) != 0 {
+	} else if grid, err := s.ClassSummaries(ctx, other.ID); err != nil || len(grid) != 0 {
 		t.Errorf("empty class: %v, %v", grid, err)
 	}
 }
