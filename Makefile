@@ -12,7 +12,7 @@ LDFLAGS := -X main.version=$(VERSION)
 ROSTER  ?=
 FORMAT  ?= table
 
-.PHONY: build test deps-test lint bench bench-serve bench-load fuzz run clean generate docs vendor-js
+.PHONY: build test deps-test lint bench bench-serve bench-load fuzz run clean generate docs vendor-js vendor-axe
 
 # `make run` and `make test` install what they need beyond Go from the
 # system's packages when it is missing (scripts/deps.sh: PostgreSQL, and
@@ -54,6 +54,17 @@ vendor-js:
 	cp "$$tmp/htmx/package/dist/htmx.min.js" htmx.min.js; cp "$$tmp/htmx/package/LICENSE" htmx.LICENSE; \
 	cp "$$tmp/sse/package/dist/sse.min.js" sse.min.js; cp "$$tmp/sse/package/LICENSE" sse.LICENSE; \
 	sha256sum htmx.min.js sse.min.js
+
+# axe-core, pinned, for the end-to-end accessibility test only: it lives
+# under e2e/testdata/ (see its README), never in what the server embeds.
+AXE_VERSION := 4.14.1
+vendor-axe:
+	@set -e; tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
+	cd "$$tmp"; npm pack --silent axe-core@$(AXE_VERSION) >/dev/null; \
+	tar -xzf axe-core-$(AXE_VERSION).tgz; \
+	cd "$(CURDIR)/e2e/testdata"; \
+	cp "$$tmp/package/axe.min.js" axe.min.js; cp "$$tmp/package/LICENSE" axe.LICENSE; \
+	sha256sum axe.min.js
 
 # Benchmarks whose figures the README quotes.
 bench: bench-serve
