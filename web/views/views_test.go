@@ -267,7 +267,7 @@ func checkRow(t *testing.T, m *i18n.Messages, r Row, tr *html.Node) {
 		if href := attrOr(links[0], "href"); href != r.Login+"#"+c.CheckID {
 			t.Errorf("row %s, %s: href %q", r.Login, c.CheckID, href)
 		}
-		if got, want := text(links[0]), m.StatusWord(c.Status); got != want || got == "" {
+		if got, want := visibleWords(links[0]), m.StatusWord(c.Status); got != want || got == "" {
 			t.Errorf("row %s, %s: cell text %q, want the status word %q", r.Login, c.CheckID, got, want)
 		}
 		if c.Error != (attrOr(links[0], "title") == m.ErrorFlagged(c.Status)) || c.Error != hasClass(td, "err") {
