@@ -5,6 +5,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"golang.org/x/net/html"
 
@@ -129,6 +130,105 @@ func TestStatusNeverColourAlone(t *testing.T) {
 						t.Errorf("%s %s, %s page: unreadable %v, error badges %v", lang, s, where, unreadable, flags)
 					}
 				}
+			}
+		}
+	}
+}
+
+// politeAncestor is the nearest element above n (not n) that has
+// aria-live, with its value; "" when none.
+func politeAncestor(n *html.Node) (*html.Node, string) {
+	for p := n.Parent; p != nil; p = p.Parent {
+		if v, ok := attr(p, "aria-live"); ok {
+			return p, v
+		}
+	}
+	return nil, ""
+}
+
+// The parts the live stream replaces are announced politely, by a live
+// region that outlives the swap (a region swapped in whole is new to the
+// screen reader, which then says nothing): the grid's rows by their
+// <tbody>, a student's checklist and the instructor's page of a student
+// by a wrapper. The region is on the container, never on a row or a cell,
+// and announces what is added only: the relative times that app.js
+// refreshes every 15 s say nothing (aria-live="off"), and the "Check now"
+// countdown is outside. The grid's summary row and cost summary change
+// with every row and are not announced again. Nothing is aria-busy.
+func TestLiveRegionsPolite(t *testing.T) {
+	t.Parallel()
+	grid := sampleLabsGrid(sampleGrid(i18n.JA, 8, false))
+	row := grid.Rows[2]
+	self := sampleSelf(i18n.EN, row)
+	self.CheckNow = CheckNow{Every: 15 * time.Second, Wait: 9 * time.Second}
+	pages := map[string]string{
+		"grid":       render(t, GridPage(grid)),
+		"student":    render(t, StudentDetail(sampleDetail(i18n.EN, row))),
+		"self-check": render(t, SelfCheckPage(self)),
+	}
+	for name, out := range pages {
+		doc := parseDoc(t, out)
+		swapped := all(doc, func(n *html.Node) bool {
+			_, sse := attr(n, "sse-swap")
+			return sse || strings.HasPrefix(attrOr(n, "hx-trigger"), "sse:")
+		})
+		if len(swapped) == 0 {
+			t.Fatalf("%s: nothing on the page is swapped by the live stream", name)
+		}
+		for _, n := range swapped {
+			id := attrOr(n, "id")
+			if _, ok := attr(n, "aria-live"); ok {
+				t.Errorf("%s: #%s, swapped in whole, is a live region itself", name, id)
+			}
+			region, live := politeAncestor(n)
+			if id == SummaryEvent || id == CostsEvent {
+				if live != "" && live != "off" {
+					t.Errorf("%s: #%s, which changes with every row, is announced (aria-live=%q)", name, id, live)
+				}
+				continue
+			}
+			if live != "polite" {
+				t.Errorf("%s: #%s is swapped live in no polite region (aria-live=%q)", name, id, live)
+				continue
+			}
+			if attrOr(region, "aria-relevant") != "additions" {
+				t.Errorf("%s: the live region around #%s has aria-relevant=%q, want additions", name, id, attrOr(region, "aria-relevant"))
+			}
+			if name == "grid" && region.Data != "tbody" {
+				t.Errorf("grid: the rows' live region is <%s>, want their <tbody>", region.Data)
+			}
+			if len(all(region, func(n *html.Node) bool { _, ok := attr(n, "data-wait"); return ok })) > 0 {
+				t.Errorf("%s: the countdown of Check now is inside the live region around #%s", name, id)
+			}
+		}
+		for _, n := range all(doc, func(n *html.Node) bool { _, ok := attr(n, "aria-live"); return ok }) {
+			v := attrOr(n, "aria-live")
+			switch {
+			case v == "off":
+			case v != "polite":
+				t.Errorf("%s: <%s class=%q> has aria-live=%q: nothing here interrupts", name, n.Data, attrOr(n, "class"), v)
+			case n.Data == "tr" || n.Data == "td" || n.Data == "th" || n.Data == "a" || n.Data == "li":
+				t.Errorf("%s: a <%s> is a live region: the container is, not each row or cell", name, n.Data)
+			}
+		}
+		for _, tm := range all(doc, func(n *html.Node) bool { return n.Data == "time" && hasClass(n, "ago") }) {
+			if _, live := politeAncestor(tm); live == "polite" && attrOr(tm, "aria-live") != "off" {
+				t.Errorf("%s: a relative time app.js refreshes is announced (%q)", name, text(tm))
+			}
+		}
+		if busy := all(doc, func(n *html.Node) bool { _, ok := attr(n, "aria-busy"); return ok }); len(busy) > 0 {
+			t.Errorf("%s: %d elements have aria-busy, which silences a live region", name, len(busy))
+		}
+	}
+	// A row the live stream sends: its relative time says nothing either.
+	for _, r := range grid.Rows {
+		tr := parseRow(t, render(t, GridRow(grid.Context(), r)))[0]
+		if _, ok := attr(tr, "aria-live"); ok {
+			t.Errorf("row %s is a live region itself", r.Login)
+		}
+		for _, tm := range all(tr, func(n *html.Node) bool { return n.Data == "time" }) {
+			if attrOr(tm, "aria-live") != "off" {
+				t.Errorf("row %s: its relative time is not aria-live=off", r.Login)
 			}
 		}
 	}
