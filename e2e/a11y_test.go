@@ -24,21 +24,34 @@ type axeViolation struct {
 
 // axeRun is the script that runs axe-core on the page and gives its
 // violations as a JSON string, with each rule's first few elements.
-const axeRun = `axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify(r.violations.map(v => ({
-	id: v.id, impact: v.impact || "", help: v.help, nodes: v.nodes.length,
-	targets: v.nodes.slice(0, 5).map(n => JSON.stringify(n.target)),
-}))))`
+const axeRun = `axe.run(document, {resultTypes: ["violations"]}).then(r => JSON.stringify({
+	passes: r.passes.length,
+	violations: r.violations.map(v => ({
+		id: v.id, impact: v.impact || "", help: v.help, nodes: v.nodes.length,
+		targets: v.nodes.slice(0, 5).map(n => JSON.stringify(n.target)),
+	})),
+}))`
 
-// Every page, in Japanese and in English, passes axe-core with no serious
-// or critical violation: the sign-in page, the class list, the grid with
-// results, the instructor's page of a student and a student's own page.
+// axeResult is what axeRun gives: how many rules the page passed (a
+// page where axe found nothing to check is not a pass) and the violations.
+type axeResult struct {
+	Passes     int            `json:"passes"`
+	Violations []axeViolation `json:"violations"`
+}
+
+// Every page, in Japanese and in English, in the light and the dark
+// colour schemes, passes axe-core with no serious or critical violation:
+// the sign-in page (and its wrong-password answer), an error page, the
+// class list, the grid of a class of two labs with results (whole, one lab
+// searched, and a class with no student yet), the instructor's page of a
+// student and a student's own page (and after "Check now").
 func TestAxe(t *testing.T) {
 	chromium(t)
 	src, err := os.ReadFile("testdata/axe.min.js")
 	if err != nil {
 		t.Fatalf("read axe-core: %v (make vendor-axe)", err)
 	}
-	a := startApp(t)
+	a := startClass(t, className, []store.ClassLab{{ID: "step-3"}, {ID: "cleanup"}})
 	ctx := newBrowser(t)
 	students, err := a.Store.Students(t.Context(), a.Class.ID)
 	if err != nil {
@@ -48,14 +61,16 @@ func TestAxe(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-
-	// A second class, so that "/" lists the classes rather than opening
-	// the only one's grid.
-	if _, err := a.Store.CreateClass(t.Context(), "e2e-other", "", []store.ClassLab{{ID: "cleanup"}}); err != nil {
+	// A second class, empty: "/" then lists the classes rather than
+	// opening the only one's grid.
+	const empty = "e2e-empty"
+	if _, err := a.Store.CreateClass(t.Context(), empty, "", []store.ClassLab{{ID: "step-3"}}); err != nil {
 		t.Fatal(err)
 	}
 
-	check := func(name, url string) {
+	// check opens the page at url in each colour scheme, does what then
+	// brings it to the state to check, and runs axe-core on it.
+	check := func(name, url string, then ...chromedp.Action[chromedp.Void]) {
 		t.Helper()
 		for _, scheme := range []string{"light", "dark"} {
 			name := name + ", " + scheme
@@ -64,18 +79,21 @@ func TestAxe(t *testing.T) {
 			}); err != nil {
 				t.Fatalf("emulate a %s colour scheme: %v", scheme, err)
 			}
-			run(t, ctx, "open "+name, chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`main h1`)))
+			run(t, ctx, "open "+name, append([]chromedp.Action[chromedp.Void]{chromedp.Navigate(url), chromedp.WaitVisible(chromedp.CSS(`main h1`))}, then...)...)
 			waitFor(t, ctx, stepTimeout, name+" to load", `document.readyState === "complete"`)
 			if !eval[bool](t, ctx, "read the colour scheme", `matchMedia("(prefers-color-scheme: `+scheme+`)").matches`) {
 				t.Fatalf("%s: the page is not in the %s colour scheme", name, scheme)
 			}
 			eval[bool](t, ctx, "load axe-core into "+name, string(src)+"\n;typeof axe === \"object\"")
 			out := get(t, ctx, "run axe-core on "+name, chromedp.Evaluate[string](axeRun, chromedp.EvalAwaitPromise))
-			var vs []axeViolation
-			if err := json.Unmarshal([]byte(out), &vs); err != nil {
+			var res axeResult
+			if err := json.Unmarshal([]byte(out), &res); err != nil {
 				t.Fatalf("axe-core on %s: %v: %s", name, err, out)
 			}
-			for _, v := range vs {
+			if res.Passes < 10 {
+				t.Errorf("%s: axe-core passed %d rules only: did it see the page?", name, res.Passes)
+			}
+			for _, v := range res.Violations {
 				msg := fmt.Sprintf("%s: %s (%s, %d elements): %s: %s", name, v.ID, v.Impact, v.Nodes, v.Help, strings.Join(v.Targets, " "))
 				if v.Impact == "serious" || v.Impact == "critical" {
 					t.Error(msg)
@@ -83,15 +101,22 @@ func TestAxe(t *testing.T) {
 					t.Log(msg)
 				}
 			}
-			if len(vs) == 0 {
-				t.Logf("%s: no violation", name)
+			if len(res.Violations) == 0 {
+				t.Logf("%s: no violation (%d rules passed)", name, res.Passes)
 			}
 		}
 	}
 
 	langs := []string{"ja", "en"}
 	for _, l := range langs {
-		check("the sign-in page ("+l+")", a.URL+"/login?lang="+l)
+		q := "?lang=" + l
+		check("the sign-in page ("+l+")", a.URL+"/login"+q)
+		check("a wrong password ("+l+")", a.URL+"/login"+q,
+			chromedp.SendKeys(chromedp.CSS(`#password`), "not-the-password"),
+			chromedp.Submit(chromedp.CSS(`#password`)),
+			chromedp.WaitVisible(chromedp.CSS(`#login-error`)),
+		)
+		check("a page not found ("+l+")", a.URL+"/no-such-page"+q)
 	}
 	run(t, ctx, "sign in",
 		chromedp.Navigate(a.URL+"/login"),
@@ -100,10 +125,19 @@ func TestAxe(t *testing.T) {
 		chromedp.Submit(chromedp.CSS(`#password`)),
 		chromedp.WaitNotPresent(chromedp.CSS(`#password`)),
 	)
+	grid := a.URL + "/classes/" + className
 	for _, l := range langs {
-		check("the class list ("+l+")", a.URL+"/?lang="+l)
-		check("the grid ("+l+")", a.URL+"/classes/"+className+"?lang="+l)
-		check("a student's page ("+l+")", a.URL+"/classes/"+className+"/students/"+students[0].Login+"?lang="+l)
-		check("the self-check page ("+l+")", a.URL+"/s/"+links[0].Token+"?lang="+l)
+		q := "?lang=" + l
+		check("the class list ("+l+")", a.URL+"/"+q)
+		check("the grid ("+l+")", grid+q, chromedp.WaitVisible(chromedp.CSS(`section.costs`)))
+		check("one lab of the grid, searched ("+l+")", grid+q+"&lab=step-3&q="+students[0].Login, chromedp.WaitVisible(chromedp.CSS(`p.showing`)))
+		check("the grid of a class with no student ("+l+")", a.URL+"/classes/"+empty+q, chromedp.WaitVisible(chromedp.CSS(`tr.empty`)))
+		check("a student's page ("+l+")", grid+"/students/"+students[0].Login+q)
+		check("the self-check page ("+l+")", a.URL+"/s/"+links[0].Token+q)
+		check("the self-check page after Check now ("+l+")", a.URL+"/s/"+links[1].Token+q,
+			chromedp.WaitVisible(chromedp.CSS(`#check-now button`)),
+			chromedp.Click(chromedp.CSS(`#check-now button`)),
+			chromedp.WaitVisible(chromedp.CSS(`#check-now button[data-wait][disabled]`)),
+		)
 	}
 }
