@@ -128,6 +128,19 @@ func TestGridKeyboard(t *testing.T) {
 		}
 		t.Logf("%s: %d Tabs to the first cell: %s", scheme, len(stops), path)
 
+		// The first Tab is the link that skips the top bar: Enter on it,
+		// and the next Tab is in the page's content.
+		run(t, ctx, "open the grid again", chromedp.Navigate(a.URL+"/classes/"+className), chromedp.WaitVisible(chromedp.CSS(`table.grid`)))
+		run(t, ctx, "press Tab", chromedp.KeyEvent("\t"))
+		if !eval[bool](t, ctx, "read the focus", `document.activeElement.matches("a.skip") && document.activeElement.getBoundingClientRect().top >= 0`) {
+			t.Errorf("%s: the first Tab is not on a visible skip link", scheme)
+		}
+		run(t, ctx, "skip to the content", chromedp.KeyEvent("\r"), chromedp.KeyEvent("\t"))
+		if !eval[bool](t, ctx, "read the focus", `document.activeElement.closest("main") !== null`) {
+			t.Errorf("%s: after the skip link, Tab goes to %s, not into the content", scheme, eval[string](t, ctx, "read the focus", `document.activeElement.outerHTML.slice(0, 120)`))
+		}
+		run(t, ctx, "focus the first cell again", chromedp.Focus(chromedp.CSS(`table.grid tbody tr[id^='student-'] td > a`)))
+
 		// Enter on the cell opens the student's page at the check.
 		href := eval[string](t, ctx, "read the cell's link", `document.activeElement.href`)
 		run(t, ctx, "press Enter on the cell", chromedp.KeyEvent("\r"), chromedp.WaitVisible(chromedp.CSS(`article.check`)))
