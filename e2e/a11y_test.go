@@ -51,7 +51,8 @@ func TestAxe(t *testing.T) {
 	if err != nil {
 		t.Fatalf("read axe-core: %v (make vendor-axe)", err)
 	}
-	a := startClass(t, className, []store.ClassLab{{ID: "step-3"}, {ID: "cleanup"}})
+	const name = "e2e-a11y" // the tests of the package share a database
+	a := startClass(t, name, []store.ClassLab{{ID: "step-3"}, {ID: "cleanup"}})
 	ctx := newBrowser(t)
 	students, err := a.Store.Students(t.Context(), a.Class.ID)
 	if err != nil {
@@ -63,7 +64,7 @@ func TestAxe(t *testing.T) {
 	}
 	// A second class, empty: "/" then lists the classes rather than
 	// opening the only one's grid.
-	const empty = "e2e-empty"
+	const empty = name + "-empty"
 	if _, err := a.Store.CreateClass(t.Context(), empty, "", []store.ClassLab{{ID: "step-3"}}); err != nil {
 		t.Fatal(err)
 	}
@@ -125,7 +126,7 @@ func TestAxe(t *testing.T) {
 		chromedp.Submit(chromedp.CSS(`#password`)),
 		chromedp.WaitNotPresent(chromedp.CSS(`#password`)),
 	)
-	grid := a.URL + "/classes/" + className
+	grid := a.URL + "/classes/" + name
 	for _, l := range langs {
 		q := "?lang=" + l
 		check("the class list ("+l+")", a.URL+"/"+q)

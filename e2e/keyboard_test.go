@@ -7,6 +7,7 @@ import (
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
 
+	"labgrid/store"
 	"labgrid/web/views"
 )
 
@@ -61,7 +62,8 @@ const describeFocus = `(() => {
 // in the light and the dark colour schemes.
 func TestGridKeyboard(t *testing.T) {
 	chromium(t)
-	a := startApp(t)
+	const name = "e2e-keys" // the tests of the package share a database
+	a := startClass(t, name, []store.ClassLab{{ID: "step-3"}})
 	ctx := newBrowser(t)
 	run(t, ctx, "sign in",
 		chromedp.Navigate(a.URL+"/login"),
@@ -78,7 +80,7 @@ func TestGridKeyboard(t *testing.T) {
 		}); err != nil {
 			t.Fatalf("emulate a %s colour scheme: %v", scheme, err)
 		}
-		run(t, ctx, "open the grid", chromedp.Navigate(a.URL+"/classes/"+className), chromedp.WaitVisible(chromedp.CSS(`table.grid`)))
+		run(t, ctx, "open the grid", chromedp.Navigate(a.URL+"/classes/"+name), chromedp.WaitVisible(chromedp.CSS(`table.grid`)))
 		if tag := eval[string](t, ctx, "read the focus", `document.activeElement.tagName`); tag != "BODY" {
 			t.Fatalf("the grid opens with the focus on %s, want the page itself", tag)
 		}
@@ -130,7 +132,7 @@ func TestGridKeyboard(t *testing.T) {
 
 		// The first Tab is the link that skips the top bar: Enter on it,
 		// and the next Tab is in the page's content.
-		run(t, ctx, "open the grid again", chromedp.Navigate(a.URL+"/classes/"+className), chromedp.WaitVisible(chromedp.CSS(`table.grid`)))
+		run(t, ctx, "open the grid again", chromedp.Navigate(a.URL+"/classes/"+name), chromedp.WaitVisible(chromedp.CSS(`table.grid`)))
 		run(t, ctx, "press Tab", chromedp.KeyEvent("\t"))
 		if !eval[bool](t, ctx, "read the focus", `document.activeElement.matches("a.skip") && document.activeElement.getBoundingClientRect().top >= 0`) {
 			t.Errorf("%s: the first Tab is not on a visible skip link", scheme)
