@@ -129,6 +129,7 @@ func TestGridKeyboard(t *testing.T) {
 			t.Fatalf("%s: Tab did not reach the first student's first cell: %s", scheme, path)
 		}
 		t.Logf("%s: %d Tabs to the first cell: %s", scheme, len(stops), path)
+		screenshot(t, ctx, "keyboard-"+scheme)
 
 		// The first Tab is the link that skips the top bar: Enter on it,
 		// and the next Tab is in the page's content.
