@@ -79,7 +79,7 @@ type Figures struct {
 	FanoutLatencies []time.Duration
 	Window          time.Duration
 	Process         *ProcessFigures // nil without ServePIDs
-	Scans           scanFigures
+	Scans           ScanFigures
 	// The generator's own CPU over the window (percent of one core), and
 	// the machine's load average at its end: a busy machine makes every
 	// figure worse.

@@ -10,8 +10,9 @@ import (
 	"labgrid/scheduler"
 )
 
-// scanFigures are what River's table says of a class's scans.
-type scanFigures struct {
+// ScanFigures are what River's table says of a class's scans in the
+// window.
+type ScanFigures struct {
 	Jobs int // scan jobs that ran in the window, or are running
 	// DoubleScans are the pairs of those jobs of one target whose runs
 	// overlapped: what the target lock and River's uniqueness rule out.
@@ -27,8 +28,8 @@ type scanFigures struct {
 // hand-back) is left out: its attempted_at is its last attempt's start,
 // whose end is not stored; so is an earlier run of a job run again.
 // The target is the job's args (scheduler's scanArgs) less the trigger.
-func scanOverlaps(ctx context.Context, pool *pgxpool.Pool, classID int64, from, to time.Time) (scanFigures, error) {
-	var f scanFigures
+func scanOverlaps(ctx context.Context, pool *pgxpool.Pool, classID int64, from, to time.Time) (ScanFigures, error) {
+	var f ScanFigures
 	err := pool.QueryRow(ctx, `
 		WITH runs AS (
 			SELECT id, args->>'account_id' AS account, args->>'region' AS region,
@@ -46,7 +47,7 @@ func scanOverlaps(ctx context.Context, pool *pgxpool.Pool, classID int64, from, 
 		       (SELECT count(DISTINCT client) FROM runs)`,
 		scheduler.ScanKind, classID, from, to).Scan(&f.Jobs, &f.DoubleScans, &f.Processes)
 	if err != nil {
-		return scanFigures{}, fmt.Errorf("loadtest: read the scan jobs back: %w", err)
+		return ScanFigures{}, fmt.Errorf("loadtest: read the scan jobs back: %w", err)
 	}
 	return f, nil
 }

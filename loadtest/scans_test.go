@@ -78,12 +78,12 @@ func TestScanOverlaps(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	want := scanFigures{Jobs: 8, DoubleScans: 2, Processes: 2}
+	want := ScanFigures{Jobs: 8, DoubleScans: 2, Processes: 2}
 	if got != want {
 		t.Errorf("scans %+v, want %+v", got, want)
 	}
 	// Before the window: the overlap of the two earlier scans of c only.
-	if got, err := scanOverlaps(ctx, pool, 1, at(-40), at(-18)); err != nil || got != (scanFigures{Jobs: 2, DoubleScans: 1, Processes: 1}) {
+	if got, err := scanOverlaps(ctx, pool, 1, at(-40), at(-18)); err != nil || got != (ScanFigures{Jobs: 2, DoubleScans: 1, Processes: 1}) {
 		t.Errorf("before the window: %+v (%v), want 2 jobs, 1 double scan, 1 process", got, err)
 	}
 }
