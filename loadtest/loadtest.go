@@ -1,7 +1,9 @@
-// Package loadtest measures a running labgrid serve on loopback: it opens
-// the live streams of many students of a class and a few instructor
-// grids, lets the class change (its scans go on), and times each change
-// from the moment it was stored to the event each stream received.
+// Package loadtest measures a running labgrid serve on loopback, or
+// several on one database: it opens the live streams of many students of
+// a class and a few instructor grids (spread over the serves), lets the
+// class change (its scans go on), and times each change from the moment
+// it was stored to the event each stream received. It also reads back
+// from River's table whether two scans of one target ever ran at once.
 //
 // The stored time of a change is the one its notification carries
 // (store.Notification.StoredAt: when the scan's writes were sent, a
@@ -40,7 +42,9 @@ import (
 
 // Config is what to measure and for how long.
 type Config struct {
-	BaseURL     string // the serve, on loopback: http://127.0.0.1:8080
+	// BaseURLs are the serves, on loopback (http://127.0.0.1:8080), all on
+	// one database: the streams and the grids go to them in turn.
+	BaseURLs    []string
 	DatabaseURL string // the serve's database: the class, its links, its notifications
 	Secret      []byte // the serve's secret, which the links are made from
 	Class       string
@@ -52,7 +56,7 @@ type Config struct {
 	Window, Grace time.Duration
 	// OpenTimeout bounds opening the streams.
 	OpenTimeout time.Duration
-	ServePID    int // 0: no process figures
+	ServePIDs   []int // the serves' processes; none: no process figures
 	Logger      *slog.Logger
 }
 
@@ -74,7 +78,8 @@ type Figures struct {
 	// generator hears its notification later than the serve does).
 	FanoutLatencies []time.Duration
 	Window          time.Duration
-	Process         *ProcessFigures // nil without ServePID
+	Process         *ProcessFigures // nil without ServePIDs
+	Scans           ScanFigures
 	// The generator's own CPU over the window (percent of one core), and
 	// the machine's load average at its end: a busy machine makes every
 	// figure worse.
@@ -107,7 +112,11 @@ func (f *Figures) Print(w io.Writer) {
 	line("store_p99_ms", ms(quantile(f.StoreLatencies, 0.99)), "ms")
 	line("fanout_p50_ms", ms(quantile(f.FanoutLatencies, 0.50)), "ms")
 	line("fanout_p99_ms", ms(quantile(f.FanoutLatencies, 0.99)), "ms")
+	line("scan_jobs", f.Scans.Jobs, "jobs")
+	line("scan_processes", f.Scans.Processes, "processes")
+	line("double_scans", f.Scans.DoubleScans, "pairs")
 	if p := f.Process; p != nil {
+		line("serve_processes", p.Processes, "processes")
 		line("serve_rss_mb", strconv.FormatFloat(p.MaxRSSMB, 'f', 1, 64), "MB")
 		line("serve_cpu_pct", strconv.FormatFloat(p.CPUPct, 'f', 1, 64), "%")
 		line("postgres_cpu_pct", strconv.FormatFloat(p.ChildCPUPct, 'f', 1, 64), "%")
@@ -166,14 +175,20 @@ type stream struct {
 // Run measures. It returns when the window and the grace are over, or
 // ctx ends.
 func Run(ctx context.Context, cfg Config) (*Figures, error) {
-	if err := CheckLoopback(cfg.BaseURL); err != nil {
-		return nil, err
+	if len(cfg.BaseURLs) == 0 {
+		return nil, errors.New("loadtest: no serve to measure")
+	}
+	bases := make([]string, len(cfg.BaseURLs))
+	for i, u := range cfg.BaseURLs {
+		if err := CheckLoopback(u); err != nil {
+			return nil, err
+		}
+		bases[i] = strings.TrimSuffix(u, "/")
 	}
 	logger := cfg.Logger
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	base := strings.TrimSuffix(cfg.BaseURL, "/")
 	ctx, cancel := context.WithCancel(ctx)
 	defer cancel()
 
@@ -231,33 +246,41 @@ func Run(ctx context.Context, cfg Config) (*Figures, error) {
 		return nil, ctx.Err()
 	}
 
-	jar, _ := cookiejar.New(nil)
-	client := &http.Client{
-		Jar: jar,
-		Transport: &http.Transport{
-			Proxy:               nil, // loopback: never through a proxy
-			MaxIdleConnsPerHost: 64,
-			DialContext:         (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
-		},
-		CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
-	}
-	defer client.CloseIdleConnections()
-	if cfg.Grids > 0 {
-		if err := signIn(ctx, client, base, cfg.Password); err != nil {
-			return nil, err
+	// A client per serve, each with its own instructor session.
+	clients := make([]*http.Client, len(bases))
+	for i, base := range bases {
+		jar, _ := cookiejar.New(nil)
+		clients[i] = &http.Client{
+			Jar: jar,
+			Transport: &http.Transport{
+				Proxy:               nil, // loopback: never through a proxy
+				MaxIdleConnsPerHost: 64,
+				DialContext:         (&net.Dialer{Timeout: 10 * time.Second}).DialContext,
+			},
+			CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse },
+		}
+		defer clients[i].CloseIdleConnections()
+		if i < cfg.Grids {
+			if err := signIn(ctx, clients[i], base, cfg.Password); err != nil {
+				return nil, err
+			}
 		}
 	}
 
 	// Open the streams, a few at a time; each is open once its head came.
+	// The students' streams, then the grids, go round the serves.
 	streams := make([]*stream, 0, len(links)+cfg.Grids)
-	paths := make([]string, 0, cap(streams))
-	for _, l := range links {
+	urls := make([]string, 0, cap(streams))
+	serve := make([]int, 0, cap(streams)) // the index of each stream's serve
+	for i, l := range links {
 		streams = append(streams, &stream{student: l.StudentID})
-		paths = append(paths, "/s/"+l.Token+"/events")
+		urls = append(urls, bases[i%len(bases)]+"/s/"+l.Token+"/events")
+		serve = append(serve, i%len(bases))
 	}
-	for range cfg.Grids {
+	for i := range cfg.Grids {
 		streams = append(streams, &stream{})
-		paths = append(paths, "/classes/"+url.PathEscape(class.Name)+"/events")
+		urls = append(urls, bases[i%len(bases)]+"/classes/"+url.PathEscape(class.Name)+"/events")
+		serve = append(serve, i%len(bases))
 	}
 	streamCtx, stopStreams := context.WithCancel(ctx)
 	defer stopStreams()
@@ -269,7 +292,7 @@ func Run(ctx context.Context, cfg Config) (*Figures, error) {
 		go func() {
 			defer wg.Done()
 			sem <- struct{}{}
-			s.err = s.run(streamCtx, client, base+paths[i], func(err error) { <-sem; opened <- err })
+			s.err = s.run(streamCtx, clients[serve[i]], urls[i], func(err error) { <-sem; opened <- err })
 		}()
 	}
 	openBy := time.After(cmp(cfg.OpenTimeout, 2*time.Minute))
@@ -285,12 +308,12 @@ func Run(ctx context.Context, cfg Config) (*Figures, error) {
 			return nil, ctx.Err()
 		}
 	}
-	logger.Info("streams open", "students", len(links), "grids", cfg.Grids)
+	logger.Info("streams open", "students", len(links), "grids", cfg.Grids, "serves", len(bases))
 
 	// The window: updates stored in it are owed.
 	var proc *procSampler
-	if cfg.ServePID > 0 {
-		if proc, err = startProc(cfg.ServePID); err != nil {
+	if len(cfg.ServePIDs) > 0 {
+		if proc, err = startProc(cfg.ServePIDs); err != nil {
 			return nil, fmt.Errorf("loadtest: serve process: %w", err)
 		}
 	}
@@ -326,8 +349,13 @@ func Run(ctx context.Context, cfg Config) (*Figures, error) {
 	if err != nil {
 		return nil, err
 	}
+	scans, err := scanOverlaps(ctx, pool, class.ID, start, end)
+	if err != nil {
+		return nil, err
+	}
 	f := evaluate(streams, notes, changes, start, end)
 	f.Process = procFigures
+	f.Scans = scans
 	f.GeneratorCPUPct = selfCPU
 	if b, err := os.ReadFile("/proc/loadavg"); err == nil {
 		if fs := strings.Fields(string(b)); len(fs) > 0 {
@@ -537,29 +565,45 @@ func evaluate(streams []*stream, notes []notification, changes []change, start, 
 	return f
 }
 
-// ProcessFigures are the serve process's, over the window.
+// ProcessFigures are the serve processes', over the window, summed over
+// the processes.
 type ProcessFigures struct {
-	MaxRSSMB    float64
-	CPUPct      float64 // of one core
-	ChildCPUPct float64 // its children (the throwaway PostgreSQL) and theirs
+	Processes int
+	MaxRSSMB  float64 // the sum of each process's largest RSS
+	CPUPct    float64 // of one core
+	// Their children (a throwaway PostgreSQL, which the first serve of
+	// make bench-load starts) and theirs.
+	ChildCPUPct float64
 }
 
-type procSampler struct{ pid int }
+type procSampler struct{ pids []int }
 
-func startProc(pid int) (*procSampler, error) {
-	if _, err := os.Stat(fmt.Sprintf("/proc/%d/stat", pid)); err != nil {
-		return nil, err
+func startProc(pids []int) (*procSampler, error) {
+	for _, pid := range pids {
+		if _, err := os.Stat(fmt.Sprintf("/proc/%d/stat", pid)); err != nil {
+			return nil, err
+		}
 	}
-	return &procSampler{pid: pid}, nil
+	return &procSampler{pids: pids}, nil
 }
 
 // userHZ is the unit of the times in /proc/PID/stat on Linux.
 const userHZ = 100
 
-// sample reads the process every second for d.
+// sample reads the processes every second for d.
 func (p *procSampler) sample(ctx context.Context, d time.Duration) *ProcessFigures {
-	t0, c0, k0 := time.Now(), cpuTicks(p.pid), childTicks(p.pid)
-	maxRSS := rssKB(p.pid)
+	n := len(p.pids)
+	c0, k0, maxRSS := make([]int64, n), make([]int64, n), make([]int64, n)
+	observe := func() {
+		for i, pid := range p.pids {
+			maxRSS[i] = max(maxRSS[i], rssKB(pid))
+		}
+	}
+	t0 := time.Now()
+	for i, pid := range p.pids {
+		c0[i], k0[i] = cpuTicks(pid), childTicks(pid)
+	}
+	observe()
 	tick := time.NewTicker(time.Second)
 	defer tick.Stop()
 	deadline := time.After(d)
@@ -567,19 +611,22 @@ loop:
 	for {
 		select {
 		case <-tick.C:
-			maxRSS = max(maxRSS, rssKB(p.pid))
+			observe()
 		case <-deadline:
 			break loop
 		case <-ctx.Done():
 			break loop
 		}
 	}
+	observe()
 	secs := time.Since(t0).Seconds()
-	return &ProcessFigures{
-		MaxRSSMB:    float64(max(maxRSS, rssKB(p.pid))) / 1024,
-		CPUPct:      100 * float64(cpuTicks(p.pid)-c0) / userHZ / secs,
-		ChildCPUPct: 100 * float64(childTicks(p.pid)-k0) / userHZ / secs,
+	f := &ProcessFigures{Processes: n}
+	for i, pid := range p.pids {
+		f.MaxRSSMB += float64(maxRSS[i]) / 1024
+		f.CPUPct += 100 * float64(cpuTicks(pid)-c0[i]) / userHZ / secs
+		f.ChildCPUPct += 100 * float64(childTicks(pid)-k0[i]) / userHZ / secs
 	}
+	return f
 }
 
 // stat is the fields of /proc/PID/stat after the command name.

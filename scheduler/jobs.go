@@ -34,7 +34,12 @@ type scanArgs struct {
 	Due time.Time `json:"due,omitzero"`
 }
 
-func (scanArgs) Kind() string { return "labgrid_scan_target" }
+// ScanKind is the River kind of a scan job: its rows in river_job are
+// read by the load test (loadtest) to find scans of one target that
+// overlapped.
+const ScanKind = "labgrid_scan_target"
+
+func (scanArgs) Kind() string { return ScanKind }
 
 func argsFor(classID int64, t grader.Target, trigger store.Trigger) scanArgs {
 	return scanArgs{ClassID: classID, AccountID: t.AccountID, Region: t.Region, RoleARN: t.RoleARN, Trigger: string(trigger)}

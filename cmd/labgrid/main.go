@@ -45,7 +45,7 @@ Usage:
   labgrid lab check [FILE…]
   labgrid lab doc ID|FILE [--lang ja|en|both]
   labgrid lab policy ID|FILE…
-  labgrid loadtest --url http://127.0.0.1:PORT [--students N] [--grids M]
+  labgrid loadtest --url http://127.0.0.1:PORT [--url …] [--students N] [--grids M]
   labgrid version
 
 The database commands read DATABASE_URL (or --database-url); roster import

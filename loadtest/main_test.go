@@ -1,0 +1,9 @@
+package loadtest
+
+import (
+	"testing"
+
+	"labgrid/internal/pgtest"
+)
+
+func TestMain(m *testing.M) { pgtest.Main(m) }
