@@ -3,20 +3,127 @@ package web
 import (
 	"bytes"
 	"context"
+	"errors"
+	"fmt"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"github.com/a-h/templ"
 	"github.com/go-chi/chi/v5"
 
+	"labgrid/store"
 	"labgrid/web/views"
 )
 
 // hubSubscriber is what the streams need of the hub (*Hub).
 type hubSubscriber interface {
 	Subscribe(classID int64) (events <-chan HubEvent, cancel func())
+	SubscribeStudent(classID, studentID int64) (events <-chan HubEvent, cancel func())
+}
+
+// sharedReads shares the grid streams' reads of a class, so that an
+// event costs one read of the class however many grids show it. A stream
+// asks for a read at least as fresh as its event (HubEvent.Seq): the
+// first to ask reads, the others wait for that read and take its result;
+// one that asks late, for an older event, takes the newest read, which
+// shows the same students or later (rows are idempotent).
+//
+// No lock is held while reading or writing: a stream stuck on its client
+// holds up no other stream, nor the hub.
+type sharedReads struct {
+	summaries summaryReader
+	timeout   time.Duration
+
+	mu      sync.Mutex
+	classes map[int64]*classReads // the classes with a grid stream open
+}
+
+// classReads is the latest read of a class and how many streams may ask
+// for it: the read is let go with the last of them.
+type classReads struct {
+	streams int
+	latest  *summaryRead
+}
+
+// summaryRead is one read of a class; done is closed once students and
+// err are set.
+type summaryRead struct {
+	seq      uint64
+	done     chan struct{}
+	students []store.StudentSummary // shared: read only
+	err      error
+}
+
+func newSharedReads(summaries summaryReader, timeout time.Duration) *sharedReads {
+	return &sharedReads{summaries: summaries, timeout: timeout, classes: make(map[int64]*classReads)}
+}
+
+// open keeps the class's latest read while a stream of it is open; call
+// release when it ends.
+func (sr *sharedReads) open(classID int64) (release func()) {
+	sr.mu.Lock()
+	defer sr.mu.Unlock()
+	c := sr.classes[classID]
+	if c == nil {
+		c = &classReads{}
+		sr.classes[classID] = c
+	}
+	c.streams++
+	return func() {
+		sr.mu.Lock()
+		defer sr.mu.Unlock()
+		if c.streams--; c.streams == 0 {
+			delete(sr.classes, classID)
+		}
+	}
+}
+
+// get is every student of the class read after the event of seq was
+// published. seq 0 (no hub event: a reconnecting browser) is a read of
+// its own. The class must be open.
+func (sr *sharedReads) get(ctx context.Context, classID int64, seq uint64) ([]store.StudentSummary, error) {
+	if seq == 0 {
+		return sr.summaries.ClassSummaries(ctx, classID)
+	}
+	sr.mu.Lock()
+	c := sr.classes[classID]
+	r := c.latest
+	if r == nil || r.seq < seq {
+		r = &summaryRead{seq: seq, done: make(chan struct{})}
+		c.latest = r
+		sr.mu.Unlock()
+		sr.read(ctx, classID, c, r)
+	} else {
+		sr.mu.Unlock()
+	}
+	select {
+	case <-r.done:
+		return r.students, r.err
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+}
+
+// read does r for every stream waiting on it: the asking stream's end
+// does not cut it short. A failed read is not kept: the next event reads
+// again.
+func (sr *sharedReads) read(ctx context.Context, classID int64, c *classReads, r *summaryRead) {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sr.timeout)
+	defer cancel()
+	r.students, r.err = sr.summaries.ClassSummaries(ctx, classID)
+	if r.err != nil {
+		r.err = fmt.Errorf("class read: %w", r.err)
+		sr.mu.Lock()
+		if c.latest == r {
+			c.latest = nil
+		}
+		sr.mu.Unlock()
+	}
+	close(r.done)
 }
 
 // sseRetry is how long a browser waits before reconnecting a dropped
@@ -25,24 +132,50 @@ const sseRetry = 2 * time.Second
 
 // eventStream writes server-sent events.
 type eventStream struct {
+	ctx context.Context // the request's
 	w   http.ResponseWriter
 	rc  *http.ResponseController
 	buf bytes.Buffer
 	seq int64
+	// timeout bounds each write to the client; 0: none.
+	timeout time.Duration
 }
 
 // startStream answers with an event stream and flushes its head.
-func startStream(w http.ResponseWriter) (*eventStream, error) {
+func startStream(ctx context.Context, w http.ResponseWriter, timeout time.Duration) (*eventStream, error) {
 	h := w.Header()
 	h.Set("Content-Type", "text/event-stream")
 	h.Set("Cache-Control", "no-store")
 	h.Set("X-Accel-Buffering", "no") // nginx: do not buffer
 	w.WriteHeader(http.StatusOK)
-	es := &eventStream{w: w, rc: http.NewResponseController(w), seq: time.Now().UnixMilli()}
-	if _, err := w.Write([]byte("retry: " + strconv.FormatInt(sseRetry.Milliseconds(), 10) + "\n\n")); err != nil {
-		return nil, err
+	es := &eventStream{ctx: ctx, w: w, rc: http.NewResponseController(w), seq: time.Now().UnixMilli(), timeout: timeout}
+	return es, es.write([]byte("retry: " + strconv.FormatInt(sseRetry.Milliseconds(), 10) + "\n\n"))
+}
+
+// write sends b at once, within the timeout. The deadline goes once the
+// write is done: an idle stream has none (HTTP/2 would reset the stream
+// at a deadline passed even with nothing to write).
+func (es *eventStream) write(b []byte) error {
+	deadline := time.Now().Add(es.timeout)
+	if es.timeout > 0 {
+		if err := es.rc.SetWriteDeadline(deadline); err != nil && !errors.Is(err, http.ErrNotSupported) {
+			return fmt.Errorf("write deadline: %w", err)
+		}
+		defer es.rc.SetWriteDeadline(time.Time{})
 	}
-	return es, es.rc.Flush()
+	if _, err := es.w.Write(b); err != nil {
+		return err
+	}
+	if err := es.rc.Flush(); err != nil {
+		return err
+	}
+	// scs's and gzhttp's writers drop a flush's error; net/http ends the
+	// request when a write fails, so a write that ended past the deadline
+	// with the request is one that timed out.
+	if es.timeout > 0 && es.ctx.Err() != nil && !time.Now().Before(deadline) {
+		return fmt.Errorf("client took no event for %s: %w", es.timeout, os.ErrDeadlineExceeded)
+	}
+	return nil
 }
 
 // event queues one event with c rendered as its data: one "data:" line
@@ -72,40 +205,40 @@ func (es *eventStream) flush() error {
 	if es.buf.Len() == 0 {
 		return nil
 	}
-	_, err := es.w.Write(es.buf.Bytes())
-	es.buf.Reset()
-	if err != nil {
-		return err
-	}
-	return es.rc.Flush()
+	defer es.buf.Reset()
+	return es.write(es.buf.Bytes())
 }
 
 // heartbeat is a comment line: it keeps proxies from closing an idle
 // stream and shows a gone client.
 func (es *eventStream) heartbeat() error {
-	if _, err := es.w.Write([]byte(": ping\n\n")); err != nil {
-		return err
-	}
-	return es.rc.Flush()
+	return es.write([]byte(": ping\n\n"))
 }
 
-// subscribe is the hub's events of a class; with no hub, none.
-func (s *Server) subscribe(classID int64) (<-chan HubEvent, func()) {
-	if s.hub == nil {
+// subscribe is the hub's events of a class, or of one student of it
+// (studentID not 0); with no hub, none.
+func (s *Server) subscribe(classID, studentID int64) (<-chan HubEvent, func()) {
+	switch {
+	case s.hub == nil:
 		return nil, func() {}
+	case studentID != 0:
+		return s.hub.SubscribeStudent(classID, studentID)
+	default:
+		return s.hub.Subscribe(classID)
 	}
-	return s.hub.Subscribe(classID)
 }
 
 // stream runs a stream: send(nil, true) at once when the browser
 // reconnects (Last-Event-ID: it may have missed events), then send on each
-// event of the class, heartbeats when idle, until the client goes.
-func (s *Server) stream(w http.ResponseWriter, r *http.Request, classID int64, send func(es *eventStream, ev HubEvent) error) {
+// event of the class (of the student, studentID not 0), heartbeats when
+// idle, until the client goes.
+func (s *Server) stream(w http.ResponseWriter, r *http.Request, classID, studentID int64, send func(es *eventStream, ev HubEvent) error) {
 	ctx := r.Context()
-	events, cancel := s.subscribe(classID)
+	events, cancel := s.subscribe(classID, studentID)
 	defer cancel()
-	es, err := startStream(w)
+	es, err := startStream(ctx, w, s.streamWrite)
 	if err != nil {
+		s.streamError(r, err)
 		return
 	}
 	if r.Header.Get("Last-Event-ID") != "" {
@@ -130,14 +263,20 @@ func (s *Server) stream(w http.ResponseWriter, r *http.Request, classID int64, s
 			}
 		case <-tick.C:
 			if err := es.heartbeat(); err != nil {
+				s.streamError(r, err)
 				return
 			}
 		}
 	}
 }
 
+// streamError logs why a stream ended, unless its client left: a client
+// too slow to take an event in time is no fault of the server's.
 func (s *Server) streamError(r *http.Request, err error) {
-	if r.Context().Err() == nil {
+	switch {
+	case errors.Is(err, os.ErrDeadlineExceeded):
+		s.logger.InfoContext(r.Context(), "event stream: client too slow, dropped", "path", logPath(r.URL.Path), "timeout", s.streamWrite)
+	case r.Context().Err() == nil:
 		s.logger.ErrorContext(r.Context(), "event stream", "path", logPath(r.URL.Path), "err", err)
 	}
 }
@@ -167,8 +306,9 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 	for _, l := range cv.labs {
 		hadCosts = hadCosts || l.Costs
 	}
-	s.stream(w, r, cv.class.ID, func(es *eventStream, ev HubEvent) error {
-		students, err := s.store.ClassSummaries(ctx, cv.class.ID)
+	defer s.reads.open(cv.class.ID)()
+	s.stream(w, r, cv.class.ID, 0, func(es *eventStream, ev HubEvent) error {
+		students, err := s.reads.get(ctx, cv.class.ID, ev.Seq)
 		if err != nil {
 			return err
 		}
@@ -210,7 +350,7 @@ func (s *Server) selfEvents(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lang := s.lang(nil, r)
-	s.stream(w, r, st.ClassID, func(es *eventStream, ev HubEvent) error {
+	s.stream(w, r, st.ClassID, st.ID, func(es *eventStream, ev HubEvent) error {
 		if !ev.Resync && !slices.Contains(ev.StudentIDs, st.ID) {
 			return nil
 		}
