@@ -411,3 +411,56 @@ func TestStalledGridDropped(t *testing.T) {
 		t.Errorf("no log line of the drop:\n%s", logs)
 	}
 }
+
+// A student's page subscribes to the events naming the student and hears
+// of their scan through the hub.
+func TestStudentStreamHearsItsOwn(t *testing.T) {
+	t.Parallel()
+	e := setupLive(t)
+	links, err := e.store.StudentLinks(context.Background(), e.class.ID, testSecret)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var token string
+	for _, l := range links {
+		if l.Login == "user02" {
+			token = l.Token
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.url+views.SelfEventsURL(token), nil)
+	req.Header.Set("Accept", "text/event-stream")
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode != http.StatusOK {
+		t.Fatalf("student stream: %d", resp.StatusCode)
+	}
+	self := bufio.NewReader(resp.Body)
+	e.waitSubscribers(1)
+
+	e.hub.mu.Lock()
+	subscribed := len(e.hub.classes[e.class.ID].students[e.ids["user02"]])
+	e.hub.mu.Unlock()
+	if subscribed != 1 {
+		t.Errorf("%d subscribers for user02's events, want their page's stream", subscribed)
+	}
+
+	e.passAll("user02", e.class.CreatedAt.Add(time.Minute))
+	done := make(chan map[string]string, 1)
+	go func() {
+		events, _ := readEventsErr(self, views.ChecklistEvent)
+		done <- events
+	}()
+	select {
+	case events := <-done:
+		if !strings.Contains(events[views.ChecklistEvent], `id="checklist"`) {
+			t.Errorf("user02's stream after their scan: events %v, want the checklist", keys(events))
+		}
+	case <-time.After(liveWait):
+		t.Fatalf("user02's stream: no checklist within %s of their scan", liveWait)
+	}
+}
