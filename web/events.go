@@ -7,7 +7,6 @@ import (
 	"fmt"
 	"net/http"
 	"os"
-	"slices"
 	"strconv"
 	"sync"
 	"time"
@@ -317,7 +316,7 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 		all, anyCost := cv.rows(students, now, stuckAfter)
 		rows := onlyLab(all, lab, cv.labIndex(lab))
 		for _, row := range rows {
-			if (ev.Resync || slices.Contains(ev.StudentIDs, row.ID)) && q.Matches(row.Login, row.DisplayName) {
+			if ev.names(row.ID) && q.Matches(row.Login, row.DisplayName) {
 				if err := es.event(ctx, row.EventName(), views.GridRow(gc, row.Row)); err != nil {
 					return err
 				}
@@ -351,7 +350,7 @@ func (s *Server) selfEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := s.lang(nil, r)
 	s.stream(w, r, st.ClassID, st.ID, func(es *eventStream, ev HubEvent) error {
-		if !ev.Resync && !slices.Contains(ev.StudentIDs, st.ID) {
+		if !ev.names(st.ID) {
 			return nil
 		}
 		// Read the student again: fresh last-scanned time, and a link

@@ -29,6 +29,16 @@ type HubEvent struct {
 	Seq uint64
 }
 
+// names says whether the event asks to re-send the student's: a Resync
+// names everyone.
+func (ev HubEvent) names(studentID int64) bool {
+	if ev.Resync {
+		return true
+	}
+	_, ok := slices.BinarySearch(ev.StudentIDs, studentID)
+	return ok
+}
+
 // merge is the one event that stands for a then b: the union of their
 // students, sorted, or a Resync, which covers everything; the later Seq.
 func (a HubEvent) merge(b HubEvent) HubEvent {

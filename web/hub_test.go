@@ -411,3 +411,16 @@ func TestHubStudentSubscribers(t *testing.T) {
 		t.Errorf("after a cancel: %d subscribers, the class's has %d events; want 3 and 1", n, len(grid))
 	}
 }
+
+func TestHubEventNames(t *testing.T) {
+	t.Parallel()
+	ev := HubEvent{StudentIDs: []int64{3, 5, 9}}
+	for id, want := range map[int64]bool{3: true, 5: true, 9: true, 1: false, 4: false, 10: false} {
+		if got := ev.names(id); got != want {
+			t.Errorf("%v names %d: %v, want %v", ev.StudentIDs, id, got, want)
+		}
+	}
+	if !(HubEvent{Resync: true}).names(4) {
+		t.Error("a Resync does not name student 4, want everyone named")
+	}
+}
