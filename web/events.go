@@ -3,6 +3,7 @@ package web
 import (
 	"bytes"
 	"context"
+	"crypto/sha256"
 	"errors"
 	"fmt"
 	"net/http"
@@ -15,6 +16,7 @@ import (
 	"github.com/go-chi/chi/v5"
 
 	"labgrid/store"
+	"labgrid/web/i18n"
 	"labgrid/web/views"
 )
 
@@ -29,7 +31,9 @@ type hubSubscriber interface {
 // asks for a read at least as fresh as its event (HubEvent.Seq): the
 // first to ask reads, the others wait for that read and take its result;
 // one that asks late, for an older event, takes the newest read, which
-// shows the same students or later (rows are idempotent).
+// shows the same students or later (rows are idempotent). What the grids
+// make of a read, rows and rendered events, is made once too for the
+// grids of one shape (gridFrame).
 //
 // No lock is held while reading or writing: a stream stuck on its client
 // holds up no other stream, nor the hub.
@@ -55,6 +59,81 @@ type summaryRead struct {
 	done     chan struct{}
 	students []store.StudentSummary // shared: read only
 	err      error
+
+	mu     sync.Mutex
+	frames map[gridShape]*gridFrame
+}
+
+// gridShape is what a grid's rows depend on besides the read: the grids
+// of one shape send the same rows, made once per read (gridFrame).
+type gridShape struct {
+	class string // classDigest
+	lab   string // the lab shown; "" every lab
+	lang  i18n.Lang
+}
+
+// classDigest stands for what the rows of a class are made with: the
+// class as judged (its labs and rubric) and as shown (its name).
+func classDigest(c store.Class) string {
+	h := sha256.New()
+	fmt.Fprintf(h, "%d %q %s %q", c.ID, c.Name, c.CreatedAt.Format(time.RFC3339Nano), c.RubricYAML)
+	for _, l := range c.Labs {
+		// SHA256 stands for Source; a shipped lab has neither.
+		fmt.Fprintf(h, " %q %q", l.ID, l.SHA256)
+	}
+	return string(h.Sum(nil))
+}
+
+// gridFrame is what the grids of one shape make of one read: the rows,
+// made by the first grid (once), and the events rendered, each by the
+// first grid that sends it. Shared: read only once made.
+type gridFrame struct {
+	once    sync.Once
+	now     time.Time
+	all     []gridRow // every lab's cells (costs)
+	rows    []gridRow // the shape's lab's
+	anyCost bool
+
+	mu   sync.Mutex
+	data map[string][]byte // eventData, by event name
+}
+
+// frame is the read's frame for the grids of shape.
+func (r *summaryRead) frame(shape gridShape) *gridFrame {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	f := r.frames[shape]
+	if f == nil {
+		if r.frames == nil {
+			r.frames = make(map[gridShape]*gridFrame)
+		}
+		f = &gridFrame{data: make(map[string][]byte)}
+		r.frames[shape] = f
+	}
+	return f
+}
+
+// render is the data of the event named name, rendered from c() by the
+// first grid that asks. Rendering is outside the lock: two grids may
+// both render an event, one keeps its copy.
+func (f *gridFrame) render(ctx context.Context, name string, c func() templ.Component) ([]byte, error) {
+	f.mu.Lock()
+	data, ok := f.data[name]
+	f.mu.Unlock()
+	if ok {
+		return data, nil
+	}
+	data, err := eventData(ctx, c())
+	if err != nil {
+		return nil, err
+	}
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	if kept, ok := f.data[name]; ok {
+		return kept, nil
+	}
+	f.data[name] = data
+	return data, nil
 }
 
 func newSharedReads(summaries summaryReader, timeout time.Duration) *sharedReads {
@@ -81,12 +160,16 @@ func (sr *sharedReads) open(classID int64) (release func()) {
 	}
 }
 
-// get is every student of the class read after the event of seq was
-// published. seq 0 (no hub event: a reconnecting browser) is a read of
-// its own. The class must be open.
-func (sr *sharedReads) get(ctx context.Context, classID int64, seq uint64) ([]store.StudentSummary, error) {
+// get is a read of every student of the class started after the event
+// of seq was published. seq 0 (no hub event: a reconnecting browser) is
+// a read of its own. The class must be open.
+func (sr *sharedReads) get(ctx context.Context, classID int64, seq uint64) (*summaryRead, error) {
 	if seq == 0 {
-		return sr.summaries.ClassSummaries(ctx, classID)
+		students, err := sr.summaries.ClassSummaries(ctx, classID)
+		if err != nil {
+			return nil, err
+		}
+		return &summaryRead{students: students}, nil
 	}
 	sr.mu.Lock()
 	c := sr.classes[classID]
@@ -101,7 +184,10 @@ func (sr *sharedReads) get(ctx context.Context, classID int64, seq uint64) ([]st
 	}
 	select {
 	case <-r.done:
-		return r.students, r.err
+		if r.err != nil {
+			return nil, r.err
+		}
+		return r, nil
 	case <-ctx.Done():
 		return nil, ctx.Err()
 	}
@@ -182,21 +268,38 @@ func (es *eventStream) write(b []byte) error {
 // field), and an id, so that a reconnecting browser sends Last-Event-ID
 // and gets everything again.
 func (es *eventStream) event(ctx context.Context, name string, c templ.Component) error {
-	var html bytes.Buffer
-	if err := c.Render(ctx, &html); err != nil {
+	data, err := eventData(ctx, c)
+	if err != nil {
 		return err
 	}
+	es.queue(name, data)
+	return nil
+}
+
+// queue queues one event of data made by eventData.
+func (es *eventStream) queue(name string, data []byte) {
 	es.seq++
 	es.buf.WriteString("event: " + name + "\nid: " + strconv.FormatInt(es.seq, 10) + "\n")
+	es.buf.Write(data)
+}
+
+// eventData is c rendered as the data of an event, up to the blank line
+// that ends it.
+func eventData(ctx context.Context, c templ.Component) ([]byte, error) {
+	var html bytes.Buffer
+	if err := c.Render(ctx, &html); err != nil {
+		return nil, err
+	}
 	data := bytes.ReplaceAll(html.Bytes(), []byte("\r\n"), []byte("\n"))
 	data = bytes.ReplaceAll(data, []byte("\r"), []byte("\n"))
+	var out bytes.Buffer
 	for line := range bytes.SplitSeq(data, []byte("\n")) {
-		es.buf.WriteString("data: ")
-		es.buf.Write(line)
-		es.buf.WriteByte('\n')
+		out.WriteString("data: ")
+		out.Write(line)
+		out.WriteByte('\n')
 	}
-	es.buf.WriteByte('\n')
-	return nil
+	out.WriteByte('\n')
+	return out.Bytes(), nil
 }
 
 // flush sends the queued events.
@@ -305,19 +408,36 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 	for _, l := range cv.labs {
 		hadCosts = hadCosts || l.Costs
 	}
+	shape := gridShape{class: classDigest(cv.class), lang: lang}
+	if lab != nil {
+		shape.lab = lab.ID
+	}
 	defer s.reads.open(cv.class.ID)()
 	s.stream(w, r, cv.class.ID, 0, func(es *eventStream, ev HubEvent) error {
-		students, err := s.reads.get(ctx, cv.class.ID, ev.Seq)
+		read, err := s.reads.get(ctx, cv.class.ID, ev.Seq)
 		if err != nil {
 			return err
 		}
-		now := s.now()
-		gc := views.GridContext{Lang: lang, Now: now, Class: cv.class.Name, Fresh: true, LabScores: len(cv.labs) > 1 && lab == nil}
-		all, anyCost := cv.rows(students, now, stuckAfter)
-		rows := onlyLab(all, lab, cv.labIndex(lab))
-		for _, row := range rows {
+		// The rows and their events are made once for the grids of the
+		// shape: each sends those its event names and its search finds.
+		f := read.frame(shape)
+		f.once.Do(func() {
+			f.now = s.now()
+			f.all, f.anyCost = cv.rows(read.students, f.now, stuckAfter)
+			f.rows = onlyLab(f.all, lab, cv.labIndex(lab))
+		})
+		gc := views.GridContext{Lang: lang, Now: f.now, Class: cv.class.Name, Fresh: true, LabScores: len(cv.labs) > 1 && lab == nil}
+		send := func(name string, c func() templ.Component) error {
+			data, err := f.render(ctx, name, c)
+			if err != nil {
+				return err
+			}
+			es.queue(name, data)
+			return nil
+		}
+		for _, row := range f.rows {
 			if ev.names(row.ID) && q.Matches(row.Login, row.DisplayName) {
-				if err := es.event(ctx, row.EventName(), views.GridRow(gc, row.Row)); err != nil {
+				if err := send(row.EventName(), func() templ.Component { return views.GridRow(gc, row.Row) }); err != nil {
 					return err
 				}
 			}
@@ -325,13 +445,15 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 		// The costs summary when the class has costs, or had them at the
 		// last event (it goes back to an empty placeholder); the summary
 		// row ends every batch.
-		if anyCost || hadCosts {
-			if err := es.event(ctx, views.CostsEvent, views.GridCosts(gc, costs(all, anyCost))); err != nil {
+		if f.anyCost || hadCosts {
+			if err := send(views.CostsEvent, func() templ.Component { return views.GridCosts(gc, costs(f.all, f.anyCost)) }); err != nil {
 				return err
 			}
 		}
-		hadCosts = anyCost
-		if err := es.event(ctx, views.SummaryEvent, views.GridSummary(gc, cols, views.Summarize(cols, plainRows(rows)))); err != nil {
+		hadCosts = f.anyCost
+		if err := send(views.SummaryEvent, func() templ.Component {
+			return views.GridSummary(gc, cols, views.Summarize(cols, plainRows(f.rows)))
+		}); err != nil {
 			return err
 		}
 		return es.flush()

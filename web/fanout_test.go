@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"html"
 	"io"
 	"log/slog"
 	"net"
@@ -25,6 +26,7 @@ import (
 	"labgrid/grader"
 	"labgrid/internal/pgtest"
 	"labgrid/store"
+	"labgrid/web/i18n"
 	"labgrid/web/views"
 )
 
@@ -137,12 +139,13 @@ func setupLive(t *testing.T, tweak ...func(*Options)) *liveEnv {
 	return e
 }
 
-// open opens the grid's stream, as a browser does (gzipped).
-func (e *liveEnv) open() *bufio.Reader {
+// open opens the grid's stream, as a browser does (gzipped); query is
+// its own ("?lang=en"), or "".
+func (e *liveEnv) open(query string) *bufio.Reader {
 	e.t.Helper()
 	ctx, cancel := context.WithCancel(context.Background())
 	e.t.Cleanup(cancel)
-	req, _ := http.NewRequestWithContext(ctx, "GET", e.url+views.ClassEventsURL(e.class.Name), nil)
+	req, _ := http.NewRequestWithContext(ctx, "GET", e.url+views.ClassEventsURL(e.class.Name)+query, nil)
 	req.Header.Set("Accept", "text/event-stream")
 	resp, err := e.client.Do(req)
 	if err != nil {
@@ -286,7 +289,7 @@ func TestGridStreamsShareOneRead(t *testing.T) {
 	const grids = 5
 	streams := make([]*bufio.Reader, grids)
 	for i := range streams {
-		streams[i] = e.open()
+		streams[i] = e.open("")
 	}
 	e.waitSubscribers(grids)
 	if n := e.reads.reads.Load(); n != 0 {
@@ -357,7 +360,7 @@ func (e *liveEnv) stall(reading *bufio.Reader) int {
 func TestStalledGridHoldsUpNoOne(t *testing.T) {
 	t.Parallel()
 	e := setupLive(t)
-	reading := e.open()
+	reading := e.open("")
 	resume := e.openStalled()
 	e.waitSubscribers(2)
 	sent := e.stall(reading)
@@ -393,7 +396,7 @@ func TestStalledGridHoldsUpNoOne(t *testing.T) {
 func TestStalledGridDropped(t *testing.T) {
 	t.Parallel()
 	e := setupLive(t, func(o *Options) { o.streamWrite = 5 * time.Second })
-	reading := e.open()
+	reading := e.open("")
 	resume := e.openStalled()
 	e.waitSubscribers(2)
 	e.stall(reading)
@@ -462,5 +465,68 @@ func TestStudentStreamHearsItsOwn(t *testing.T) {
 		}
 	case <-time.After(liveWait):
 		t.Fatalf("user02's stream: no checklist within %s of their scan", liveWait)
+	}
+}
+
+// Grids of a class in two languages, sharing the class read, each get
+// their rows in their own language.
+func TestGridStreamsEachInTheirLanguage(t *testing.T) {
+	t.Parallel()
+	e := setupLive(t)
+	langs := []i18n.Lang{i18n.EN, i18n.JA, i18n.EN, i18n.JA}
+	streams := make([]*bufio.Reader, len(langs))
+	for i, l := range langs {
+		streams[i] = e.open("?" + i18n.Param + "=" + l.String())
+	}
+	e.waitSubscribers(len(langs))
+
+	e.passAll("user03", e.class.CreatedAt.Add(time.Minute))
+	row := views.StudentEvent(e.ids["user03"])
+	for i, r := range streams {
+		events := batch(t, r, "grid after the scan")
+		want := html.EscapeString(i18n.For(langs[i]).RescanStudent("user03"))
+		if !strings.Contains(events[row], want) {
+			t.Errorf("grid %d (%s): user03's row does not say %q:\n%s", i, langs[i], want, events[row])
+		}
+		if want := i18n.For(langs[i]).PassingRow; !strings.Contains(events[views.SummaryEvent], html.EscapeString(want)) {
+			t.Errorf("grid %d (%s): the summary row does not say %q", i, langs[i], want)
+		}
+	}
+	if n := e.reads.reads.Load(); n != 1 {
+		t.Errorf("%d class reads for one scan, want 1", n)
+	}
+}
+
+// Grids of a two-lab class, some showing one lab, sharing the class read,
+// each get their rows with their own cells.
+func TestGridStreamsEachTheirLab(t *testing.T) {
+	t.Parallel()
+	judge := twoLabs(t)
+	e := setupLive(t, func(o *Options) {
+		o.Judges = func(store.Class) (grader.Judge, error) { return judge, nil }
+	})
+	queries := []string{"", "?lab=extra", "", "?lab=extra"}
+	streams := make([]*bufio.Reader, len(queries))
+	for i, q := range queries {
+		streams[i] = e.open(q)
+	}
+	e.waitSubscribers(len(queries))
+
+	if _, err := e.store.SaveScan(context.Background(), e.class.ID, store.TriggerCLI, scanOf(judge, testRoster[2], grader.StatusPass, e.class.CreatedAt.Add(time.Minute))); err != nil {
+		t.Fatal(err)
+	}
+	row := views.StudentEvent(e.ids["user03"])
+	for i, r := range streams {
+		events := batch(t, r, "grid after the scan")
+		oneLab := queries[i] != ""
+		if !strings.Contains(events[row], "#extra.vpc") || strings.Contains(events[row], "#alb.exists") != !oneLab {
+			t.Errorf("grid %d (%q): user03's row has the wrong cells:\n%s", i, queries[i], events[row])
+		}
+		if cells := strings.Count(events[views.SummaryEvent], "<td"); (cells == 2) != oneLab {
+			t.Errorf("grid %d (%q): the summary row has %d cells", i, queries[i], cells)
+		}
+	}
+	if n := e.reads.reads.Load(); n != 1 {
+		t.Errorf("%d class reads for one scan, want 1", n)
 	}
 }
