@@ -15,25 +15,48 @@ const subscriberBuffer = 4
 
 // HubEvent tells a subscriber what to re-send.
 type HubEvent struct {
-	StudentIDs []int64 // students whose results changed
-	Resync     bool    // the listener reconnected: notifications may have been lost, re-send everything
+	// StudentIDs are the students whose results changed, sorted. The
+	// slice is shared by every subscriber of the event: read it only.
+	StudentIDs []int64
+	// Resync: the listener reconnected: notifications may have been lost,
+	// re-send everything.
+	Resync bool
+	// Seq numbers the hub's events, every class together, in the order
+	// they were published; what they announce was committed before. So a
+	// read that starts once an event of Seq is received shows it, and so
+	// does any read started after an event of a higher Seq (sharedReads).
+	// 0: an event not from the hub.
+	Seq uint64
+}
+
+// names says whether the event asks to re-send the student's: a Resync
+// names everyone.
+func (ev HubEvent) names(studentID int64) bool {
+	if ev.Resync {
+		return true
+	}
+	_, ok := slices.BinarySearch(ev.StudentIDs, studentID)
+	return ok
 }
 
 // merge is the one event that stands for a then b: the union of their
-// students, sorted, or a Resync, which covers everything.
+// students, sorted, or a Resync, which covers everything; the later Seq.
 func (a HubEvent) merge(b HubEvent) HubEvent {
+	seq := max(a.Seq, b.Seq)
 	if a.Resync || b.Resync {
-		return HubEvent{Resync: true}
+		return HubEvent{Resync: true, Seq: seq}
 	}
 	ids := make([]int64, 0, len(a.StudentIDs)+len(b.StudentIDs))
 	ids = append(append(ids, a.StudentIDs...), b.StudentIDs...)
 	slices.Sort(ids)
-	return HubEvent{StudentIDs: slices.Compact(ids)}
+	return HubEvent{StudentIDs: slices.Compact(ids), Seq: seq}
 }
 
 // Hub fans the store's notifications out to the open pages: one LISTEN
 // connection for the whole process (Run), any number of subscribers per
-// class (Subscribe).
+// class (Subscribe) or per student (SubscribeStudent). A notification
+// costs a send to each subscriber of its class and a map look-up per
+// student it names, however many students' pages are open.
 //
 // Delivery never waits for a subscriber: each has a small buffer, and when
 // it is full the waiting events are merged into one (their students'
@@ -43,12 +66,28 @@ type Hub struct {
 	logger *slog.Logger
 
 	mu      sync.Mutex
-	classes map[int64]map[*subscriber]struct{}
-	stopped bool // Run returned: every channel is closed
+	classes map[int64]*classSubscribers
+	seq     uint64 // the last event's HubEvent.Seq
+	stopped bool   // Run returned: every channel is closed
+}
+
+// classSubscribers are the subscribers of one class.
+type classSubscribers struct {
+	all      map[*subscriber]struct{}           // every event of the class (the grids)
+	students map[int64]map[*subscriber]struct{} // the events naming the student, by student id
+}
+
+func (c *classSubscribers) len() int {
+	n := len(c.all)
+	for _, subs := range c.students {
+		n += len(subs)
+	}
+	return n
 }
 
 type subscriber struct {
-	ch chan HubEvent
+	ch      chan HubEvent
+	student int64 // 0: every event of the class
 }
 
 // NewHub makes a Hub; it delivers nothing until Run.
@@ -56,7 +95,7 @@ func NewHub(logger *slog.Logger) *Hub {
 	if logger == nil {
 		logger = slog.New(slog.DiscardHandler)
 	}
-	return &Hub{logger: logger, classes: make(map[int64]map[*subscriber]struct{})}
+	return &Hub{logger: logger, classes: make(map[int64]*classSubscribers)}
 }
 
 // Run LISTENs through listen (store.Listen bound to the database URL) and fans
@@ -88,17 +127,35 @@ func (h *Hub) Run(ctx context.Context, listen func(ctx context.Context, fn func(
 // events is closed after cancel, or when Run returns: a stream ends then.
 // cancel may be called more than once, from any goroutine.
 func (h *Hub) Subscribe(classID int64) (events <-chan HubEvent, cancel func()) {
-	s := &subscriber{ch: make(chan HubEvent, subscriberBuffer)}
+	return h.subscribe(classID, 0)
+}
+
+// SubscribeStudent is Subscribe for the events of one class that name
+// the student (each names them alone), and every Resync.
+func (h *Hub) SubscribeStudent(classID, studentID int64) (events <-chan HubEvent, cancel func()) {
+	return h.subscribe(classID, studentID)
+}
+
+func (h *Hub) subscribe(classID, studentID int64) (<-chan HubEvent, func()) {
+	s := &subscriber{ch: make(chan HubEvent, subscriberBuffer), student: studentID}
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	if h.stopped {
 		close(s.ch)
 		return s.ch, func() {}
 	}
-	subs := h.classes[classID]
-	if subs == nil {
-		subs = make(map[*subscriber]struct{})
-		h.classes[classID] = subs
+	c := h.classes[classID]
+	if c == nil {
+		c = &classSubscribers{all: make(map[*subscriber]struct{}), students: make(map[int64]map[*subscriber]struct{})}
+		h.classes[classID] = c
+	}
+	subs := c.all
+	if studentID != 0 {
+		subs = c.students[studentID]
+		if subs == nil {
+			subs = make(map[*subscriber]struct{})
+			c.students[studentID] = subs
+		}
 	}
 	subs[s] = struct{}{}
 	return s.ch, func() { h.unsubscribe(classID, s) }
@@ -107,12 +164,22 @@ func (h *Hub) Subscribe(classID int64) (events <-chan HubEvent, cancel func()) {
 func (h *Hub) unsubscribe(classID int64, s *subscriber) {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	subs := h.classes[classID]
+	c := h.classes[classID]
+	if c == nil {
+		return // closed by stop
+	}
+	subs := c.all
+	if s.student != 0 {
+		subs = c.students[s.student]
+	}
 	if _, ok := subs[s]; !ok {
-		return // cancelled before, or closed by stop
+		return // cancelled before
 	}
 	delete(subs, s)
-	if len(subs) == 0 {
+	if s.student != 0 && len(subs) == 0 {
+		delete(c.students, s.student)
+	}
+	if len(c.all) == 0 && len(c.students) == 0 {
 		delete(h.classes, classID)
 	}
 	close(s.ch)
@@ -124,11 +191,29 @@ func (h *Hub) publish(n store.Notification) {
 	if len(n.StudentIDs) == 0 {
 		return
 	}
+	// One copy, sorted, shared by every subscriber: a merge makes a new
+	// slice and never changes one it merges.
+	ids := slices.Clone(n.StudentIDs)
+	slices.Sort(ids)
+	ids = slices.Compact(ids)
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for s := range h.classes[n.ClassID] {
-		// Each subscriber owns its slice: a merge never touches another's.
-		h.deliver(s, HubEvent{StudentIDs: slices.Clone(n.StudentIDs)})
+	h.seq++
+	c := h.classes[n.ClassID]
+	if c == nil {
+		return
+	}
+	for s := range c.all {
+		h.deliver(s, HubEvent{StudentIDs: ids, Seq: h.seq})
+	}
+	if len(c.students) == 0 {
+		return
+	}
+	for i, id := range ids {
+		for s := range c.students[id] {
+			// Capped: an append to it cannot reach the next student.
+			h.deliver(s, HubEvent{StudentIDs: ids[i : i+1 : i+1], Seq: h.seq})
+		}
 	}
 }
 
@@ -136,9 +221,16 @@ func (h *Hub) publish(n store.Notification) {
 func (h *Hub) resync() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
-	for _, subs := range h.classes {
-		for s := range subs {
-			h.deliver(s, HubEvent{Resync: true})
+	h.seq++
+	ev := HubEvent{Resync: true, Seq: h.seq}
+	for _, c := range h.classes {
+		for s := range c.all {
+			h.deliver(s, ev)
+		}
+		for _, subs := range c.students {
+			for s := range subs {
+				h.deliver(s, ev)
+			}
 		}
 	}
 }
@@ -176,9 +268,14 @@ func (h *Hub) stop() {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	h.stopped = true
-	for id, subs := range h.classes {
-		for s := range subs {
+	for id, c := range h.classes {
+		for s := range c.all {
 			close(s.ch)
+		}
+		for _, subs := range c.students {
+			for s := range subs {
+				close(s.ch)
+			}
 		}
 		delete(h.classes, id)
 	}
@@ -190,8 +287,8 @@ func (h *Hub) Subscribers() int {
 	h.mu.Lock()
 	defer h.mu.Unlock()
 	n := 0
-	for _, subs := range h.classes {
-		n += len(subs)
+	for _, c := range h.classes {
+		n += c.len()
 	}
 	return n
 }

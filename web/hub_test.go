@@ -323,7 +323,7 @@ func TestHubCancelAndStop(t *testing.T) {
 		t.Errorf("got %+v, want student 9", ev)
 	}
 	h.mu.Lock()
-	n := len(h.classes[3])
+	n := h.classes[3].len()
 	h.mu.Unlock()
 	if n != 1 {
 		t.Errorf("%d subscribers left in the class, want 1", n)
@@ -343,5 +343,84 @@ func TestHubCancelAndStop(t *testing.T) {
 	defer cancelLate()
 	if _, ok := <-late; ok {
 		t.Error("Subscribe after Run returned gave an open channel")
+	}
+}
+
+// A student's subscriber hears only the events naming them, each naming
+// them alone, and every resync; the class's subscribers hear everything.
+// The events' students are one sorted slice shared by the class's
+// subscribers: a merge in a slow one changes no other's.
+func TestHubStudentSubscribers(t *testing.T) {
+	t.Parallel()
+	h := NewHub(nil)
+	grid, cancelGrid := h.Subscribe(1)
+	defer cancelGrid()
+	s5, cancel5 := h.SubscribeStudent(1, 5)
+	defer cancel5()
+	s7, cancel7 := h.SubscribeStudent(1, 7)
+	defer cancel7()
+	other, cancelOther := h.SubscribeStudent(2, 5)
+	defer cancelOther()
+	if n := h.Subscribers(); n != 4 {
+		t.Errorf("%d subscribers, want 4", n)
+	}
+
+	h.publish(store.Notification{ClassID: 1, StudentIDs: []int64{9, 5, 3, 5}})
+	first := <-grid
+	if !slices.Equal(first.StudentIDs, []int64{3, 5, 9}) || first.Seq == 0 {
+		t.Errorf("the class's subscriber: %+v, want students [3 5 9] and a Seq", first)
+	}
+	if ev := <-s5; ev.Resync || !slices.Equal(ev.StudentIDs, []int64{5}) || ev.Seq != first.Seq {
+		t.Errorf("student 5: %+v, want student 5 alone, Seq %d", ev, first.Seq)
+	}
+	if len(s7) != 0 || len(other) != 0 {
+		t.Errorf("student 7 (%d events) or student 5 of another class (%d) heard of it", len(s7), len(other))
+	}
+
+	// The class's subscriber is slow: its buffer fills and merges.
+	for i := range subscriberBuffer + 1 {
+		h.publish(store.Notification{ClassID: 1, StudentIDs: []int64{int64(20 + i), 7}})
+	}
+	if !slices.Equal(first.StudentIDs, []int64{3, 5, 9}) {
+		t.Errorf("the first event's students became %v", first.StudentIDs)
+	}
+	var seq uint64
+	for range len(s7) {
+		ev := <-s7
+		if !slices.Equal(ev.StudentIDs, []int64{7}) || ev.Seq <= seq {
+			t.Errorf("student 7: %+v after Seq %d, want student 7 alone, a later Seq", ev, seq)
+		}
+		seq = ev.Seq
+	}
+	if ev := <-grid; len(grid) != 0 || !slices.Equal(ev.StudentIDs, []int64{7, 20, 21, 22, 23, 24}) || ev.Seq != seq {
+		t.Errorf("the slow class subscriber: %+v then %d more, want one event of [7 20 21 22 23 24], Seq %d", ev, len(grid), seq)
+	}
+
+	h.resync()
+	for i, ch := range []<-chan HubEvent{grid, s5, s7, other} {
+		if ev := <-ch; !ev.Resync || ev.Seq <= seq {
+			t.Errorf("subscriber %d after a resync: %+v, want Resync after Seq %d", i, ev, seq)
+		}
+	}
+	cancel5()
+	if _, ok := <-s5; ok {
+		t.Error("student 5's channel open after cancel")
+	}
+	h.publish(store.Notification{ClassID: 1, StudentIDs: []int64{5}})
+	if n := h.Subscribers(); n != 3 || len(grid) != 1 {
+		t.Errorf("after a cancel: %d subscribers, the class's has %d events; want 3 and 1", n, len(grid))
+	}
+}
+
+func TestHubEventNames(t *testing.T) {
+	t.Parallel()
+	ev := HubEvent{StudentIDs: []int64{3, 5, 9}}
+	for id, want := range map[int64]bool{3: true, 5: true, 9: true, 1: false, 4: false, 10: false} {
+		if got := ev.names(id); got != want {
+			t.Errorf("%v names %d: %v, want %v", ev.StudentIDs, id, got, want)
+		}
+	}
+	if !(HubEvent{Resync: true}).names(4) {
+		t.Error("a Resync does not name student 4, want everyone named")
 	}
 }

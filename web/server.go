@@ -1,6 +1,7 @@
 package web
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"log/slog"
@@ -59,6 +60,17 @@ type Options struct {
 
 	// sleep holds a sign-in attempt for its turn; tests replace it.
 	sleep func(ctx context.Context, d time.Duration) error
+	// summaries is what the grid streams read a class with: Store, or a
+	// test's wrapper of it that counts the reads.
+	summaries summaryReader
+	// streamWrite bounds each write of a live stream; 0 is
+	// streamWriteTimeout. Tests shorten it.
+	streamWrite time.Duration
+}
+
+// summaryReader reads a class for its grid (*store.Store).
+type summaryReader interface {
+	ClassSummaries(ctx context.Context, classID int64) ([]store.StudentSummary, error)
 }
 
 // Limits of the server, fixed: they are part of what the pages say.
@@ -76,6 +88,15 @@ const (
 	heartbeatEvery = 15 * time.Second
 	// stuckAfter is when a row shows "no progress for …" by default.
 	stuckAfter = 10 * time.Minute
+	// streamWriteTimeout is how long a live stream's client may take to
+	// accept an event (or a heartbeat): past it the stream is dropped,
+	// and the browser reconnects and catches up (Last-Event-ID), instead
+	// of the stream waiting on a dead client for as long as TCP does.
+	streamWriteTimeout = 30 * time.Second
+	// sharedReadTimeout bounds a read that the grid streams of a class
+	// share (sharedReads): it goes on when the stream that started it
+	// ends, since the others wait for it.
+	sharedReadTimeout = 30 * time.Second
 )
 
 // Server holds the handlers' dependencies. Its handlers are listed in
@@ -102,7 +123,9 @@ type Server struct {
 	proxies     []netip.Prefix
 	checks      *limiter
 
-	heartbeat time.Duration
+	heartbeat   time.Duration
+	streamWrite time.Duration
+	reads       *sharedReads
 }
 
 // New makes a Server.
@@ -139,6 +162,11 @@ func New(opts Options) (*Server, error) {
 	if s.store == nil && opts.Pool != nil {
 		s.store = store.New(opts.Pool)
 	}
+	if opts.summaries == nil {
+		opts.summaries = s.store
+	}
+	s.reads = newSharedReads(opts.summaries, sharedReadTimeout)
+	s.streamWrite = cmp.Or(opts.streamWrite, streamWriteTimeout)
 	s.logins = newLimiter(opts.Now, loginBurst, loginEvery)
 	s.checks = newLimiter(opts.Now, 1, checkNowEvery)
 

@@ -78,6 +78,12 @@ func (h *fakeHub) Subscribe(classID int64) (<-chan HubEvent, func()) {
 	return h.ch, func() {}
 }
 
+// SubscribeStudent hands the student's stream every event too: the
+// stream picks those naming its student.
+func (h *fakeHub) SubscribeStudent(classID, _ int64) (<-chan HubEvent, func()) {
+	return h.Subscribe(classID)
+}
+
 type clock struct {
 	mu sync.Mutex
 	t  time.Time
