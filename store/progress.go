@@ -6,6 +6,10 @@ import (
 	"fmt"
 	"slices"
 	"time"
+
+	"github.com/jackc/pgx/v5"
+
+	"labgrid/grader"
 )
 
 // Limits of a class's bottleneck settings (the classes table checks them
@@ -186,4 +190,24 @@ func (s *Store) ClassProgress(ctx context.Context, classID int64, start time.Tim
 		slices.Sort(p.Checks[i].Took)
 	}
 	return p, nil
+}
+
+// CommonHint is the hint the given students' results of a check give
+// most often (the bottleneck's hint to read out); empty when none gives
+// one. Ties go to the hint in byte order, so that it does not flicker.
+func (s *Store) CommonHint(ctx context.Context, checkID string, students []int64) (grader.Text, error) {
+	var h grader.Text
+	err := s.db.QueryRow(ctx, `
+		SELECT hint_ja, hint_en FROM results
+		WHERE student_id = ANY($1) AND check_id = $2 AND (hint_ja <> '' OR hint_en <> '')
+		GROUP BY hint_ja, hint_en
+		ORDER BY count(*) DESC, hint_en COLLATE "C", hint_ja COLLATE "C"
+		LIMIT 1`, students, checkID).Scan(&h.JA, &h.EN)
+	if errors.Is(err, pgx.ErrNoRows) {
+		return grader.Text{}, nil
+	}
+	if err != nil {
+		return grader.Text{}, fmt.Errorf("hint of %s: %w", checkID, err)
+	}
+	return h, nil
 }

@@ -192,3 +192,33 @@ func TestClassProgressEmpty(t *testing.T) {
 		t.Errorf("progress of a class with no result = %+v, want empty with 3 students and 1 check", p)
 	}
 }
+
+func TestCommonHint(t *testing.T) {
+	t.Parallel()
+	ctx, s := setup(t)
+	c, _ := mustImport(t, ctx, s, "hints", 4)
+	ids := classStudentIDs(t, ctx, s, c.ID)
+	result := func(id int64, check, ja, en string) {
+		t.Helper()
+		if _, err := s.db.Exec(ctx, `INSERT INTO results (student_id, check_id, status, points, max_points, required,
+			hint_ja, hint_en, observed_at, changed_at) VALUES ($1, $2, 'fail', 0, 10, true, $3, $4, $5, $5)`,
+			id, check, ja, en, testTime); err != nil {
+			t.Fatal(err)
+		}
+	}
+	result(ids[0], "c1", "ポートを開く", "Open the port")
+	result(ids[1], "c1", "ポートを開く", "Open the port")
+	result(ids[2], "c1", "名前を直す", "Fix the name")
+	result(ids[3], "c1", "", "")
+	result(ids[3], "c2", "別", "Other")
+	h, err := s.CommonHint(ctx, "c1", ids)
+	if err != nil || h.EN != "Open the port" || h.JA != "ポートを開く" {
+		t.Errorf("CommonHint(c1, all) = %+v, %v; want the hint two of them get", h, err)
+	}
+	if h, err := s.CommonHint(ctx, "c1", ids[2:]); err != nil || h.EN != "Fix the name" {
+		t.Errorf("CommonHint(c1, the last two) = %+v, %v; want the one hint given", h, err)
+	}
+	if h, err := s.CommonHint(ctx, "c1", ids[3:]); err != nil || h.EN != "" || h.JA != "" {
+		t.Errorf("CommonHint of a student told nothing = %+v, %v; want empty", h, err)
+	}
+}
