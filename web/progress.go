@@ -34,7 +34,7 @@ func (s *Server) progressChart(ctx context.Context, cv *classView, lab *grader.L
 	}
 	chart := views.ProgressChart{Lang: lang, Start: p.Start, Now: s.now(), Students: p.Students, Checks: make([]views.ProgressCheck, len(checks))}
 	for i, c := range checks {
-		chart.Checks[i] = views.ProgressCheck{ID: c.ID, Title: c.Title, Short: c.Short, PassedAt: p.Checks[i].PassedAt, Took: p.Checks[i].Took}
+		chart.Checks[i] = views.ProgressCheck{ID: c.ID, Title: c.Title, PassedAt: p.Checks[i].PassedAt, Took: p.Checks[i].Took}
 	}
 	return chart, nil
 }

@@ -31,8 +31,8 @@ func TestProgressPage(t *testing.T) {
 	}
 	// user01 passed every check: one of three students on each line.
 	for _, c := range checks {
-		if !strings.Contains(body, ">"+ck.ChartLabel(1, 3, c.Short.EN)+"<") {
-			t.Errorf("no label %q", ck.ChartLabel(1, 3, c.Short.EN))
+		if !strings.Contains(body, ">"+ck.ChartLabel(1, 3, c.Title.EN)+"<") {
+			t.Errorf("no label %q", ck.ChartLabel(1, 3, c.Title.EN))
 		}
 	}
 	if !strings.Contains(body, views.ProgressEventsURL(e.class.Name, "")) {
@@ -96,7 +96,7 @@ func TestProgressEvents(t *testing.T) {
 	if gap := time.Since(drawn); gap < progressRedrawEvery-500*time.Millisecond {
 		t.Errorf("two redraws %v apart, want at least %v", gap, progressRedrawEvery)
 	}
-	if want := ">" + i18n.CockpitFor(i18n.JA).ChartLabel(2, 3, defaultJudge(t).Checks()[0].Short.JA) + "<"; !strings.Contains(second, want) {
+	if want := ">" + i18n.CockpitFor(i18n.JA).ChartLabel(2, 3, defaultJudge(t).Checks()[0].Title.JA) + "<"; !strings.Contains(second, want) {
 		t.Errorf("second redraw lacks %q", want)
 	}
 }

@@ -37,8 +37,8 @@ type ProgressChart struct {
 // ProgressCheck is how the students passed one check (store.CheckProgress
 // with the check's titles).
 type ProgressCheck struct {
-	ID           string
-	Title, Short grader.Text
+	ID    string
+	Title grader.Text
 	// PassedAt are the first passes, in order: from PassedAt[i] on, i+1
 	// students had passed.
 	PassedAt []time.Time
@@ -106,10 +106,10 @@ func (c ProgressChart) End() time.Time {
 // The chart's geometry, in SVG user units: the plot at the left, the
 // lines' labels at the right.
 const (
-	chartWidth   = 960
+	chartWidth   = 1000
 	plotLeft     = 56
 	plotWidth    = 600
-	plotTop      = 12
+	plotTop      = 24
 	axisHeight   = 40
 	labelLeft    = plotLeft + plotWidth + 28
 	labelSpacing = 15
@@ -197,6 +197,12 @@ func (c ProgressChart) Lines() []Line {
 	}
 	spreadLabels(lines, plotTop+4, plotTop+c.plotHeight()+4)
 	return lines
+}
+
+// Swatch is a short stretch of the line's stroke before its label: the
+// label's key to the line.
+func (l Line) Swatch() string {
+	return "M" + strconv.Itoa(labelLeft-24) + " " + strconv.Itoa(l.LabelY-4) + "h18"
 }
 
 // spreadLabels sets each line's LabelY near its EndY, labelSpacing apart,

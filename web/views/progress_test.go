@@ -26,7 +26,7 @@ func sampleProgress(lang i18n.Lang, n int, hours float64) ProgressChart {
 	c := ProgressChart{Lang: lang, Start: progressStart, Now: progressStart.Add(time.Duration(hours * float64(time.Hour))), Students: n}
 	c.Checks = make([]ProgressCheck, len(checks))
 	for i, ch := range checks {
-		c.Checks[i] = ProgressCheck{ID: ch.ID, Title: ch.Title, Short: ch.Short}
+		c.Checks[i] = ProgressCheck{ID: ch.ID, Title: ch.Title}
 	}
 	per := time.Duration(hours * float64(time.Hour) / float64(len(checks)+2))
 	for range n {
@@ -60,11 +60,11 @@ func TestProgressChartGeometry(t *testing.T) {
 		t.Errorf("End = %v, want now", c.End())
 	}
 	lines := c.Lines()
-	// x: 56 + 600*t/120 min; y: 12 + 240 - 240*n/4.
-	if want := "M56 252H206V132H356V72H656"; lines[0].Path != want {
+	// x: 56 + 600*t/120 min; y: 24 + 240 - 240*n/4.
+	if want := "M56 264H206V144H356V84H656"; lines[0].Path != want {
 		t.Errorf("line a = %q, want %q", lines[0].Path, want)
 	}
-	if want := "M56 252H656"; lines[1].Path != want {
+	if want := "M56 264H656"; lines[1].Path != want {
 		t.Errorf("line b (never passed) = %q, want %q", lines[1].Path, want)
 	}
 	if lines[0].Passed != 3 || lines[1].Passed != 0 {
@@ -84,7 +84,7 @@ func TestProgressChartGeometry(t *testing.T) {
 	if len(ticks) < 2 || len(ticks) > 9 || ticks[0].Label != "0:00" || ticks[1].Label != "0:30" {
 		t.Errorf("time ticks %+v", ticks)
 	}
-	if st := c.StudentTicks(); len(st) != 5 || st[4].Label != "4" || st[0].At != 252 {
+	if st := c.StudentTicks(); len(st) != 5 || st[4].Label != "4" || st[0].At != 264 {
 		t.Errorf("student ticks %+v", st)
 	}
 }
@@ -132,7 +132,6 @@ func TestProgressBody(t *testing.T) {
 	for _, lang := range i18n.Langs {
 		c := sampleProgress(lang, 30, 6)
 		c.Checks[0].Title = grader.Text{JA: `<script>alert("x")</script>`, EN: `<script>alert("x")</script>`}
-		c.Checks[0].Short = c.Checks[0].Title
 		out := render(t, ProgressBody(c))
 		if strings.Contains(out, "<script>") {
 			t.Errorf("%s: a title is not escaped", lang)
@@ -149,7 +148,7 @@ func TestProgressBody(t *testing.T) {
 		}
 		for i, g := range series {
 			texts := children(g, "text")
-			want := i18n.For(lang).Text(c.Checks[i].Short)
+			want := i18n.For(lang).Text(c.Checks[i].Title)
 			if len(texts) != 1 || !strings.Contains(text(texts[0]), want) {
 				t.Errorf("%s: line %d labelled %q, want its check %q", lang, i, text(g), want)
 			}
