@@ -22,7 +22,9 @@ import (
 // first passes, or at the class's start for a lab's first checks; they
 // are stuck on it when they have reached it, never passed it, and
 // reached it BottleneckAfter ago or more. First passes count, as on the
-// chart: a check passed once is never where a student is stuck.
+// chart: a check passed once is never where a student is stuck. A
+// student labgrid never judged (no result) reaches nothing: an absent
+// student is not a bottleneck.
 func (cv *classView) bottleneck(students []store.StudentSummary, lab *grader.LabInfo, now time.Time) (*views.Bottleneck, []int64) {
 	labs := cv.labs
 	if lab != nil {
@@ -32,6 +34,9 @@ func (cv *classView) bottleneck(students []store.StudentSummary, lab *grader.Lab
 	stuck := make([][]int64, len(cv.checks))
 	start, after := cv.class.Start(), cv.class.BottleneckAfter()
 	for _, sum := range students {
+		if len(sum.Summary.Checks) == 0 {
+			continue // never judged: absent, or not set up, rather than stuck
+		}
 		st := cv.standing(sum.Summary)
 		for _, l := range labs {
 			reachedAt := start
