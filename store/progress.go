@@ -92,36 +92,6 @@ type CheckProgress struct {
 	Took []time.Duration
 }
 
-// Empty says no student has passed any check.
-func (p Progress) Empty() bool {
-	for _, c := range p.Checks {
-		if len(c.PassedAt) > 0 {
-			return false
-		}
-	}
-	return true
-}
-
-// PassedBy is how many students had passed the check at t.
-func (c CheckProgress) PassedBy(t time.Time) int {
-	n, _ := slices.BinarySearchFunc(c.PassedAt, t, func(p, t time.Time) int {
-		if p.After(t) {
-			return 1
-		}
-		return -1 // p ≤ t: passed by t
-	})
-	return n
-}
-
-// MedianTook is the median of Took (the lower middle of an even count);
-// false when no student passed.
-func (c CheckProgress) MedianTook() (time.Duration, bool) {
-	if len(c.Took) == 0 {
-		return 0, false
-	}
-	return c.Took[(len(c.Took)-1)/2], true
-}
-
 // ClassProgress reads how a class went through checks (ids, in the
 // checklist's order) since start. One query: every student's first pass
 // of each check.
