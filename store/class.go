@@ -23,6 +23,29 @@ type Class struct {
 	RubricYAML   string
 	ScanInterval time.Duration
 	CreatedAt    time.Time
+	// StartedAt is when the class started, as set (SetClassSettings);
+	// zero: not set, see Start.
+	StartedAt time.Time
+	// A check is the class's bottleneck when BottleneckPercent of the
+	// students who reached it are stuck on it for BottleneckMinutes.
+	BottleneckPercent int
+	BottleneckMinutes int
+}
+
+// Start is when the class started: as set, else when it was made. The
+// progress chart starts there, and a student with no pass yet has made no
+// progress since then.
+func (c Class) Start() time.Time {
+	if !c.StartedAt.IsZero() {
+		return c.StartedAt
+	}
+	return c.CreatedAt
+}
+
+// BottleneckAfter is how long students are stuck on a check before it
+// can be the class's bottleneck.
+func (c Class) BottleneckAfter() time.Duration {
+	return time.Duration(c.BottleneckMinutes) * time.Minute
 }
 
 var classNameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9._-]{0,63}$`)
@@ -38,7 +61,7 @@ func CheckClassName(name string) error {
 	return nil
 }
 
-const classColumns = "id, name, rubric_yaml, scan_interval_seconds, created_at"
+const classColumns = "id, name, rubric_yaml, scan_interval_seconds, created_at, started_at, bottleneck_percent, bottleneck_minutes"
 
 // CreateClass adds a class judged with labs (1 to MaxClassLabs, see
 // ClassLab). The labs and rubricYAML (may be empty) must have been checked
@@ -137,10 +160,14 @@ func scanClass(row rowScanner) (Class, error) {
 	var (
 		c       Class
 		seconds int32
+		started *time.Time
 	)
-	if err := row.Scan(&c.ID, &c.Name, &c.RubricYAML, &seconds, &c.CreatedAt); err != nil {
+	if err := row.Scan(&c.ID, &c.Name, &c.RubricYAML, &seconds, &c.CreatedAt, &started, &c.BottleneckPercent, &c.BottleneckMinutes); err != nil {
 		return Class{}, err
 	}
 	c.ScanInterval = time.Duration(seconds) * time.Second
+	if started != nil {
+		c.StartedAt = *started
+	}
 	return c, nil
 }

@@ -285,6 +285,11 @@ func (s *Server) grid(w http.ResponseWriter, r *http.Request) {
 	if q.Lab != "" && lab == nil {
 		unknown, q.Lab = q.Lab, ""
 	}
+	bottleneck, err := s.bottleneckOf(ctx, cv, students, lab)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	all, anyCost := cv.rows(students, p.Now, stuckThreshold(q))
 	shown := onlyLab(all, lab, cv.labIndex(lab))
 	cols := cv.columnsOf(lab)
@@ -298,6 +303,7 @@ func (s *Server) grid(w http.ResponseWriter, r *http.Request) {
 		Labs:       cv.labs,
 		UnknownLab: unknown,
 		Costs:      costs(all, anyCost),
+		Bottleneck: bottleneck,
 	}
 	s.render(w, r, http.StatusOK, views.GridPage(g))
 }

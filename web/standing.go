@@ -35,7 +35,7 @@ func (cv *classView) standing(sum store.Summary) standing {
 	st := standing{
 		checks:     make([]store.CheckSummary, len(cv.checks)),
 		labScores:  make([]int, len(cv.labs)),
-		progressAt: cv.class.CreatedAt,
+		progressAt: cv.class.Start(),
 		passedAll:  true,
 	}
 	for i, info := range cv.checks {

@@ -9,6 +9,7 @@ import (
 	"os"
 	"strings"
 	"text/tabwriter"
+	"time"
 
 	"labgrid/grader"
 	"labgrid/grader/lab"
@@ -19,6 +20,7 @@ import (
 const classUsage = `Usage:
   labgrid class create NAME [--lab ID|FILE]… [--rubric FILE]
   labgrid class set NAME [--lab ID|FILE]… [--rubric FILE | --no-rubric]
+      [--start TIME] [--bottleneck-percent N] [--bottleneck-minutes N]
   labgrid class list`
 
 func runClass(ctx context.Context, args []string, stdout, stderr io.Writer) error {
@@ -98,17 +100,19 @@ type classSetConfig struct {
 	LabArgs    []string // none: the class's labs stay
 	RubricPath string   // "": the class's rubric stays, unless NoRubric
 	NoRubric   bool
+	cockpit    cockpitFlags
 	labs       []store.ClassLab
 	rubricYAML string
 }
 
 func parseClassSetFlags(args []string, stderr io.Writer, getenv func(string) string) (classSetConfig, error) {
 	var cfg classSetConfig
-	fs := newFlagSet("class set", "Usage: labgrid class set NAME [--lab ID|FILE]… [--rubric FILE | --no-rubric]\n\nChanges the labs and the rubric of a class, at once, while it runs: its next\nscans judge with them. --lab replaces the labs (in order); --rubric replaces\nthe rubric file, --no-rubric removes it; what is not given stays. The results\nof checks the class no longer has leave the grid; their history stays.", stderr)
+	fs := newFlagSet("class set", "Usage: labgrid class set NAME [--lab ID|FILE]… [--rubric FILE | --no-rubric]\n    [--start TIME] [--bottleneck-percent N] [--bottleneck-minutes N]\n\nChanges the labs and the rubric of a class, at once, while it runs: its next\nscans judge with them. --lab replaces the labs (in order); --rubric replaces\nthe rubric file, --no-rubric removes it; what is not given stays. The results\nof checks the class no longer has leave the grid; their history stays.\n--start and --bottleneck-* set the class's cockpit: where its progress chart\nstarts, and when the grid names a check as the bottleneck.", stderr)
 	cfg.dbSettings.define(fs)
 	fs.Var((*labArgs)(&cfg.LabArgs), "lab", "a built-in lab's `id` or a lab file, repeatable (at most 16)")
 	fs.StringVar(&cfg.RubricPath, "rubric", "", "rubric YAML `file` overriding the labs' points, names and settings for this class")
 	fs.BoolVar(&cfg.NoRubric, "no-rubric", false, "judge with the labs as they are, without the class's rubric file")
+	cfg.cockpit.define(fs)
 	positional, err := parseInterspersed(fs, args)
 	if err != nil {
 		return cfg, flagError(err)
@@ -125,9 +129,10 @@ func parseClassSetFlags(args []string, stderr io.Writer, getenv func(string) str
 	switch {
 	case cfg.RubricPath != "" && cfg.NoRubric:
 		problems = append(problems, "--rubric and --no-rubric: choose one")
-	case len(cfg.LabArgs) == 0 && cfg.RubricPath == "" && !cfg.NoRubric:
-		problems = append(problems, "nothing to change: give --lab, --rubric or --no-rubric")
+	case len(cfg.LabArgs) == 0 && cfg.RubricPath == "" && !cfg.NoRubric && !cfg.cockpit.given():
+		problems = append(problems, "nothing to change: give --lab, --rubric, --no-rubric, --start or --bottleneck-*")
 	}
+	problems = append(problems, cfg.cockpit.resolve(time.Now())...)
 	if len(cfg.LabArgs) > 0 {
 		if cfg.labs, err = findClassLabs(cfg.LabArgs, stderr); err != nil {
 			return cfg, fmt.Errorf("class set: %w", err)
@@ -166,6 +171,14 @@ func runClassSet(ctx context.Context, args []string, stdout, stderr io.Writer) e
 	if err != nil {
 		return storeError(err)
 	}
+	if len(cfg.labs) == 0 && cfg.RubricPath == "" && !cfg.NoRubric {
+		c, err = st.SetClassSettings(ctx, c.ID, cfg.cockpit.settings)
+		if err != nil {
+			return storeError(err)
+		}
+		fmt.Fprintf(stdout, "class %s: %s\n", c.Name, cockpitSummary(c))
+		return nil
+	}
 	newLabs, rubric := c.Labs, c.RubricYAML
 	if len(cfg.labs) > 0 {
 		newLabs = cfg.labs
@@ -197,6 +210,12 @@ func runClassSet(ctx context.Context, args []string, stdout, stderr io.Writer) e
 		state = "overridden"
 	}
 	fmt.Fprintf(stdout, "class %s: labs %s, rubric %s (%d checks); its next scans judge with them\n", c.Name, labList(c.Labs), state, len(keep))
+	if cfg.cockpit.given() {
+		if c, err = st.SetClassSettings(ctx, c.ID, cfg.cockpit.settings); err != nil {
+			return storeError(err)
+		}
+		fmt.Fprintf(stdout, "class %s: %s\n", c.Name, cockpitSummary(c))
+	}
 	return nil
 }
 

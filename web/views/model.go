@@ -297,6 +297,8 @@ type Grid struct {
 	// Costs is the end-of-day summary, nil when no lab of the class
 	// reports costs.
 	Costs *Costs
+	// Bottleneck, when set, is the check many students are stuck on.
+	Bottleneck *Bottleneck
 }
 
 // Costs is what the class still has billing: the labs that report costs

@@ -263,6 +263,14 @@ func TestWriteSamples(t *testing.T) {
 	wait.CheckNow.Wait = 12 * time.Second
 	wait.CheckNow.Queued = true
 	pages["self-wait.html"] = SelfCheckPage(wait)
+	for _, lang := range i18n.Langs {
+		pages["progress-"+lang.String()+".html"] = ProgressView(&ProgressPage{Page: Page{Lang: lang, URL: "/classes/" + sampleClass + "/progress", Now: sampleNow, SignedIn: true},
+			Class: sampleClass, Chart: sampleProgress(lang, 200, 6)})
+	}
+	stuck := sampleGrid(i18n.JA, 30, false)
+	stuck.Bottleneck = &Bottleneck{CheckID: "alb.listener", Title: grader.Text{JA: "HTTP:80 リスナー", EN: "HTTP:80 listener"}, Stuck: 9, Reached: 21, Minutes: 10,
+		Hint: grader.Text{JA: "ALB にポート 80 のリスナーを追加し、ターゲットグループに転送してください", EN: "Add a listener on port 80 to the ALB, forwarding to the target group"}}
+	pages["grid-bottleneck.html"] = GridPage(stuck)
 	for name, c := range pages {
 		html := render(t, c)
 		// file:// pages: the static files sit in ./static next to them.
