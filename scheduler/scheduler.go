@@ -97,6 +97,15 @@ const (
 	// poolSpare are the connections River needs beside the workers' own:
 	// its LISTEN session, fetches, completions, leader election.
 	poolSpare = 4
+	// fetchPollInterval is how often River looks for available jobs beside
+	// its notifications (its default: 1 s). A job made available without
+	// a notification waits for the poll: a scan the tick queues just after
+	// its own insert spent the queue's notification (River sends at most
+	// one per fetchCooldown), a queued check-now made available by the end
+	// of the scan before it. Polling every 200 ms starts them within about
+	// 250 ms, for one small query per process 5 times a second.
+	fetchPollInterval = 200 * time.Millisecond
+	fetchCooldown     = 50 * time.Millisecond
 )
 
 func (c *Config) setDefaults() error {
@@ -209,6 +218,8 @@ func New(pool *pgxpool.Pool, st *store.Store, sources func(store.Class) (grader.
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
 		Queues:               map[string]river.QueueConfig{queue: {MaxWorkers: cfg.Workers}},
 		Workers:              workers,
+		FetchPollInterval:    fetchPollInterval,
+		FetchCooldown:        fetchCooldown,
 		PeriodicJobs:         []*river.PeriodicJob{tick},
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,
