@@ -31,7 +31,6 @@ import (
 
 	"labgrid/grader"
 	"labgrid/metrics"
-	"labgrid/prober"
 	"labgrid/store"
 )
 
@@ -71,6 +70,11 @@ type Config struct {
 	// CheckNowDedup is the window in which repeated "check now" requests
 	// of one target make a single scan (default 5 s, at least 1 s).
 	CheckNowDedup time.Duration
+	// Probers gives the prober of the scans of a source, nil for none (a
+	// source whose hosts are made up must not be probed). One shared by
+	// every scan job keeps each URL to one probe per interval and bounds
+	// the probes of all jobs together. Nil: no scan is probed.
+	Probers func(grader.Source) grader.Prober
 	// StopGrace is how long Stop waits for cancelled jobs to return once
 	// its own context has ended (default 5 s).
 	StopGrace time.Duration
@@ -169,9 +173,6 @@ type Scheduler struct {
 	// when it has.
 	stopRescue context.CancelFunc
 	rescueDone chan struct{}
-
-	// prober runs the opt-in HTTP probes of every scan job (see proberFor).
-	prober *prober.Prober
 }
 
 const queue = "labgrid"
@@ -205,7 +206,6 @@ func New(pool *pgxpool.Pool, st *store.Store, sources func(store.Class) (grader.
 		sources: sources,
 		cfg:     cfg,
 		logger:  logger,
-		prober:  prober.New(prober.Options{Logger: logger}),
 	}
 
 	workers := river.NewWorkers()

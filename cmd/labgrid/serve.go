@@ -25,6 +25,7 @@ import (
 	"labgrid/internal/devpg"
 	"labgrid/metrics"
 	"labgrid/migrations"
+	"labgrid/prober"
 	"labgrid/scheduler"
 	"labgrid/store"
 	"labgrid/web"
@@ -111,14 +112,14 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 	st.MaxClassSize = cfg.MaxStudents
 	m := metrics.New() // served at /metrics
 	m.WatchResults(st.ResultCounts, logger)
-	sources := &serveSources{logger: logger, metrics: m}
+	sources := &serveSources{logger: logger, metrics: m, prober: prober.New(prober.Options{Logger: logger})}
 	var demoStudentPath string // a student's page, for trying the demo as a student
 	if cfg.Demo {
 		if demoStudentPath, err = setupDemo(ctx, st, cfg, sources, logger); err != nil {
 			return fmt.Errorf("serve: %w", storeError(err))
 		}
 	}
-	sched, err := scheduler.New(pool, st, sources.get, scheduler.Config{Judges: classJudge, Interval: cfg.Interval, Workers: cfg.Workers, Metrics: m}, logger)
+	sched, err := scheduler.New(pool, st, sources.get, scheduler.Config{Judges: classJudge, Probers: sources.proberFor, Interval: cfg.Interval, Workers: cfg.Workers, Metrics: m}, logger)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -321,6 +322,8 @@ type serveSources struct {
 	demo    grader.Source
 	logger  *slog.Logger
 	metrics *metrics.Metrics // nil: none
+	// prober runs the opt-in HTTP probes of the real classes' scans.
+	prober grader.Prober
 
 	mu  sync.Mutex
 	aws grader.Source
@@ -346,6 +349,16 @@ func (s *serveSources) get(c store.Class) (grader.Source, error) {
 		s.aws = src
 	}
 	return s.aws, nil
+}
+
+// proberFor is the prober of src's scans: none for the simulated class,
+// whose load balancer names and public IPs are made up (and could be
+// someone else's real hosts), so its probe checks stay pending.
+func (s *serveSources) proberFor(src grader.Source) grader.Prober {
+	if s.demo != nil && src == s.demo {
+		return nil
+	}
+	return s.prober
 }
 
 // openURL is the address to open in a browser: a wildcard listen address

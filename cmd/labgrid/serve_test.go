@@ -15,8 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"labgrid/grader"
+	"labgrid/grader/sim"
 	"labgrid/internal/devpg"
 	"labgrid/internal/pgtest"
+	"labgrid/prober"
 	"labgrid/store"
 )
 
@@ -395,4 +398,23 @@ func TestServeReadinessFollowsTheDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor("/readyz", http.StatusOK)
+}
+
+// The simulated class's made-up hosts are never probed; a real class's
+// scans share the one prober.
+func TestServeProbersSkipTheDemo(t *testing.T) {
+	t.Parallel()
+	demo := sim.New(sim.Options{Students: 1})
+	p := prober.New(prober.Options{})
+	sources := &serveSources{demo: demo, prober: p}
+	if got := sources.proberFor(demo); got != nil {
+		t.Errorf("the demo class's scans get a prober: %T", got)
+	}
+	var real grader.Source = struct{ grader.Source }{}
+	if got := sources.proberFor(real); got != grader.Prober(p) {
+		t.Errorf("a real class's scans get %v, want the shared prober", got)
+	}
+	if got := (&serveSources{prober: p}).proberFor(real); got != grader.Prober(p) {
+		t.Errorf("without a demo, a class's scans get %v, want the shared prober", got)
+	}
 }
