@@ -188,7 +188,7 @@ const (
 // New prepares a Scheduler on pool; st is a store over the same pool.
 // sources gives the grader.Source that reaches a class's students (the
 // simulated class for the demo, AWS otherwise). River's tables must exist
-// (Migrate). Nothing runs before Start; CheckNow and RescanClass work
+// (schema.Migrate). Nothing runs before Start; CheckNow and RescanClass work
 // without Start, for a process that only enqueues.
 func New(pool *pgxpool.Pool, st *store.Store, sources func(store.Class) (grader.Source, error), cfg Config, logger *slog.Logger) (*Scheduler, error) {
 	if err := cfg.setDefaults(); err != nil {

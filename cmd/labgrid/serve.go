@@ -23,8 +23,8 @@ import (
 	"labgrid/grader/awssource"
 	"labgrid/grader/sim"
 	"labgrid/internal/devpg"
+	"labgrid/internal/schema"
 	"labgrid/metrics"
-	"labgrid/migrations"
 	"labgrid/prober"
 	"labgrid/scheduler"
 	"labgrid/store"
@@ -97,15 +97,10 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 		pool.Close()
 		logger.Info("shutdown: database pool closed")
 	}()
-	if applied, err := migrations.Up(ctx, pool, logger); err != nil {
+	if applied, err := schema.Migrate(ctx, pool, logger); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	} else if len(applied) > 0 {
 		logger.Info("migrations applied", "migrations", applied)
-	}
-	if applied, err := scheduler.Migrate(ctx, pool, logger); err != nil {
-		return fmt.Errorf("serve: %w", err)
-	} else if len(applied) > 0 {
-		logger.Info("river migrations applied", "versions", applied)
 	}
 
 	st := store.New(pool)
@@ -241,14 +236,14 @@ func serveReady(pool *pgxpool.Pool) func(context.Context) error {
 		if err := pool.Ping(ctx); err != nil {
 			return fmt.Errorf("database: %w", err)
 		}
-		current, latest, err := migrations.Version(ctx, pool, nil)
+		st, err := schema.Status(ctx, pool)
 		if err != nil {
 			return err
 		}
-		if current != latest {
-			return fmt.Errorf("schema version %d, want %d: run labgrid migrate", current, latest)
+		if !st.Current() {
+			return fmt.Errorf("%s: run labgrid migrate", st)
 		}
-		return scheduler.CheckMigrations(ctx, pool)
+		return nil
 	}
 }
 
