@@ -33,6 +33,10 @@ import (
 
 const demoClassName = "demo"
 
+// demoCallConcurrency bounds the demo's simulated AWS calls in flight per
+// account, as awssource bounds a target's (8 by default).
+const demoCallConcurrency = 8
+
 // How long each part may take to stop on SIGTERM; together they stay
 // under the 30 s docker-compose.yml grants (stop_grace_period).
 const (
@@ -254,6 +258,7 @@ func serveReady(pool *pgxpool.Pool) func(context.Context) error {
 // "" when the links are not this run's.
 func setupDemo(ctx context.Context, st *store.Store, cfg serveConfig, sources *serveSources, logger *slog.Logger) (string, error) {
 	class := sim.New(sim.Options{Students: cfg.DemoStudents, Accounts: cfg.DemoAccounts, Seed: 1, Latency: cfg.DemoScanDelay, WholeDay: true,
+		CallLatency: cfg.DemoCallDelay, CallConcurrency: demoCallConcurrency,
 		Start: time.Now().Add(-cfg.DemoElapsed)})
 	c, err := st.ClassByName(ctx, demoClassName)
 	if errors.Is(err, store.ErrNotFound) {
