@@ -43,8 +43,9 @@ type Config struct {
 	// each class's own (classes.scan_interval_seconds, 15 s by default).
 	Interval time.Duration
 	// Tick is how often the leader looks for targets due a scan (default
-	// 2 s). A target is due Tick before its interval has elapsed, so that
-	// results are never older than the interval plus one scan.
+	// 2 s). A target is due Tick (and a little: lead) before its interval
+	// has elapsed, so that results are never older than the interval plus
+	// one scan.
 	Tick time.Duration
 	// Workers is how many scan jobs this process runs at once (default 8).
 	// Each holds one pool connection for its whole scan (the target's
@@ -98,9 +99,13 @@ const (
 	// busySnooze is how long a "check now" waits when its target is being
 	// scanned by another job: it must look after that scan, not in it.
 	busySnooze = time.Second
-	// poolSpare are the connections River needs beside the workers' own:
-	// its LISTEN session, fetches, completions, leader election.
-	poolSpare = 4
+	// startSlack is how long a due scan may take to start once the tick
+	// has run: two of River's polls (see lead).
+	startSlack = 2 * fetchPollInterval
+	// poolSpare are the connections needed beside the scan workers' own:
+	// the tick's, River's LISTEN session, fetches, completions, leader
+	// election.
+	poolSpare = 5
 	// fetchPollInterval is how often River looks for available jobs beside
 	// its notifications (its default: 1 s). A job made available without
 	// a notification waits for the poll: a scan the tick queues just after
@@ -177,12 +182,15 @@ type Scheduler struct {
 
 const queue = "labgrid"
 
-// Job priorities: 1 runs first. "Check now" goes before the schedule, and
-// the tick before the scans it would otherwise wait behind.
+// tickQueue is the tick's own queue, with a worker of its own: behind busy
+// scan workers a tick would start late, and the scans it queues later
+// than due.
+const tickQueue = "labgrid_tick"
+
+// Job priorities: 1 runs first. "Check now" goes before the schedule.
 const (
 	priorityCheckNow = 1
-	priorityTick     = 2
-	prioritySchedule = 3
+	prioritySchedule = 2
 )
 
 // New prepares a Scheduler on pool; st is a store over the same pool.
@@ -216,7 +224,7 @@ func New(pool *pgxpool.Pool, st *store.Store, sources func(store.Class) (grader.
 	}, &river.PeriodicJobOpts{ID: "labgrid_tick", RunOnStart: true})
 
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:               map[string]river.QueueConfig{queue: {MaxWorkers: cfg.Workers}},
+		Queues:               map[string]river.QueueConfig{queue: {MaxWorkers: cfg.Workers}, tickQueue: {MaxWorkers: 1}},
 		Workers:              workers,
 		FetchPollInterval:    fetchPollInterval,
 		FetchCooldown:        fetchCooldown,
