@@ -72,17 +72,6 @@ func (s *Scheduler) scheduleOpts() *river.InsertOpts {
 	}
 }
 
-// checkNowOpts deduplicate by period: within one window of CheckNowDedup
-// (windows are aligned on multiples of it), a target gets one manual scan
-// whatever its state, finished ones included.
-func (s *Scheduler) checkNowOpts() *river.InsertOpts {
-	return &river.InsertOpts{
-		Queue:      queue,
-		Priority:   priorityCheckNow,
-		UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: s.cfg.CheckNowDedup},
-	}
-}
-
 // tickArgs is the periodic job that enqueues the scans that are due.
 type tickArgs struct{}
 
@@ -122,6 +111,13 @@ func (w *tickWorker) Work(ctx context.Context, _ *river.Job[tickArgs]) error {
 	}
 	if n > 0 {
 		w.s.logger.Debug("tick: scans enqueued", "jobs", n)
+	}
+	promoted, err := promoteOrphans(ctx, lock.conn)
+	if err != nil {
+		return fmt.Errorf("tick: %w", err)
+	}
+	if promoted > 0 {
+		w.s.logger.Info("tick: check-nows whose scan before them failed made available", "jobs", promoted)
 	}
 	return nil
 }
@@ -302,7 +298,7 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	}
 	if !a.Due.IsZero() && !stillDue(a, saved, rubric.Region()) {
 		logger.Debug("scan skipped: the target was scanned since it was due")
-		return nil
+		return s.complete(ctx, lock, job, fail)
 	}
 	var students []grader.Student
 	for _, stu := range store.RosterOf(saved) {
@@ -312,7 +308,7 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	}
 	if len(students) == 0 {
 		logger.Debug("scan skipped: no student left on the target")
-		return nil
+		return s.complete(ctx, lock, job, fail)
 	}
 	interval := s.interval(class)
 	if lag, ok := lateBy(a, saved, rubric.Region(), interval, started); ok {
@@ -364,10 +360,33 @@ func (s *Scheduler) saveAndComplete(ctx context.Context, lock *targetLock, job *
 	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
 		return store.SaveSummary{}, fmt.Errorf("save: complete job: %w", err)
 	}
+	if err := promoteNext(ctx, tx, job.Args); err != nil {
+		return store.SaveSummary{}, fmt.Errorf("save: %w", err)
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return store.SaveSummary{}, fmt.Errorf("save: %w", err)
 	}
 	return sum, nil
+}
+
+// complete marks a job that scanned nothing completed and lets the
+// check-now waiting for it run, as saveAndComplete does.
+func (s *Scheduler) complete(ctx context.Context, lock *targetLock, job *river.Job[scanArgs], fail func(error) error) error {
+	tx, err := lock.conn.Begin(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
+		return fail(fmt.Errorf("complete job: %w", err))
+	}
+	if err := promoteNext(ctx, tx, job.Args); err != nil {
+		return fail(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fail(err)
+	}
+	return nil
 }
 
 // jobError is what a job returns for err. A job cancelled by Stop is

@@ -68,9 +68,6 @@ type Config struct {
 	// RetryBackoff is the wait before the first retry, doubled at each
 	// further one (default 2 s, at most 30 s).
 	RetryBackoff time.Duration
-	// CheckNowDedup is the window in which repeated "check now" requests
-	// of one target make a single scan (default 5 s, at least 1 s).
-	CheckNowDedup time.Duration
 	// Probers gives the prober of the scans of a source, nil for none (a
 	// source whose hosts are made up must not be probed). One shared by
 	// every scan job keeps each URL to one probe per interval and bounds
@@ -94,7 +91,6 @@ const (
 	defaultMaxAttempts  = 3
 	defaultRetryBackoff = 2 * time.Second
 	maxRetryBackoff     = 30 * time.Second
-	defaultDedup        = 5 * time.Second
 	defaultStopGrace    = 5 * time.Second
 	// busySnooze is how long a "check now" waits when its target is being
 	// scanned by another job: it must look after that scan, not in it.
@@ -139,9 +135,6 @@ func (c *Config) setDefaults() error {
 	if c.RetryBackoff <= 0 {
 		c.RetryBackoff = defaultRetryBackoff
 	}
-	if c.CheckNowDedup <= 0 {
-		c.CheckNowDedup = defaultDedup
-	}
 	if c.StopGrace <= 0 {
 		c.StopGrace = defaultStopGrace
 	}
@@ -151,9 +144,6 @@ func (c *Config) setDefaults() error {
 	}
 	if c.RescueAfter <= c.JobTimeout {
 		problems = append(problems, fmt.Sprintf("rescue after %s must exceed the job timeout %s", c.RescueAfter, c.JobTimeout))
-	}
-	if c.CheckNowDedup < time.Second {
-		problems = append(problems, fmt.Sprintf("check-now window %s is under 1s", c.CheckNowDedup))
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
