@@ -109,9 +109,6 @@ func startClass(t *testing.T, name string, classLabs []store.ClassLab) *app {
 		t.Fatal(err)
 	}
 	t.Cleanup(pool.Close)
-	if _, err := scheduler.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
 	st := store.New(pool)
 
 	clock := &simClock{}

@@ -26,6 +26,7 @@ import (
 // Metric family names.
 const (
 	NameScanDuration = "labgrid_scan_duration_seconds"
+	NameScanLag      = "labgrid_scan_lag_seconds"
 	NameAWSCalls     = "labgrid_aws_calls_total"
 	NameAWSRetries   = "labgrid_aws_retries_total"
 	NameResults      = "labgrid_results"
@@ -36,6 +37,7 @@ const (
 type Metrics struct {
 	reg          *prometheus.Registry
 	scanDuration *prometheus.HistogramVec
+	scanLag      *prometheus.HistogramVec
 	awsCalls     *prometheus.CounterVec
 	awsRetries   *prometheus.CounterVec
 
@@ -53,6 +55,12 @@ func New() *Metrics {
 			Help:    "Duration of one scan of a target (AWS account/region): its AWS calls and the grading.",
 			Buckets: []float64{0.1, 0.25, 0.5, 1, 2, 5, 10, 20, 30, 60, 120},
 		}, []string{"class", "target"}),
+		scanLag: prometheus.NewHistogramVec(prometheus.HistogramOpts{
+			Name: NameScanLag,
+			Help: "How late a scheduled scan of a target started past when it was due (its last scan plus the interval); 0 when on time.",
+			// 0 is on time: the scheduler queues a scan a tick early.
+			Buckets: []float64{0, 0.25, 0.5, 1, 2, 5, 10, 15, 30, 60, 120},
+		}, []string{"class"}),
 		awsCalls: prometheus.NewCounterVec(prometheus.CounterOpts{
 			Name: NameAWSCalls,
 			Help: "AWS API calls by service, operation and error code (\"ok\" for success); retries are not calls.",
@@ -62,7 +70,7 @@ func New() *Metrics {
 			Help: "AWS API attempts after the first (throttling and transient errors) by service and operation.",
 		}, []string{"service", "operation"}),
 	}
-	m.reg.MustRegister(m.scanDuration, m.awsCalls, m.awsRetries,
+	m.reg.MustRegister(m.scanDuration, m.scanLag, m.awsCalls, m.awsRetries,
 		collectors.NewGoCollector(),
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
@@ -97,6 +105,15 @@ func (m *Metrics) ObserveScan(class, target string, d time.Duration) {
 		return
 	}
 	m.scanDuration.WithLabelValues(class, target).Observe(d.Seconds())
+}
+
+// ObserveScanLag records how late a scheduled scan of a class's target
+// started past when it was due (0: on time).
+func (m *Metrics) ObserveScanLag(class string, lag time.Duration) {
+	if m == nil {
+		return
+	}
+	m.scanLag.WithLabelValues(class).Observe(max(lag, 0).Seconds())
 }
 
 // AWSCall counts one AWS API call; code is the AWS error code, "" for a

@@ -84,6 +84,7 @@ func scrape(t *testing.T, h http.Handler) string {
 func TestNilIsSafe(t *testing.T) {
 	var m *Metrics
 	m.ObserveScan("c", "t", time.Second)
+	m.ObserveScanLag("c", time.Second)
 	m.AWSCall("EC2", "DescribeVpcs", "")
 	m.AWSRetry("EC2", "DescribeVpcs")
 	m.WatchResults(func(context.Context) ([]store.ResultCount, error) { return nil, nil }, nil)
@@ -115,6 +116,8 @@ func TestScrapeAfterSimulatedScan(t *testing.T) {
 	for _, ts := range res.Targets {
 		m.ObserveScan("demo", TargetLabel(ts.Target.AccountID, ts.Target.Region), ts.Duration)
 	}
+	m.ObserveScanLag("demo", 700*time.Millisecond)
+	m.ObserveScanLag("demo", -time.Second) // early: on time
 	// The database's counts (store.ResultCounts) of the scan's reports.
 	m.WatchResults(func(context.Context) ([]store.ResultCount, error) { return countsOf("demo", res.Reports), nil }, nil)
 	m.AWSCall("EC2", "DescribeVpcs", "")
@@ -156,6 +159,11 @@ func TestScrapeAfterSimulatedScan(t *testing.T) {
 	}
 
 	text := scrape(t, m.Handler())
+	for _, want := range []string{NameScanLag + `_bucket{class="demo",le="0"} 1`, NameScanLag + `_bucket{class="demo",le="1"} 2`, NameScanLag + `_sum{class="demo"} 0.7`} {
+		if !strings.Contains(text, want) {
+			t.Errorf("scrape lacks %q", want)
+		}
+	}
 	for _, family := range []string{NameScanDuration + "_bucket", NameScanDuration + "_count", NameAWSCalls, NameAWSRetries, NameResults, NameSSEClients, "go_goroutines"} {
 		if !strings.Contains(text, "\n"+family) {
 			t.Errorf("scrape lacks %s", family)

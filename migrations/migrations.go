@@ -1,5 +1,6 @@
 // Package migrations holds labgrid's SQL schema as embedded goose
-// migrations, applied by `labgrid migrate` and when `labgrid serve` starts.
+// migrations. They are applied with River's through internal/schema
+// (Migrate), the one entry point of serve, `labgrid migrate` and tests.
 package migrations
 
 import (

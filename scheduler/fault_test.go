@@ -11,7 +11,7 @@ import (
 
 	"labgrid/grader/sim"
 	"labgrid/internal/devpg"
-	"labgrid/migrations"
+	"labgrid/internal/schema"
 	"labgrid/store"
 )
 
@@ -29,10 +29,7 @@ func TestDatabaseRestart(t *testing.T) {
 	}
 	t.Cleanup(func() { cluster.Stop(context.Background()) })
 	pool := newPool(t, cluster.URL())
-	if _, err := migrations.Up(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
-	if _, err := Migrate(ctx, pool, nil); err != nil {
+	if _, err := schema.Migrate(ctx, pool, nil); err != nil {
 		t.Fatal(err)
 	}
 	e := &env{ctx: ctx, url: cluster.URL(), pool: pool, store: store.New(pool)}

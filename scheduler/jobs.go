@@ -77,17 +77,6 @@ func (s *Scheduler) scheduleOpts() *river.InsertOpts {
 	}
 }
 
-// checkNowOpts deduplicate by period: within one window of CheckNowDedup
-// (windows are aligned on multiples of it), a target gets one manual scan
-// whatever its state, finished ones included.
-func (s *Scheduler) checkNowOpts() *river.InsertOpts {
-	return &river.InsertOpts{
-		Queue:      queue,
-		Priority:   priorityCheckNow,
-		UniqueOpts: river.UniqueOpts{ByArgs: true, ByPeriod: s.cfg.CheckNowDedup},
-	}
-}
-
 // tickArgs is the periodic job that enqueues the scans that are due.
 type tickArgs struct{}
 
@@ -98,8 +87,7 @@ func (tickArgs) Kind() string { return "labgrid_tick" }
 // back by rescueOrphans: it holds a lock as a scan does.
 func (s *Scheduler) tickOpts() *river.InsertOpts {
 	return &river.InsertOpts{
-		Queue:       queue,
-		Priority:    priorityTick,
+		Queue:       tickQueue,
 		MaxAttempts: 1, // the next tick is the retry
 		UniqueOpts:  river.UniqueOpts{ByState: unfinished()},
 	}
@@ -129,6 +117,13 @@ func (w *tickWorker) Work(ctx context.Context, _ *river.Job[tickArgs]) error {
 	if n > 0 {
 		w.s.logger.Debug("tick: scans enqueued", "jobs", n)
 	}
+	promoted, err := promoteOrphans(ctx, lock.conn)
+	if err != nil {
+		return fmt.Errorf("tick: %w", err)
+	}
+	if promoted > 0 {
+		w.s.logger.Info("tick: check-nows whose scan before them failed made available", "jobs", promoted)
+	}
 	return nil
 }
 
@@ -153,7 +148,7 @@ func (s *Scheduler) enqueueDue(ctx context.Context, conn *pgxpool.Conn, now time
 		if err != nil {
 			return 0, fmt.Errorf("tick: class %s: %w", c.Name, err)
 		}
-		due := now.Add(-(s.interval(c) - s.cfg.Tick))
+		due := now.Add(-(s.interval(c) - s.lead()))
 		for _, a := range dueTargets(c.ID, students, rubric.Region(), due) {
 			params = append(params, river.InsertManyParams{Args: a, InsertOpts: s.scheduleOpts()})
 		}
@@ -181,6 +176,11 @@ func (s *Scheduler) enqueueDue(ctx context.Context, conn *pgxpool.Conn, now time
 	}
 	return n, nil
 }
+
+// lead is how long before its interval elapses a target is due: the wait
+// for the next tick, and for the scan to start once queued (River's poll,
+// and the tick's own start), no more than a tick.
+func (s *Scheduler) lead() time.Duration { return s.cfg.Tick + min(startSlack, s.cfg.Tick) }
 
 // dueTargets are the targets of a class (grader.Groups, less the external
 // id, which is not part of a job's key) with a student never scanned or
@@ -215,6 +215,32 @@ func dueTargets(classID int64, students []store.Student, region string, due time
 // by due.
 func scanDue(last, due time.Time) bool { return last.IsZero() || !last.After(due) }
 
+// lateBy is how late a scheduled scan of a's target, started at started,
+// is past when it was due: the oldest last scan of its students plus
+// interval, as the tick judges (scanDue); 0 when early. Neither a first
+// scan (a student never scanned) nor a manual one is late.
+func lateBy(a scanArgs, students []store.Student, region string, interval time.Duration, started time.Time) (time.Duration, bool) {
+	if a.Trigger != string(store.TriggerSchedule) {
+		return 0, false
+	}
+	var oldest time.Time
+	for _, st := range students {
+		if !a.reaches(st.Student, region) {
+			continue
+		}
+		if st.LastScannedAt.IsZero() {
+			return 0, false
+		}
+		if oldest.IsZero() || st.LastScannedAt.Before(oldest) {
+			oldest = st.LastScannedAt
+		}
+	}
+	if oldest.IsZero() {
+		return 0, false
+	}
+	return max(started.Sub(oldest.Add(interval)), 0), true
+}
+
 // stillDue reports whether a scheduled scan's target is due yet: the tick
 // judged it from students it read perhaps just before another job's save
 // of them, and the job would then scan them again for nothing.
@@ -235,6 +261,7 @@ type scanWorker struct {
 func (w *scanWorker) Timeout(*river.Job[scanArgs]) time.Duration { return w.s.cfg.JobTimeout }
 
 func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
+	started := time.Now()
 	s, a := w.s, job.Args
 	logger := s.logger.With("class_id", a.ClassID, "target", a.targetName(), "trigger", a.Trigger, "job", job.ID, "attempt", job.Attempt)
 	fail := func(err error) error {
@@ -276,7 +303,7 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	}
 	if !a.Due.IsZero() && !stillDue(a, saved, rubric.Region()) {
 		logger.Debug("scan skipped: the target was scanned since it was due")
-		return nil
+		return s.complete(ctx, lock, job, fail)
 	}
 	var students []grader.Student
 	for _, stu := range store.RosterOf(saved) {
@@ -286,7 +313,15 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	}
 	if len(students) == 0 {
 		logger.Debug("scan skipped: no student left on the target")
-		return nil
+		return s.complete(ctx, lock, job, fail)
+	}
+	interval := s.interval(class)
+	if lag, ok := lateBy(a, saved, rubric.Region(), interval, started); ok {
+		s.cfg.Metrics.ObserveScanLag(class.Name, lag)
+		logger = logger.With("lag", lag)
+		if lag > interval {
+			logger.Warn("scan late by more than its interval: more targets than workers can scan in one", "interval", interval, "workers", s.cfg.Workers)
+		}
 	}
 	memory, err := st.Memory(ctx, a.ClassID)
 	if err != nil {
@@ -330,10 +365,33 @@ func (s *Scheduler) saveAndComplete(ctx context.Context, lock *targetLock, job *
 	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
 		return store.SaveSummary{}, fmt.Errorf("save: complete job: %w", err)
 	}
+	if err := promoteNext(ctx, tx, job.Args); err != nil {
+		return store.SaveSummary{}, fmt.Errorf("save: %w", err)
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return store.SaveSummary{}, fmt.Errorf("save: %w", err)
 	}
 	return sum, nil
+}
+
+// complete marks a job that scanned nothing completed and lets the
+// check-now waiting for it run, as saveAndComplete does.
+func (s *Scheduler) complete(ctx context.Context, lock *targetLock, job *river.Job[scanArgs], fail func(error) error) error {
+	tx, err := lock.conn.Begin(ctx)
+	if err != nil {
+		return fail(err)
+	}
+	defer tx.Rollback(context.WithoutCancel(ctx))
+	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
+		return fail(fmt.Errorf("complete job: %w", err))
+	}
+	if err := promoteNext(ctx, tx, job.Args); err != nil {
+		return fail(err)
+	}
+	if err := tx.Commit(ctx); err != nil {
+		return fail(err)
+	}
+	return nil
 }
 
 // jobError is what a job returns for err. A job cancelled by Stop is

@@ -55,7 +55,6 @@ func TestClassLabsChangeBetweenScans(t *testing.T) {
 	c := mustClass(t, e.ctx, e.store, "labs-change", class.Roster())
 	rec := newRecorder(class, 0)
 	cfg := quickConfig(time.Hour) // one scheduled scan at the start, then check-nows only
-	cfg.CheckNowDedup = time.Second
 	s := e.start(t, nil, rec, cfg)
 	eventually(t, 10*time.Second, "the first scan of everyone", func() bool { return e.allScannedSince(t, c.ID, time.Time{}) })
 	eventually(t, 5*time.Second, "the first scans done", func() bool {
@@ -104,7 +103,6 @@ func TestClassLabsChangeBetweenScans(t *testing.T) {
 	rec.block = release
 	rec.mu.Unlock()
 	before := len(rec.snapshots(target))
-	waitNextWindow(cfg.CheckNowDedup)
 	inFlight, err := s.CheckNow(e.ctx, c.ID, "user01")
 	if err != nil {
 		t.Fatal(err)
@@ -129,7 +127,6 @@ func TestClassLabsChangeBetweenScans(t *testing.T) {
 	}
 
 	// The next scan judges with the new labs only.
-	waitNextWindow(cfg.CheckNowDedup)
 	next, err := s.CheckNow(e.ctx, c.ID, "user01")
 	if err != nil {
 		t.Fatal(err)
@@ -159,10 +156,4 @@ func TestClassLabsChangeBetweenScans(t *testing.T) {
 	if n := e.count(t, "SELECT count(*) FROM result_changes WHERE check_id = ANY($1)", newChecks); n == 0 {
 		t.Error("no timeline of the new checks")
 	}
-}
-
-// waitNextWindow waits until a new check-now window begins.
-func waitNextWindow(window time.Duration) {
-	now := time.Now()
-	time.Sleep(now.Truncate(window).Add(window).Sub(now) + 10*time.Millisecond)
 }

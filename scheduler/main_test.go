@@ -36,9 +36,6 @@ func setup(t *testing.T) *env {
 	ctx := context.Background()
 	url := pgtest.NewDatabase(t, true)
 	pool := newPool(t, url)
-	if _, err := Migrate(ctx, pool, testLogger(t)); err != nil {
-		t.Fatal(err)
-	}
 	return &env{ctx: ctx, url: url, pool: pool, store: store.New(pool)}
 }
 

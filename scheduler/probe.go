@@ -1,20 +1,12 @@
 package scheduler
 
-import (
-	"labgrid/grader"
-	"labgrid/grader/sim"
-)
+import "labgrid/grader"
 
-// proberFor is the prober of the scans of source: the scheduler's own, one
-// per process, shared by every scan job so that its cache keeps each URL to
-// one probe per interval and its semaphore bounds the probes of all jobs
-// together (it sends nothing unless a class's rubric enables a probe
-// check). None for the simulated class, whose load balancer names and
-// public IPs are made up (and could be someone else's real hosts), so its
-// probe checks stay pending.
+// proberFor is the prober of the scans of source, as Config.Probers says;
+// none without it.
 func (s *Scheduler) proberFor(source grader.Source) grader.Prober {
-	if _, simulated := source.(*sim.Class); simulated {
+	if s.cfg.Probers == nil {
 		return nil
 	}
-	return s.prober
+	return s.cfg.Probers(source)
 }

@@ -31,7 +31,6 @@ import (
 
 	"labgrid/grader"
 	"labgrid/metrics"
-	"labgrid/prober"
 	"labgrid/store"
 )
 
@@ -44,8 +43,9 @@ type Config struct {
 	// each class's own (classes.scan_interval_seconds, 15 s by default).
 	Interval time.Duration
 	// Tick is how often the leader looks for targets due a scan (default
-	// 2 s). A target is due Tick before its interval has elapsed, so that
-	// results are never older than the interval plus one scan.
+	// 2 s). A target is due Tick (and a little: lead) before its interval
+	// has elapsed, so that results are never older than the interval plus
+	// one scan.
 	Tick time.Duration
 	// Workers is how many scan jobs this process runs at once (default 8).
 	// Each holds one pool connection for its whole scan (the target's
@@ -68,9 +68,11 @@ type Config struct {
 	// RetryBackoff is the wait before the first retry, doubled at each
 	// further one (default 2 s, at most 30 s).
 	RetryBackoff time.Duration
-	// CheckNowDedup is the window in which repeated "check now" requests
-	// of one target make a single scan (default 5 s, at least 1 s).
-	CheckNowDedup time.Duration
+	// Probers gives the prober of the scans of a source, nil for none (a
+	// source whose hosts are made up must not be probed). One shared by
+	// every scan job keeps each URL to one probe per interval and bounds
+	// the probes of all jobs together. Nil: no scan is probed.
+	Probers func(grader.Source) grader.Prober
 	// StopGrace is how long Stop waits for cancelled jobs to return once
 	// its own context has ended (default 5 s).
 	StopGrace time.Duration
@@ -89,14 +91,26 @@ const (
 	defaultMaxAttempts  = 3
 	defaultRetryBackoff = 2 * time.Second
 	maxRetryBackoff     = 30 * time.Second
-	defaultDedup        = 5 * time.Second
 	defaultStopGrace    = 5 * time.Second
 	// busySnooze is how long a "check now" waits when its target is being
 	// scanned by another job: it must look after that scan, not in it.
 	busySnooze = time.Second
-	// poolSpare are the connections River needs beside the workers' own:
-	// its LISTEN session, fetches, completions, leader election.
-	poolSpare = 4
+	// startSlack is how long a due scan may take to start once the tick
+	// has run: two of River's polls (see lead).
+	startSlack = 2 * fetchPollInterval
+	// poolSpare are the connections needed beside the scan workers' own:
+	// the tick's, River's LISTEN session, fetches, completions, leader
+	// election.
+	poolSpare = 5
+	// fetchPollInterval is how often River looks for available jobs beside
+	// its notifications (its default: 1 s). A job made available without
+	// a notification waits for the poll: a scan the tick queues just after
+	// its own insert spent the queue's notification (River sends at most
+	// one per fetchCooldown), a queued check-now made available by the end
+	// of the scan before it. Polling every 200 ms starts them within about
+	// 250 ms, for one small query per process 5 times a second.
+	fetchPollInterval = 200 * time.Millisecond
+	fetchCooldown     = 50 * time.Millisecond
 )
 
 func (c *Config) setDefaults() error {
@@ -121,9 +135,6 @@ func (c *Config) setDefaults() error {
 	if c.RetryBackoff <= 0 {
 		c.RetryBackoff = defaultRetryBackoff
 	}
-	if c.CheckNowDedup <= 0 {
-		c.CheckNowDedup = defaultDedup
-	}
 	if c.StopGrace <= 0 {
 		c.StopGrace = defaultStopGrace
 	}
@@ -133,9 +144,6 @@ func (c *Config) setDefaults() error {
 	}
 	if c.RescueAfter <= c.JobTimeout {
 		problems = append(problems, fmt.Sprintf("rescue after %s must exceed the job timeout %s", c.RescueAfter, c.JobTimeout))
-	}
-	if c.CheckNowDedup < time.Second {
-		problems = append(problems, fmt.Sprintf("check-now window %s is under 1s", c.CheckNowDedup))
 	}
 	if len(problems) > 0 {
 		return errors.New(strings.Join(problems, "; "))
@@ -160,25 +168,25 @@ type Scheduler struct {
 	// when it has.
 	stopRescue context.CancelFunc
 	rescueDone chan struct{}
-
-	// prober runs the opt-in HTTP probes of every scan job (see proberFor).
-	prober *prober.Prober
 }
 
 const queue = "labgrid"
 
-// Job priorities: 1 runs first. "Check now" goes before the schedule, and
-// the tick before the scans it would otherwise wait behind.
+// tickQueue is the tick's own queue, with a worker of its own: behind busy
+// scan workers a tick would start late, and the scans it queues later
+// than due.
+const tickQueue = "labgrid_tick"
+
+// Job priorities: 1 runs first. "Check now" goes before the schedule.
 const (
 	priorityCheckNow = 1
-	priorityTick     = 2
-	prioritySchedule = 3
+	prioritySchedule = 2
 )
 
 // New prepares a Scheduler on pool; st is a store over the same pool.
 // sources gives the grader.Source that reaches a class's students (the
 // simulated class for the demo, AWS otherwise). River's tables must exist
-// (Migrate). Nothing runs before Start; CheckNow and RescanClass work
+// (schema.Migrate). Nothing runs before Start; CheckNow and RescanClass work
 // without Start, for a process that only enqueues.
 func New(pool *pgxpool.Pool, st *store.Store, sources func(store.Class) (grader.Source, error), cfg Config, logger *slog.Logger) (*Scheduler, error) {
 	if err := cfg.setDefaults(); err != nil {
@@ -196,7 +204,6 @@ func New(pool *pgxpool.Pool, st *store.Store, sources func(store.Class) (grader.
 		sources: sources,
 		cfg:     cfg,
 		logger:  logger,
-		prober:  prober.New(prober.Options{Logger: logger}),
 	}
 
 	workers := river.NewWorkers()
@@ -207,8 +214,10 @@ func New(pool *pgxpool.Pool, st *store.Store, sources func(store.Class) (grader.
 	}, &river.PeriodicJobOpts{ID: "labgrid_tick", RunOnStart: true})
 
 	client, err := river.NewClient(riverpgxv5.New(pool), &river.Config{
-		Queues:               map[string]river.QueueConfig{queue: {MaxWorkers: cfg.Workers}},
+		Queues:               map[string]river.QueueConfig{queue: {MaxWorkers: cfg.Workers}, tickQueue: {MaxWorkers: 1}},
 		Workers:              workers,
+		FetchPollInterval:    fetchPollInterval,
+		FetchCooldown:        fetchCooldown,
 		PeriodicJobs:         []*river.PeriodicJob{tick},
 		JobTimeout:           cfg.JobTimeout,
 		RescueStuckJobsAfter: cfg.RescueAfter,

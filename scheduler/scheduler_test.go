@@ -79,8 +79,8 @@ func TestPeriodicScans(t *testing.T) {
 }
 
 // "Check now" queues one high-priority job for the student's target,
-// whose args hold no secret; a second request within the window is
-// folded into the first.
+// whose args hold no secret. A request while it waits joins it; one while
+// it runs queues the next, pending until it ends; one more joins that.
 func TestCheckNow(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
@@ -96,33 +96,26 @@ func TestCheckNow(t *testing.T) {
 	// targets alone for an hour.
 	s := e.start(t, nil, rec, quickConfig(time.Hour))
 	eventually(t, 10*time.Second, "the first scan of everyone", func() bool { return e.allScannedSince(t, c.ID, time.Time{}) })
-	eventually(t, 5*time.Second, "the first scans done", func() bool {
-		return e.count(t, "SELECT count(*) FROM river_job WHERE kind = 'labgrid_scan_target' AND state <> 'completed'") == 0
-	})
+	eventually(t, 5*time.Second, "the first scans done", func() bool { return e.unfinishedScans(t) == 0 })
 
-	awayFromWindowEnd(t, s.cfg.CheckNowDedup)
+	// Scans wait until released.
+	release := make(chan struct{})
+	rec.mu.Lock()
+	rec.block = release
+	rec.mu.Unlock()
 	target := roster[1].TargetOf("").String() // user02, second account
 	before := len(rec.snapshots(target))
-	window := time.Now().Truncate(s.cfg.CheckNowDedup)
-	res, err := s.CheckNow(e.ctx, c.ID, "USER02")
+	first, err := s.CheckNow(e.ctx, c.ID, "USER02")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if res.State != CheckQueued || !res.Queued() || res.Target != target || res.Students != 2 || res.JobID == 0 {
-		t.Errorf("CheckNow = %+v, want a new job for the 2 students of %s", res, target)
+	if first.State != CheckQueued || !first.Queued() || first.Target != target || first.Students != 2 || first.JobID == 0 {
+		t.Errorf("CheckNow = %+v, want a new job for the 2 students of %s", first, target)
 	}
-	if strings.Contains(res.Target, "SECRET") {
-		t.Errorf("CheckNow names the target %q, with its external id", res.Target)
+	if strings.Contains(first.Target, "SECRET") {
+		t.Errorf("CheckNow names the target %q, with its external id", first.Target)
 	}
-	again, err := s.CheckNow(e.ctx, c.ID, "user04") // same account
-	if err != nil {
-		t.Fatal(err)
-	}
-	if again.Queued() || again.JobID != res.JobID {
-		t.Errorf("second CheckNow within the window = %+v, want job %d reported", again, res.JobID)
-	}
-
-	job, err := s.client.JobGet(e.ctx, res.JobID)
+	job, err := s.client.JobGet(e.ctx, first.JobID)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -133,24 +126,37 @@ func TestCheckNow(t *testing.T) {
 		t.Errorf("%d job rows hold an external id", n)
 	}
 
-	eventually(t, 10*time.Second, "the manual scan stored and its job done", func() bool {
-		job, err := s.client.JobGet(e.ctx, res.JobID)
-		return err == nil && job.State == rivertype.JobStateCompleted
-	})
-	if n := e.count(t, "SELECT count(*) FROM scan_runs WHERE class_id = $1 AND trigger = 'manual'", c.ID); n != 1 {
-		t.Errorf("%d manual scan runs stored, want 1", n)
-	}
-	if got := len(rec.snapshots(target)) - before; got != 1 {
-		t.Errorf("%d snapshots of %s after two check-nows, want 1", got, target)
-	}
-	after, err := s.CheckNow(e.ctx, c.ID, "user02")
+	eventually(t, 10*time.Second, "the first scan under way", func() bool { return len(rec.snapshots(target)) > before })
+	second, err := s.CheckNow(e.ctx, c.ID, "user04") // same account, while it runs
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Windows are aligned as River aligns them; only in the first one's is
-	// the finished scan reported.
-	if time.Now().Truncate(s.cfg.CheckNowDedup).Equal(window) && (after.State != CheckDone || after.JobID != res.JobID) {
-		t.Errorf("CheckNow in the window after the scan = %+v, want job %d done", after, res.JobID)
+	if !second.Queued() || second.JobID == first.JobID {
+		t.Errorf("CheckNow while the scan runs = %+v, want a new job after job %d", second, first.JobID)
+	}
+	third, err := s.CheckNow(e.ctx, c.ID, "user02")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if third.State != CheckAlreadyQueued || third.JobID != second.JobID {
+		t.Errorf("CheckNow while one waits = %+v, want job %d reported", third, second.JobID)
+	}
+	if job, err := s.client.JobGet(e.ctx, second.JobID); err != nil || job.State != rivertype.JobStatePending {
+		t.Errorf("the job queued behind a running one: %v, err %v; want pending", job, err)
+	}
+
+	close(release)
+	for _, id := range []int64{first.JobID, second.JobID} {
+		eventually(t, 10*time.Second, "the manual scans stored and their jobs done", func() bool {
+			job, err := s.client.JobGet(e.ctx, id)
+			return err == nil && job.State == rivertype.JobStateCompleted
+		})
+	}
+	if n := e.count(t, "SELECT count(*) FROM scan_runs WHERE class_id = $1 AND trigger = 'manual'", c.ID); n != 2 {
+		t.Errorf("%d manual scan runs stored, want 2", n)
+	}
+	if got := len(rec.snapshots(target)) - before; got != 2 {
+		t.Errorf("%d snapshots of %s after three check-nows, want 2", got, target)
 	}
 
 	if _, err := s.CheckNow(e.ctx, c.ID, "nobody"); !errors.Is(err, store.ErrNotFound) {
@@ -160,24 +166,29 @@ func TestCheckNow(t *testing.T) {
 		t.Errorf("CheckNow in no class: err = %v, want ErrNotFound", err)
 	}
 
-	// RescanClass: one manual job per target; user02's target is still in
-	// its window unless a new one began.
+	// RescanClass: a manual job per target, joining those queued.
+	rec.mu.Lock()
+	held := make(chan struct{}) // scans wait until the end
+	rec.block = held
+	rec.mu.Unlock()
+	snaps := rec.total()
 	if err := s.RescanClass(e.ctx, c.ID); err != nil {
 		t.Fatal(err)
 	}
-	if n := e.count(t, "SELECT count(*) FROM river_job WHERE kind = 'labgrid_scan_target' AND args->>'trigger' = 'manual'"); n < 2 || n > 3 {
-		t.Errorf("%d manual jobs after RescanClass, want 2 or 3", n)
+	eventually(t, 10*time.Second, "both targets' scans under way", func() bool { return rec.total() == snaps+2 })
+	for range 2 { // the first queues one behind each scan; the second joins them
+		if err := s.RescanClass(e.ctx, c.ID); err != nil {
+			t.Fatal(err)
+		}
 	}
-}
-
-// awayFromWindowEnd waits, if need be, until a check-now window has at
-// least a second left: two requests a few milliseconds apart then fall
-// in one window.
-func awayFromWindowEnd(t *testing.T, window time.Duration) {
-	t.Helper()
-	now := time.Now()
-	if left := now.Truncate(window).Add(window).Sub(now); left < time.Second {
-		time.Sleep(left + 10*time.Millisecond)
+	manual := "SELECT count(*) FROM river_job WHERE kind = 'labgrid_scan_target' AND args->>'trigger' = 'manual' AND state = $1"
+	if running, pending := e.count(t, manual, "running"), e.count(t, manual, "pending"); running != 2 || pending != 2 {
+		t.Errorf("after three rescans during two scans: %d running, %d pending; want 2 and 2", running, pending)
+	}
+	close(held)
+	eventually(t, 10*time.Second, "the rescans done", func() bool { return e.unfinishedScans(t) == 0 })
+	if got := rec.total() - snaps; got != 4 {
+		t.Errorf("%d snapshots for three rescans, want 4", got)
 	}
 }
 
@@ -193,7 +204,6 @@ func TestTwoSchedulersNeverOverlap(t *testing.T) {
 	// if anything let them.
 	rec := newRecorder(class, 150*time.Millisecond)
 	cfg := quickConfig(500 * time.Millisecond)
-	cfg.CheckNowDedup = time.Second
 	a := e.start(t, newPool(t, e.url), rec, cfg)
 	b := e.start(t, newPool(t, e.url), rec, cfg)
 
@@ -354,7 +364,6 @@ func TestNewRefusesBadConfig(t *testing.T) {
 	src := func(store.Class) (grader.Source, error) { return nil, errors.New("unused") }
 	for name, cfg := range map[string]Config{
 		"rescue before timeout": {JobTimeout: time.Minute, RescueAfter: time.Second},
-		"dedup under 1s":        {CheckNowDedup: 100 * time.Millisecond},
 		"negative interval":     {Interval: -time.Second},
 		"pool too small":        {Workers: 100},
 	} {

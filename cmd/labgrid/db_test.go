@@ -51,7 +51,7 @@ func TestMigrateCommand(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t, false)
 	out, errOut, code := runCLI(t, "migrate", "--database-url", url)
-	if code != 0 || !strings.Contains(out, "applied 00001_init.sql") || !strings.Contains(out, "applied job queue migration") {
+	if code != 0 || !strings.Contains(out, "applied 00001_init.sql") || !strings.Contains(out, "applied river 1") {
 		t.Fatalf("first migrate: code %d\n%s%s", code, out, errOut)
 	}
 	out, errOut, code = runCLI(t, "migrate", "--database-url", url)

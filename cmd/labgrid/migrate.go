@@ -9,8 +9,7 @@ import (
 	"log/slog"
 	"os"
 
-	"labgrid/migrations"
-	"labgrid/scheduler"
+	"labgrid/internal/schema"
 )
 
 // migrateConfig is the whole configuration of `labgrid migrate`.
@@ -50,26 +49,17 @@ func runMigrate(ctx context.Context, args []string, stdout, stderr io.Writer) er
 	}
 	defer pool.Close()
 	logger := slog.New(slog.NewTextHandler(stderr, &slog.HandlerOptions{Level: slog.LevelWarn}))
-	applied, err := migrations.Up(ctx, pool, logger)
+	applied, err := schema.Migrate(ctx, pool, logger)
 	if err != nil {
 		return err
 	}
 	for _, name := range applied {
 		fmt.Fprintln(stdout, "applied", name)
 	}
-	// The job queue's tables live in the same database; serve applies both
-	// too, but a database prepared ahead of time must be complete.
-	queue, err := scheduler.Migrate(ctx, pool, logger)
+	st, err := schema.Status(ctx, pool)
 	if err != nil {
-		return fmt.Errorf("migrate: job queue: %w", err)
+		return fmt.Errorf("migrate: %w", err)
 	}
-	for _, version := range queue {
-		fmt.Fprintln(stdout, "applied job queue migration", version)
-	}
-	_, latest, err := migrations.Version(ctx, pool, logger)
-	if err != nil {
-		return err
-	}
-	fmt.Fprintf(stdout, "the database is at schema version %d, the latest\n", latest)
+	fmt.Fprintf(stdout, "the database is at %s: the latest\n", st)
 	return nil
 }

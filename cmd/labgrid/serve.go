@@ -23,14 +23,19 @@ import (
 	"labgrid/grader/awssource"
 	"labgrid/grader/sim"
 	"labgrid/internal/devpg"
+	"labgrid/internal/schema"
 	"labgrid/metrics"
-	"labgrid/migrations"
+	"labgrid/prober"
 	"labgrid/scheduler"
 	"labgrid/store"
 	"labgrid/web"
 )
 
 const demoClassName = "demo"
+
+// demoCallConcurrency bounds the demo's simulated AWS calls in flight per
+// account, as awssource bounds a target's (8 by default).
+const demoCallConcurrency = 8
 
 // How long each part may take to stop on SIGTERM; together they stay
 // under the 30 s docker-compose.yml grants (stop_grace_period).
@@ -96,29 +101,24 @@ func serve(ctx context.Context, cfg serveConfig, stdout io.Writer, logger *slog.
 		pool.Close()
 		logger.Info("shutdown: database pool closed")
 	}()
-	if applied, err := migrations.Up(ctx, pool, logger); err != nil {
+	if applied, err := schema.Migrate(ctx, pool, logger); err != nil {
 		return fmt.Errorf("serve: %w", err)
 	} else if len(applied) > 0 {
 		logger.Info("migrations applied", "migrations", applied)
-	}
-	if applied, err := scheduler.Migrate(ctx, pool, logger); err != nil {
-		return fmt.Errorf("serve: %w", err)
-	} else if len(applied) > 0 {
-		logger.Info("river migrations applied", "versions", applied)
 	}
 
 	st := store.New(pool)
 	st.MaxClassSize = cfg.MaxStudents
 	m := metrics.New() // served at /metrics
 	m.WatchResults(st.ResultCounts, logger)
-	sources := &serveSources{logger: logger, metrics: m}
+	sources := &serveSources{logger: logger, metrics: m, prober: prober.New(prober.Options{Logger: logger})}
 	var demoStudentPath string // a student's page, for trying the demo as a student
 	if cfg.Demo {
 		if demoStudentPath, err = setupDemo(ctx, st, cfg, sources, logger); err != nil {
 			return fmt.Errorf("serve: %w", storeError(err))
 		}
 	}
-	sched, err := scheduler.New(pool, st, sources.get, scheduler.Config{Judges: classJudge, Interval: cfg.Interval, Workers: cfg.Workers, Metrics: m}, logger)
+	sched, err := scheduler.New(pool, st, sources.get, scheduler.Config{Judges: classJudge, Probers: sources.proberFor, Interval: cfg.Interval, Workers: cfg.Workers, Metrics: m}, logger)
 	if err != nil {
 		return fmt.Errorf("serve: %w", err)
 	}
@@ -240,14 +240,14 @@ func serveReady(pool *pgxpool.Pool) func(context.Context) error {
 		if err := pool.Ping(ctx); err != nil {
 			return fmt.Errorf("database: %w", err)
 		}
-		current, latest, err := migrations.Version(ctx, pool, nil)
+		st, err := schema.Status(ctx, pool)
 		if err != nil {
 			return err
 		}
-		if current != latest {
-			return fmt.Errorf("schema version %d, want %d: run labgrid migrate", current, latest)
+		if !st.Current() {
+			return fmt.Errorf("%s: run labgrid migrate", st)
 		}
-		return scheduler.CheckMigrations(ctx, pool)
+		return nil
 	}
 }
 
@@ -258,6 +258,7 @@ func serveReady(pool *pgxpool.Pool) func(context.Context) error {
 // "" when the links are not this run's.
 func setupDemo(ctx context.Context, st *store.Store, cfg serveConfig, sources *serveSources, logger *slog.Logger) (string, error) {
 	class := sim.New(sim.Options{Students: cfg.DemoStudents, Accounts: cfg.DemoAccounts, Seed: 1, Latency: cfg.DemoScanDelay, WholeDay: true,
+		CallLatency: cfg.DemoCallDelay, CallConcurrency: demoCallConcurrency,
 		Start: time.Now().Add(-cfg.DemoElapsed)})
 	c, err := st.ClassByName(ctx, demoClassName)
 	if errors.Is(err, store.ErrNotFound) {
@@ -321,6 +322,8 @@ type serveSources struct {
 	demo    grader.Source
 	logger  *slog.Logger
 	metrics *metrics.Metrics // nil: none
+	// prober runs the opt-in HTTP probes of the real classes' scans.
+	prober grader.Prober
 
 	mu  sync.Mutex
 	aws grader.Source
@@ -346,6 +349,16 @@ func (s *serveSources) get(c store.Class) (grader.Source, error) {
 		s.aws = src
 	}
 	return s.aws, nil
+}
+
+// proberFor is the prober of src's scans: none for the simulated class,
+// whose load balancer names and public IPs are made up (and could be
+// someone else's real hosts), so its probe checks stay pending.
+func (s *serveSources) proberFor(src grader.Source) grader.Prober {
+	if s.demo != nil && src == s.demo {
+		return nil
+	}
+	return s.prober
 }
 
 // openURL is the address to open in a browser: a wildcard listen address

@@ -32,6 +32,7 @@ const (
 	envDemoStudents   = "LABGRID_DEMO_STUDENTS"
 	envDemoAccounts   = "LABGRID_DEMO_ACCOUNTS"
 	envDemoScanDelay  = "LABGRID_DEMO_SCAN_DELAY"
+	envDemoCallDelay  = "LABGRID_DEMO_CALL_DELAY"
 	envDemoElapsed    = "LABGRID_DEMO_ELAPSED"
 	envTrustedProxies = "LABGRID_TRUSTED_PROXIES"
 	// The instructor's password, or its bcrypt hash: only from the
@@ -44,6 +45,10 @@ const (
 const minAdminPasswordLen = 8
 
 const defaultServeAddr = "127.0.0.1:8080"
+
+// maxDemoCallDelay is the slowest simulated AWS call: real ones take a
+// few hundred milliseconds, throttled ones seconds.
+const maxDemoCallDelay = 10 * time.Second
 
 // serveConfig is the whole configuration of `labgrid serve`, validated
 // before anything starts.
@@ -66,6 +71,9 @@ type serveConfig struct {
 	// DemoScanDelay is how long each simulated scan of a target takes, to
 	// see scans in flight (and kill a process in the middle of one).
 	DemoScanDelay time.Duration
+	// DemoCallDelay is how long each simulated AWS call takes, a scan
+	// making its calls as a real one does (sim.Options.CallLatency).
+	DemoCallDelay time.Duration
 	// DemoElapsed is how far into its day the simulated class starts: its
 	// first minutes change nothing (make bench-load wants a busy class).
 	DemoElapsed time.Duration
@@ -98,7 +106,7 @@ Settings come from flags or, when a flag is not given, from the
 environment: DATABASE_URL, LABGRID_ADDR, LABGRID_SECRET,
 LABGRID_SCAN_INTERVAL, LABGRID_DEMO, LABGRID_LOG_LEVEL, LABGRID_BASE_URL,
 LABGRID_WORKERS, LABGRID_DEMO_STUDENTS, LABGRID_DEMO_ACCOUNTS,
-LABGRID_DEMO_SCAN_DELAY, LABGRID_MAX_STUDENTS, LABGRID_TRUSTED_PROXIES.
+LABGRID_DEMO_SCAN_DELAY, LABGRID_DEMO_CALL_DELAY, LABGRID_MAX_STUDENTS, LABGRID_TRUSTED_PROXIES.
 The instructor's
 password comes from LABGRID_ADMIN_PASSWORD (8 characters or more) or, as a
 bcrypt hash, LABGRID_ADMIN_PASSWORD_HASH; with --demo and neither, one is
@@ -117,6 +125,7 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 		logLevel string
 		proxies  string
 		delay    string
+		call     string
 		elapsed  string
 	)
 	fs := newFlagSet("serve", serveUsage, stderr)
@@ -130,6 +139,7 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 	fs.IntVar(&cfg.DemoStudents, "demo-students", 30, "with --demo: how many simulated students ($"+envDemoStudents+")")
 	fs.IntVar(&cfg.DemoAccounts, "demo-accounts", 1, "with --demo: how many AWS accounts they are spread over, one target each ($"+envDemoAccounts+")")
 	fs.StringVar(&delay, "demo-scan-delay", "", "with --demo: how long each simulated scan of a target takes, e.g. 3s, at most 1m (default $"+envDemoScanDelay+", else none)")
+	fs.StringVar(&call, "demo-call-delay", "", "with --demo: how long each simulated AWS call takes, e.g. 150ms, at most "+maxDemoCallDelay.String()+" (default $"+envDemoCallDelay+", else none)")
 	fs.StringVar(&elapsed, "demo-elapsed", "", "with --demo: how far into its day the simulated class starts, e.g. 10m, at most its day's length (default $"+envDemoElapsed+", else 0s: the day begins now)")
 	fs.StringVar(&proxies, "trusted-proxies", "", "comma-separated `addresses` or CIDRs of reverse proxies whose X-Forwarded-For names the client, e.g. 10.0.0.0/8 (default $"+envTrustedProxies+", else none)")
 	fs.IntVar(&cfg.Workers, "workers", 8, "targets this process scans at once ($"+envWorkers+")")
@@ -228,6 +238,17 @@ func parseServeFlags(args []string, stderr io.Writer, getenv func(string) string
 			problems = append(problems, fmt.Sprintf("--demo-scan-delay %q: want a duration from 0s to 1m", delay))
 		}
 		cfg.DemoScanDelay = d
+	}
+
+	if call == "" {
+		call = getenv(envDemoCallDelay)
+	}
+	if call != "" {
+		d, err := time.ParseDuration(call)
+		if err != nil || d < 0 || d > maxDemoCallDelay {
+			problems = append(problems, fmt.Sprintf("--demo-call-delay %q: want a duration from 0s to %s", call, maxDemoCallDelay))
+		}
+		cfg.DemoCallDelay = d
 	}
 
 	if elapsed == "" {

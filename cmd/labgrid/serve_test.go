@@ -15,8 +15,11 @@ import (
 	"testing"
 	"time"
 
+	"labgrid/grader"
+	"labgrid/grader/sim"
 	"labgrid/internal/devpg"
 	"labgrid/internal/pgtest"
+	"labgrid/prober"
 	"labgrid/store"
 )
 
@@ -260,6 +263,8 @@ func TestServeBadConfig(t *testing.T) {
 		"bad proxy":       {[]string{"--demo", "--trusted-proxies", "10.0.0.0/8,proxy.local"}, []string{`--trusted-proxies: "proxy.local" is not an IP address or CIDR`}},
 		"bad proxy cidr":  {[]string{"--demo", "--trusted-proxies", "10.0.0.0/33"}, []string{`--trusted-proxies: "10.0.0.0/33"`}},
 		"long scan delay": {[]string{"--demo", "--demo-scan-delay", "2m"}, []string{`--demo-scan-delay "2m": want a duration from 0s to 1m`}},
+		"long call delay": {[]string{"--demo", "--demo-call-delay", "11s"}, []string{`--demo-call-delay "11s": want a duration from 0s to 10s`}},
+		"bad call delay":  {[]string{"--demo", "--demo-call-delay", "-1ms"}, []string{`--demo-call-delay "-1ms"`}},
 	} {
 		stdout, stderr, code := runCLI(t, append([]string{"serve"}, tc.args...)...)
 		if code != 2 {
@@ -305,6 +310,19 @@ func TestParseServeEnv(t *testing.T) {
 	}
 	if cfg.Addr != "127.0.0.1:1234" || cfg.Interval != 5*time.Second || cfg.Demo || cfg.DatabaseURL != "postgres://flag/db" {
 		t.Errorf("flags over the environment: %+v", cfg)
+	}
+
+	callDelay := func(k string) string { return map[string]string{envDemoCallDelay: "150ms"}[k] }
+	if cfg, err := parseServeFlags([]string{"--demo"}, io.Discard, callDelay); err != nil || cfg.DemoCallDelay != 150*time.Millisecond {
+		t.Errorf("%s=150ms: call delay %s, %v", envDemoCallDelay, cfg.DemoCallDelay, err)
+	}
+	if cfg, err := parseServeFlags([]string{"--demo", "--demo-call-delay", "1s"}, io.Discard, callDelay); err != nil || cfg.DemoCallDelay != time.Second {
+		t.Errorf("--demo-call-delay 1s over the environment: %s, %v", cfg.DemoCallDelay, err)
+	}
+	if _, err := parseServeFlags([]string{"--demo"}, io.Discard, func(k string) string {
+		return map[string]string{envDemoCallDelay: "slow"}[k]
+	}); err == nil || !strings.Contains(err.Error(), "--demo-call-delay") {
+		t.Errorf("%s=slow: %v, want the flag named", envDemoCallDelay, err)
 	}
 
 	none := func(string) string { return "" }
@@ -395,4 +413,23 @@ func TestServeReadinessFollowsTheDatabase(t *testing.T) {
 		t.Fatal(err)
 	}
 	waitFor("/readyz", http.StatusOK)
+}
+
+// The simulated class's made-up hosts are never probed; a real class's
+// scans share the one prober.
+func TestServeProbersSkipTheDemo(t *testing.T) {
+	t.Parallel()
+	demo := sim.New(sim.Options{Students: 1})
+	p := prober.New(prober.Options{})
+	sources := &serveSources{demo: demo, prober: p}
+	if got := sources.proberFor(demo); got != nil {
+		t.Errorf("the demo class's scans get a prober: %T", got)
+	}
+	var real grader.Source = struct{ grader.Source }{}
+	if got := sources.proberFor(real); got != grader.Prober(p) {
+		t.Errorf("a real class's scans get %v, want the shared prober", got)
+	}
+	if got := (&serveSources{prober: p}).proberFor(real); got != grader.Prober(p) {
+		t.Errorf("without a demo, a class's scans get %v, want the shared prober", got)
+	}
 }

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"slices"
 	"strconv"
+	"sync"
 	"time"
 
 	"labgrid/grader"
@@ -55,6 +56,15 @@ type Options struct {
 	// Latency is how long each Snapshot takes (default none), as the AWS
 	// calls of a real scan do: to see scans in flight.
 	Latency time.Duration
+	// CallLatency is how long each simulated AWS call takes (default
+	// none). A Snapshot makes its calls as a real scan does: the listings
+	// at once, then the follow-ups (each load balancer's listeners, each
+	// target group's health) at once.
+	CallLatency time.Duration
+	// CallConcurrency bounds the calls in flight per account, all
+	// Snapshots together, as AWS throttles an account's calls (default 0:
+	// no bound).
+	CallConcurrency int
 	// WholeDay plays the whole day: the morning from 0 to 3×Duration
 	// (the fastest students take about 1.2×Duration), Step 3 from
 	// 3×Duration to 6×Duration as a class without WholeDay does from 0,
@@ -90,6 +100,8 @@ type Class struct {
 	roster []grader.Student
 	plans  map[string]*plan
 	ids    map[string]accountIDs // by account id
+	// slots bound each account's calls in flight (CallConcurrency).
+	slots map[string]chan struct{}
 }
 
 const (
@@ -126,6 +138,12 @@ func New(opts Options) *Class {
 	accounts := accountNumbers(opts.AccountID, opts.Accounts)
 	for _, a := range accounts {
 		c.ids[a] = newAccountIDs(a, opts.Region)
+	}
+	if opts.CallConcurrency > 0 {
+		c.slots = make(map[string]chan struct{}, len(accounts))
+		for _, a := range accounts {
+			c.slots[a] = make(chan struct{}, opts.CallConcurrency)
+		}
 	}
 	perAccount := map[string]int{}
 	width := max(2, len(strconv.Itoa(opts.Students)))
@@ -220,7 +238,43 @@ func (c *Class) Snapshot(ctx context.Context, t grader.Target, data []grader.Dat
 		}
 	}
 	now := c.opts.Now()
-	return c.snapshotAt(t, now, data), nil
+	snap := c.snapshotAt(t, now, data)
+	if c.opts.CallLatency > 0 {
+		followUps := snap.CallsByOperation[opListeners] + snap.CallsByOperation[opTargetHealth]
+		for _, n := range []int{snap.AWSCalls - followUps, followUps} {
+			if err := c.calls(ctx, t.AccountID, n); err != nil {
+				return nil, fmt.Errorf("sim %s: %w", t, err)
+			}
+		}
+	}
+	return snap, nil
+}
+
+// calls makes n simulated calls to account at once, each taking
+// CallLatency once it has one of the account's slots.
+func (c *Class) calls(ctx context.Context, account string, n int) error {
+	slots := c.slots[account] // nil: no bound
+	var wg sync.WaitGroup
+	for range n {
+		wg.Go(func() {
+			if slots != nil {
+				select {
+				case slots <- struct{}{}:
+					defer func() { <-slots }()
+				case <-ctx.Done():
+					return
+				}
+			}
+			timer := time.NewTimer(c.opts.CallLatency)
+			defer timer.Stop()
+			select {
+			case <-timer.C:
+			case <-ctx.Done():
+			}
+		})
+	}
+	wg.Wait()
+	return ctx.Err()
 }
 
 // Progress is the step login is working on at the moment at. A login not

@@ -1,4 +1,5 @@
-// Package pgtest gives tests a real, migrated PostgreSQL database.
+// Package pgtest gives tests a real PostgreSQL database, migrated by
+// schema.Migrate: labgrid's tables and River's.
 //
 // A package with database tests calls Main from its TestMain. Main uses the
 // server at LABGRID_TEST_DATABASE_URL when it is set, else starts a
@@ -23,7 +24,7 @@ import (
 	"github.com/jackc/pgx/v5/pgxpool"
 
 	"labgrid/internal/devpg"
-	"labgrid/migrations"
+	"labgrid/internal/schema"
 )
 
 // EnvURL names the variable holding the URL of a server to test against
@@ -166,7 +167,7 @@ func newDatabase(ctx context.Context, migrate bool) (name, url string, err error
 		return "", "", fmt.Errorf("connect to %s: %w", name, err)
 	}
 	defer pool.Close()
-	if _, err := migrations.Up(ctx, pool, nil); err != nil {
+	if _, err := schema.Migrate(ctx, pool, nil); err != nil {
 		dropDatabase(name)
 		return "", "", err
 	}
