@@ -19,9 +19,6 @@ func TestScanOverlaps(t *testing.T) {
 	t.Parallel()
 	ctx := context.Background()
 	pool := pgtest.NewPool(t, pgtest.NewDatabase(t, true))
-	if _, err := scheduler.Migrate(ctx, pool, nil); err != nil {
-		t.Fatal(err)
-	}
 	t0 := time.Date(2026, 4, 1, 9, 0, 0, 0, time.UTC)
 	at := func(s int) time.Time { return t0.Add(time.Duration(s) * time.Second) }
 	type job struct {
