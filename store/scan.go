@@ -58,7 +58,8 @@ const maxErrorSummary = 4000
 // SaveScan stores one scan of students of the class, in one transaction:
 // a scan_runs row; the results that changed and nothing else (a scan that
 // changes nothing writes no result row); a timeline row per status change;
-// the summary (student_summary) of each student with a changed result;
+// the summary (student_summary) of each student with a changed result,
+// patched where the result changed or rebuilt when one came or went;
 // the grader's memory; every scanned student's last_scanned_at; and, when
 // something changed, a NOTIFY on labgrid_results naming the students.
 //
@@ -303,8 +304,14 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 	}
 	// The summaries of the students whose results changed, after the
 	// results: the grid reads them instead of the results.
-	for sp := range spans(len(w.changedStudents), func(int) int { return rowOverhead }) {
-		b.queue(sp.bytes, refreshSummaries, w.changedStudents[sp.from:sp.to])
+	for sp := range spans(len(w.refresh), func(int) int { return rowOverhead }) {
+		b.queue(sp.bytes, refreshSummaries, w.refresh[sp.from:sp.to])
+	}
+	for _, round := range w.patches {
+		patchSize := func(i int) int { return rowOverhead + len(round[i].check) + 2*len(round[i].status) }
+		for sp := range spans(len(round), patchSize) {
+			b.queue(sp.bytes, patchSummaries, patchArgs(round[sp.from:sp.to])...)
+		}
 	}
 	// The writes are sent right after this: the time they are stored at,
 	// a commit later.
@@ -312,6 +319,46 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 		b.queue(len(payload), "SELECT pg_notify($1, $2)", NotifyChannel, payload)
 	}
 	return b.all
+}
+
+// patchSummaries applies summary patches, a student's at most once (an
+// UPDATE sets a row once). A summary whose check is not where the patch
+// says (never, while fingerprints stand for the results) is rebuilt from
+// the results, written before it.
+const patchSummaries = `
+	WITH u AS (
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::bool[], $5::text[], $6::int[], $7::float8[],
+			$8::timestamptz[], $9::text[], $10::text[])
+			AS u(student_id, check_id, i, judged, status, points, cost_per_hour, first_passed_at, error_ja, error_en)
+	), patched AS (
+		UPDATE student_summary AS s SET
+			statuses[u.i] = CASE WHEN u.judged THEN u.status ELSE s.statuses[u.i] END,
+			points[u.i] = CASE WHEN u.judged THEN u.points ELSE s.points[u.i] END,
+			cost_per_hour[u.i] = CASE WHEN u.judged THEN u.cost_per_hour ELSE s.cost_per_hour[u.i] END,
+			first_passed_at[u.i] = coalesce(s.first_passed_at[u.i], u.first_passed_at),
+			error_ja[u.i] = u.error_ja, error_en[u.i] = u.error_en
+		FROM u
+		WHERE s.student_id = u.student_id AND s.check_ids[u.i] = u.check_id
+		RETURNING s.student_id
+	)
+	SELECT refresh_student_summary(array(SELECT student_id FROM u EXCEPT SELECT student_id FROM patched))`
+
+// patchArgs are the parameters of patchSummaries for ps.
+func patchArgs(ps []summaryPatch) []any {
+	var (
+		student       = make([]int64, len(ps))
+		check, status = make([]string, len(ps)), make([]string, len(ps))
+		index, points = make([]int32, len(ps)), make([]int32, len(ps))
+		judged        = make([]bool, len(ps))
+		cost          = make([]float64, len(ps))
+		firstPassed   = make([]*time.Time, len(ps))
+		errJA, errEN  = make([]*string, len(ps)), make([]*string, len(ps))
+	)
+	for i, p := range ps {
+		student[i], check[i], index[i], judged[i], status[i] = p.student, p.check, p.index, p.judged, p.status
+		points[i], cost[i], firstPassed[i], errJA[i], errEN[i] = p.points, p.cost, p.firstPassed, p.errJA, p.errEN
+	}
+	return []any{student, check, index, judged, status, points, cost, firstPassed, errJA, errEN}
 }
 
 // span is the rows from…to-1 of a statement, weighing bytes.

@@ -50,13 +50,18 @@ type writes struct {
 	memory, newMemory memoryRows
 	// every scanned student, for last_scanned_at
 	scanned []int64
+	// the summaries (student_summary) of the students with a changed
+	// result: see summaryPatch
+	patches [][]summaryPatch // by round: a student's n-th patch is in round n
+	refresh []int64          // students whose summary is rebuilt from the results
 
 	changedResults  int
 	changedStudents []int64
 	unknown         []string
 
-	buf  []byte        // scratch for digests and fingerprints
-	next []fingerprint // scratch for a student's new fingerprints
+	buf     []byte         // scratch for digests and fingerprints
+	next    []fingerprint  // scratch for a student's new fingerprints
+	pending []summaryPatch // scratch for a student's patches
 }
 
 // memoryRows are student_memory rows.
@@ -64,6 +69,28 @@ type memoryRows struct {
 	student []int64
 	memory  []string // JSON
 	index   [][]byte
+}
+
+// A summaryPatch rewrites the elements of one check in a student's
+// summary, with what SaveScan writes to its result: patching a few
+// elements costs less than rebuilding the summary from every result of the
+// student. It is planned for the stored results whose content changed,
+// when the student's checks stay the same (the check's place in the
+// arrays is then known); a student with a result added or deleted has
+// their summary rebuilt instead.
+type summaryPatch struct {
+	student int64
+	check   string
+	index   int32 // 1-based, in the summary's order of check ids
+	// judged is false when only the error changed (an error beside a
+	// judged status): status, points and cost then stay as they are.
+	judged      bool
+	status      string
+	points      int32
+	cost        float64
+	firstPassed *time.Time // a first pass already there stays
+	errJA       *string    // nil: no error
+	errEN       *string
 }
 
 // resultRows are whole result rows.
@@ -100,6 +127,8 @@ func planWrites(res *grader.ScanResult, prev previous) *writes {
 		}
 		w.scanned = append(w.scanned, st.id)
 		changed := false
+		inserted, deleted := len(w.inserts.student), len(w.delStudent)
+		w.pending = w.pending[:0]
 		next := st.results
 		if len(rep.Results) > 0 {
 			next = w.next[:0]
@@ -127,6 +156,11 @@ func planWrites(res *grader.ScanResult, prev previous) *writes {
 		}
 		if changed {
 			w.changedStudents = append(w.changedStudents, st.id)
+			if len(w.inserts.student) > inserted || len(w.delStudent) > deleted {
+				w.refresh = append(w.refresh, st.id)
+			} else {
+				w.planPatches(next)
+			}
 		}
 		if len(rep.Results) > 0 {
 			w.next = next // reuse its array for the next student
@@ -146,6 +180,24 @@ func planWrites(res *grader.ScanResult, prev previous) *writes {
 	return w
 }
 
+// planPatches queues the student's pending summary patches, placed by
+// next, the student's fingerprints: the same checks as their summary.
+func (w *writes) planPatches(next []fingerprint) {
+	for round, p := range w.pending {
+		p.index = 1
+		for _, fp := range next {
+			// The summary's order is that of the check ids' bytes.
+			if string(fp.checkID) < p.check {
+				p.index++
+			}
+		}
+		if round == len(w.patches) {
+			w.patches = append(w.patches, nil)
+		}
+		w.patches[round] = append(w.patches[round], p)
+	}
+}
+
 // planResult queues what one result needs written, reports whether
 // anything was, and returns the result's fingerprint from now on.
 func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had bool) (fingerprint, bool) {
@@ -163,6 +215,7 @@ func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had boo
 			w.errJA = append(w.errJA, r.Message.JA)
 			w.errEN = append(w.errEN, r.Message.EN)
 			w.errAt = append(w.errAt, at)
+			w.pending = append(w.pending, summaryPatch{student: sid, check: r.CheckID, errJA: &r.Message.JA, errEN: &r.Message.EN})
 			old.hasError, old.errFP = true, errFP
 			return old, true
 		case had && old.hasError && old.errFP == errFP:
@@ -222,15 +275,19 @@ func (w *writes) upsert(sid int64, r grader.Result, withError, had bool) {
 	rows.evEnd = append(rows.evEnd, len(rows.evidence))
 	rows.observed = append(rows.observed, &at)
 	rows.firstPassed = append(rows.firstPassed, firstPassed)
-	rows.cost = append(rows.cost, max(r.CostPerHour, 0))
+	p := summaryPatch{student: sid, check: r.CheckID, judged: true, status: string(r.Status), points: int32(r.Points),
+		cost: max(r.CostPerHour, 0), firstPassed: firstPassed}
+	var errAt *time.Time
 	if withError {
-		rows.errJA = append(rows.errJA, &r.Message.JA)
-		rows.errEN = append(rows.errEN, &r.Message.EN)
-		rows.errAt = append(rows.errAt, &at)
-	} else {
-		rows.errJA = append(rows.errJA, nil)
-		rows.errEN = append(rows.errEN, nil)
-		rows.errAt = append(rows.errAt, nil)
+		p.errJA, p.errEN, errAt = &r.Message.JA, &r.Message.EN, &at
+	}
+	rows.errJA = append(rows.errJA, p.errJA)
+	rows.errEN = append(rows.errEN, p.errEN)
+	rows.errAt = append(rows.errAt, errAt)
+	rows.cost = append(rows.cost, p.cost)
+	// A new row's student has their summary rebuilt (see planWrites).
+	if had {
+		w.pending = append(w.pending, p)
 	}
 }
 

@@ -245,3 +245,36 @@ func TestPlanContentRubricAndRoster(t *testing.T) {
 		t.Errorf("an unknown login: unknown %v, scanned %v, %d changed", w.unknown, w.scanned, w.changedResults)
 	}
 }
+
+// A student whose checks stay the same has the changed elements of their
+// summary patched, placed in the order of the check ids, a patch per
+// round; one with a result added or deleted has their summary rebuilt.
+func TestPlanSummaryPatches(t *testing.T) {
+	t.Parallel()
+	p := newPlanner(t)
+	at := testTime
+	w := p.plan(planScan(at, result("c", grader.StatusFail, at), result("a", grader.StatusFail, at), result("b", grader.StatusFail, at)))
+	if !slices.Equal(w.refresh, []int64{planStudentID}) || len(w.patches) != 0 {
+		t.Errorf("first scan: refresh %v, patches %+v, want a rebuild", w.refresh, w.patches)
+	}
+
+	at = at.Add(time.Minute)
+	w = p.plan(planScan(at, result("c", grader.StatusPass, at), errorResult("a", "throttled"), result("b", grader.StatusFail, at)))
+	if len(w.refresh) != 0 || len(w.patches) != 2 || len(w.patches[0]) != 1 || len(w.patches[1]) != 1 {
+		t.Fatalf("two changes: refresh %v, patches %+v, want two rounds of one patch", w.refresh, w.patches)
+	}
+	pass, errOnly := w.patches[0][0], w.patches[1][0]
+	if pass.check != "c" || pass.index != 3 || !pass.judged || pass.status != string(grader.StatusPass) || pass.points != 5 ||
+		pass.firstPassed == nil || !pass.firstPassed.Equal(at) || pass.errEN != nil {
+		t.Errorf("a pass: %+v", pass)
+	}
+	if errOnly.check != "a" || errOnly.index != 1 || errOnly.judged || errOnly.errEN == nil || *errOnly.errEN != "throttled" {
+		t.Errorf("an error beside a judged status: %+v", errOnly)
+	}
+
+	at = at.Add(time.Minute)
+	w = p.plan(planScan(at, result("c", grader.StatusPass, at), result("a", grader.StatusFail, at), result("d", grader.StatusFail, at)))
+	if !slices.Equal(w.refresh, []int64{planStudentID}) || len(w.patches) != 0 {
+		t.Errorf("a check replaced: refresh %v, patches %+v, want a rebuild", w.refresh, w.patches)
+	}
+}
