@@ -132,11 +132,11 @@ func planWrites(res *grader.ScanResult, prev previous) *writes {
 		next := st.results
 		if len(rep.Results) > 0 {
 			next = w.next[:0]
-			for _, r := range rep.Results {
+			for i, r := range rep.Results {
 				if r.ObservedAt.IsZero() {
 					r.ObservedAt = res.FinishedAt
 				}
-				old, had := findFingerprint(st.results, r.CheckID)
+				old, had := findFingerprint(st.results, i, r.CheckID)
 				fp, wrote := w.planResult(st.id, r, old, had)
 				next = append(next, fp)
 				if wrote {
@@ -145,8 +145,8 @@ func planWrites(res *grader.ScanResult, prev previous) *writes {
 				}
 			}
 			// A check the rubric no longer has leaves the grid.
-			for _, old := range st.results {
-				if _, ok := findFingerprint(next, string(old.checkID)); !ok {
+			for i, old := range st.results {
+				if _, ok := findFingerprint(next, i, string(old.checkID)); !ok {
 					w.delStudent = append(w.delStudent, st.id)
 					w.delCheck = append(w.delCheck, string(old.checkID))
 					w.changedResults++
@@ -215,7 +215,9 @@ func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had boo
 			w.errJA = append(w.errJA, r.Message.JA)
 			w.errEN = append(w.errEN, r.Message.EN)
 			w.errAt = append(w.errAt, at)
-			w.pending = append(w.pending, summaryPatch{student: sid, check: r.CheckID, errJA: &r.Message.JA, errEN: &r.Message.EN})
+			// Copies: r itself stays off the heap.
+			ja, en := r.Message.JA, r.Message.EN
+			w.pending = append(w.pending, summaryPatch{student: sid, check: r.CheckID, errJA: &ja, errEN: &en})
 			old.hasError, old.errFP = true, errFP
 			return old, true
 		case had && old.hasError && old.errFP == errFP:

@@ -65,7 +65,7 @@ func (p *planner) plan(res *grader.ScanResult) *writes {
 
 func (p *planner) fingerprint(check string) fingerprint {
 	p.t.Helper()
-	fp, ok := findFingerprint(p.prev.students[strings.ToLower(planStudent.Login)].results, check)
+	fp, ok := findFingerprint(p.prev.students[strings.ToLower(planStudent.Login)].results, 0, check)
 	if !ok {
 		p.t.Fatalf("no fingerprint of %s", check)
 	}
