@@ -65,25 +65,36 @@ var errBadFingerprints = errors.New("unreadable result fingerprints")
 // decodeFingerprints reads what encodeFingerprints wrote. The check ids
 // point into b. Empty b (nothing stored yet) is no fingerprints.
 func decodeFingerprints(b []byte) ([]fingerprint, error) {
+	fps, err := appendFingerprints(nil, b)
+	if err != nil || len(fps) == 0 {
+		return nil, err
+	}
+	return fps, nil
+}
+
+// appendFingerprints appends the fingerprints b encodes to dst, or
+// nothing if b is unreadable: SaveScan decodes a class's fingerprints into
+// one array.
+func appendFingerprints(dst []fingerprint, b []byte) ([]fingerprint, error) {
 	if len(b) == 0 {
-		return nil, nil
+		return dst, nil
 	}
 	if b[0] != fingerprintVersion {
-		return nil, errBadFingerprints
+		return dst, errBadFingerprints
 	}
 	b = b[1:]
-	fps := make([]fingerprint, 0, len(b)/40) // a check id is ~15 bytes, the rest 19 or 27
+	start := len(dst)
 	for len(b) > 0 {
 		n, size := binary.Uvarint(b)
 		if size <= 0 || uint64(len(b)-size) < n+1+16+1 {
-			return nil, errBadFingerprints
+			return dst[:start], errBadFingerprints
 		}
 		b = b[size:]
 		fp := fingerprint{checkID: b[:n:n]}
 		b = b[n:]
 		code := int(b[0])
 		if code == 0 || code >= len(statusCodes) {
-			return nil, errBadFingerprints
+			return dst[:start], errBadFingerprints
 		}
 		fp.status = statusCodes[code]
 		copy(fp.digest[:], b[1:17])
@@ -91,17 +102,22 @@ func decodeFingerprints(b []byte) ([]fingerprint, error) {
 		b = b[18:]
 		if fp.hasError {
 			if len(b) < 8 {
-				return nil, errBadFingerprints
+				return dst[:start], errBadFingerprints
 			}
 			copy(fp.errFP[:], b[:8])
 			b = b[8:]
 		}
-		fps = append(fps, fp)
+		dst = append(dst, fp)
 	}
-	return fps, nil
+	return dst, nil
 }
 
-func findFingerprint(fps []fingerprint, checkID string) (fingerprint, bool) {
+// findFingerprint finds the fingerprint of checkID in fps, looking first
+// at fps[at]: a scan judges the checks in the order of the last one.
+func findFingerprint(fps []fingerprint, at int, checkID string) (fingerprint, bool) {
+	if at < len(fps) && string(fps[at].checkID) == checkID {
+		return fps[at], true
+	}
 	for _, fp := range fps {
 		if string(fp.checkID) == checkID {
 			return fp, true

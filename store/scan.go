@@ -1,12 +1,10 @@
 package store
 
 import (
-	"bytes"
 	"context"
 	"errors"
 	"fmt"
 	"iter"
-	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -61,7 +59,8 @@ const maxErrorSummary = 4000
 // SaveScan stores one scan of students of the class, in one transaction:
 // a scan_runs row; the results that changed and nothing else (a scan that
 // changes nothing writes no result row); a timeline row per status change;
-// the summary (student_summary) of each student with a changed result;
+// the summary (student_summary) of each student with a changed result,
+// patched where the result changed or rebuilt when one came or went;
 // the grader's memory; every scanned student's last_scanned_at; and, when
 // something changed, a NOTIFY on labgrid_results naming the students.
 //
@@ -112,19 +111,6 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 	return sum, nil
 }
 
-// previous is what is kept of the scanned students.
-type previous struct {
-	students map[string]*storedStudent // by lower(login)
-}
-
-type storedStudent struct {
-	id        int64
-	hasMemory bool
-	memory    grader.Memory
-	index     []byte        // encoded fingerprints, as stored
-	results   []fingerprint // decoded
-}
-
 func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string) (previous, error) {
 	prev := previous{students: make(map[string]*storedStudent, len(logins))}
 	batch := &pgx.Batch{}
@@ -140,6 +126,7 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 		})
 	// The fingerprints stand for the stored results: 200 rows to read
 	// instead of 3,400.
+	var fps []fingerprint // every student's, end to end: one allocation, not one each
 	read := func(rows pgx.Rows) error {
 		for rows.Next() {
 			st := &storedStudent{}
@@ -152,7 +139,15 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 			st.memory, _ = decodeMemory(memory)
 			// Unreadable fingerprints count as none: every result is
 			// then written again, which repairs them.
-			st.results, _ = decodeFingerprints(st.index)
+			start := len(fps)
+			fps, _ = appendFingerprints(fps, st.index)
+			if start == 0 {
+				// The others most likely have as many.
+				fps = slices.Grow(fps, len(fps)*(len(logins)-1))
+			}
+			if len(fps) > start {
+				st.results = fps[start:len(fps):len(fps)]
+			}
 			prev.students[login] = st
 		}
 		return rows.Err()
@@ -172,234 +167,6 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 		return prev, fmt.Errorf("read previous results: %w", err)
 	}
 	return prev, nil
-}
-
-// writes holds the rows to write, column by column, as the unnest()
-// statements take them: one statement per kind of write, or a few for a
-// big scan (see maxStatementBytes).
-type writes struct {
-	inserts resultRows // results never stored
-	updates resultRows // stored results whose content changed
-	// error only: judged results that labgrid could not look at this time
-	errStudent             []int64
-	errCheck, errJA, errEN []string
-	errAt                  []time.Time
-	// results of checks no longer in the rubric
-	delStudent []int64
-	delCheck   []string
-	// the timeline
-	chStudent              []int64
-	chCheck                []string
-	chFrom                 []*string
-	chTo, chMsgJA, chMsgEN []string
-	chAt                   []time.Time
-	// what is kept of a student between scans, where it changed
-	memory, newMemory memoryRows
-	// every scanned student, for last_scanned_at
-	scanned []int64
-
-	changedResults  int
-	changedStudents []int64
-	unknown         []string
-
-	buf  []byte        // scratch for digests and fingerprints
-	next []fingerprint // scratch for a student's new fingerprints
-}
-
-// memoryRows are student_memory rows.
-type memoryRows struct {
-	student []int64
-	memory  []string // JSON
-	index   [][]byte
-}
-
-// resultRows are whole result rows.
-type resultRows struct {
-	student               []int64
-	check, status         []string
-	points, maxPoints     []int32
-	required              []bool
-	msgJA, msgEN, hintJA  []string
-	hintEN                []string
-	observed, firstPassed []*time.Time
-	errJA, errEN          []*string
-	errAt                 []*time.Time
-	cost                  []float64
-	// Each row's evidence as a text[] literal, end to end in evidence,
-	// the row's ending at evEnd: unnest cannot take a ragged text[][], and
-	// slicing one long text[] per row takes time quadratic in the rows
-	// (minutes for a class of 5,000).
-	evidence []byte
-	evEnd    []int
-}
-
-// planWrites compares the scan with what is kept and keeps only the
-// changes.
-func planWrites(res *grader.ScanResult, prev previous) *writes {
-	w := &writes{}
-	for _, rep := range res.Reports {
-		st := prev.students[strings.ToLower(rep.Student.Login)]
-		if st == nil {
-			if rep.Student.Login != "" {
-				w.unknown = append(w.unknown, rep.Student.Login)
-			}
-			continue
-		}
-		w.scanned = append(w.scanned, st.id)
-		changed := false
-		next := st.results
-		if len(rep.Results) > 0 {
-			next = w.next[:0]
-			for _, r := range rep.Results {
-				if r.ObservedAt.IsZero() {
-					r.ObservedAt = res.FinishedAt
-				}
-				old, had := findFingerprint(st.results, r.CheckID)
-				fp, wrote := w.planResult(st.id, r, old, had)
-				next = append(next, fp)
-				if wrote {
-					w.changedResults++
-					changed = true
-				}
-			}
-			// A check the rubric no longer has leaves the grid.
-			for _, old := range st.results {
-				if _, ok := findFingerprint(next, string(old.checkID)); !ok {
-					w.delStudent = append(w.delStudent, st.id)
-					w.delCheck = append(w.delCheck, string(old.checkID))
-					w.changedResults++
-					changed = true
-				}
-			}
-		}
-		if changed {
-			w.changedStudents = append(w.changedStudents, st.id)
-		}
-		if len(rep.Results) > 0 {
-			w.next = next // reuse its array for the next student
-		}
-		w.buf = encodeFingerprints(w.buf[:0], next)
-		if !st.hasMemory || !maps.Equal(st.memory, rep.Memory) || !bytes.Equal(st.index, w.buf) {
-			m := &w.memory
-			if !st.hasMemory {
-				m = &w.newMemory
-			}
-			m.student = append(m.student, st.id)
-			m.memory = append(m.memory, encodeMemory(rep.Memory))
-			m.index = append(m.index, bytes.Clone(w.buf))
-		}
-	}
-	slices.Sort(w.changedStudents)
-	return w
-}
-
-// planResult queues what one result needs written, reports whether
-// anything was, and returns the result's fingerprint from now on.
-func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had bool) (fingerprint, bool) {
-	at := r.ObservedAt
-	if r.Status == grader.StatusError {
-		errFP := errorFingerprint(r.Message)
-		switch {
-		case had && old.status != grader.StatusError:
-			// Keep the judged status; record the error beside it.
-			if old.hasError && old.errFP == errFP {
-				return old, false
-			}
-			w.errStudent = append(w.errStudent, sid)
-			w.errCheck = append(w.errCheck, r.CheckID)
-			w.errJA = append(w.errJA, r.Message.JA)
-			w.errEN = append(w.errEN, r.Message.EN)
-			w.errAt = append(w.errAt, at)
-			old.hasError, old.errFP = true, errFP
-			return old, true
-		case had && old.hasError && old.errFP == errFP:
-			return old, false // still never judged, for the same reason
-		}
-		// Nothing judged yet: the error is all there is to show. (A new
-		// row's timeline entry comes with the insert: see queue.)
-		d := w.digest(&r)
-		w.upsert(sid, r, true, had)
-		return fingerprint{checkID: checkIDBytes(old, had, r), status: r.Status, digest: d, hasError: true, errFP: errFP}, true
-	}
-	d := w.digest(&r)
-	if had && old.status == r.Status && old.digest == d && !old.hasError {
-		return old, false
-	}
-	fp := fingerprint{checkID: checkIDBytes(old, had, r), status: r.Status, digest: d}
-	w.upsert(sid, r, false, had)
-	if had && old.status != r.Status {
-		w.change(sid, r, old.status)
-	}
-	return fp, true
-}
-
-// checkIDBytes is r's check id for its fingerprint, from the old one when
-// there is one: a scan of a class digests thousands of results.
-func checkIDBytes(old fingerprint, had bool, r grader.Result) []byte {
-	if had {
-		return old.checkID
-	}
-	return []byte(r.CheckID)
-}
-
-// upsert queues a whole result row; withError records its message as the
-// error too (an error result with nothing judged before it). r is taken by
-// value so that only the changed results reach the heap.
-func (w *writes) upsert(sid int64, r grader.Result, withError, had bool) {
-	rows := &w.inserts
-	if had {
-		rows = &w.updates
-	}
-	at := r.ObservedAt
-	var firstPassed *time.Time
-	if r.Status.Passed() {
-		firstPassed = &at
-	}
-	rows.student = append(rows.student, sid)
-	rows.check = append(rows.check, r.CheckID)
-	rows.status = append(rows.status, string(r.Status))
-	rows.points = append(rows.points, int32(r.Points))
-	rows.maxPoints = append(rows.maxPoints, int32(r.MaxPoints))
-	rows.required = append(rows.required, r.Required)
-	rows.msgJA = append(rows.msgJA, r.Message.JA)
-	rows.msgEN = append(rows.msgEN, r.Message.EN)
-	rows.hintJA = append(rows.hintJA, r.Hint.JA)
-	rows.hintEN = append(rows.hintEN, r.Hint.EN)
-	rows.evidence = appendTextArray(rows.evidence, r.Evidence)
-	rows.evEnd = append(rows.evEnd, len(rows.evidence))
-	rows.observed = append(rows.observed, &at)
-	rows.firstPassed = append(rows.firstPassed, firstPassed)
-	rows.cost = append(rows.cost, max(r.CostPerHour, 0))
-	if withError {
-		rows.errJA = append(rows.errJA, &r.Message.JA)
-		rows.errEN = append(rows.errEN, &r.Message.EN)
-		rows.errAt = append(rows.errAt, &at)
-	} else {
-		rows.errJA = append(rows.errJA, nil)
-		rows.errEN = append(rows.errEN, nil)
-		rows.errAt = append(rows.errAt, nil)
-	}
-}
-
-// appendTextArray appends ev to b as a text[] literal, every element
-// quoted so that none reads as NULL or loses its spaces.
-func appendTextArray(b []byte, ev []string) []byte {
-	b = append(b, '{')
-	for i, e := range ev {
-		if i > 0 {
-			b = append(b, ',')
-		}
-		b = append(b, '"')
-		for j := 0; j < len(e); j++ {
-			// Neither byte occurs inside a multi-byte UTF-8 character.
-			if e[j] == '"' || e[j] == '\\' {
-				b = append(b, '\\')
-			}
-			b = append(b, e[j])
-		}
-		b = append(b, '"')
-	}
-	return append(b, '}')
 }
 
 // evStart is where row i's evidence begins in rows.evidence.
@@ -444,21 +211,6 @@ const resultUnnest = `unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5
 		message_ja, message_en, hint_ja, hint_en,
 		observed_at, first_passed_at, error_ja, error_en, error_at,
 		evidence, cost_per_hour)`
-
-func (w *writes) change(sid int64, r grader.Result, from grader.Status) {
-	var fromp *string
-	if from != "" {
-		s := string(from)
-		fromp = &s
-	}
-	w.chStudent = append(w.chStudent, sid)
-	w.chCheck = append(w.chCheck, r.CheckID)
-	w.chFrom = append(w.chFrom, fromp)
-	w.chTo = append(w.chTo, string(r.Status))
-	w.chMsgJA = append(w.chMsgJA, r.Message.JA)
-	w.chMsgEN = append(w.chMsgEN, r.Message.EN)
-	w.chAt = append(w.chAt, r.ObservedAt)
-}
 
 // queue adds the planned writes to batch: one statement per kind, or one
 // per span of maxStatementBytes for a big scan, whose statements then
@@ -562,8 +314,14 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 	}
 	// The summaries of the students whose results changed, after the
 	// results: the grid reads them instead of the results.
-	for sp := range spans(len(w.changedStudents), func(int) int { return rowOverhead }) {
-		b.queue(sp.bytes, refreshSummaries, w.changedStudents[sp.from:sp.to])
+	for sp := range spans(len(w.refresh), func(int) int { return rowOverhead }) {
+		b.queue(sp.bytes, refreshSummaries, w.refresh[sp.from:sp.to])
+	}
+	for _, round := range w.patches {
+		patchSize := func(i int) int { return rowOverhead + len(round[i].check) + 2*len(round[i].status) }
+		for sp := range spans(len(round), patchSize) {
+			b.queue(sp.bytes, patchSummaries, patchArgs(round[sp.from:sp.to])...)
+		}
 	}
 	// The writes are sent right after this: the time they are stored at,
 	// a commit later.
@@ -571,6 +329,46 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 		b.queue(len(payload), "SELECT pg_notify($1, $2)", NotifyChannel, payload)
 	}
 	return b.all
+}
+
+// patchSummaries applies summary patches, a student's at most once (an
+// UPDATE sets a row once). A summary whose check is not where the patch
+// says (never, while fingerprints stand for the results) is rebuilt from
+// the results, written before it.
+const patchSummaries = `
+	WITH u AS (
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::bool[], $5::text[], $6::int[], $7::float8[],
+			$8::timestamptz[], $9::text[], $10::text[])
+			AS u(student_id, check_id, i, judged, status, points, cost_per_hour, first_passed_at, error_ja, error_en)
+	), patched AS (
+		UPDATE student_summary AS s SET
+			statuses[u.i] = CASE WHEN u.judged THEN u.status ELSE s.statuses[u.i] END,
+			points[u.i] = CASE WHEN u.judged THEN u.points ELSE s.points[u.i] END,
+			cost_per_hour[u.i] = CASE WHEN u.judged THEN u.cost_per_hour ELSE s.cost_per_hour[u.i] END,
+			first_passed_at[u.i] = coalesce(s.first_passed_at[u.i], u.first_passed_at),
+			error_ja[u.i] = u.error_ja, error_en[u.i] = u.error_en
+		FROM u
+		WHERE s.student_id = u.student_id AND s.check_ids[u.i] = u.check_id
+		RETURNING s.student_id
+	)
+	SELECT refresh_student_summary(array(SELECT student_id FROM u EXCEPT SELECT student_id FROM patched))`
+
+// patchArgs are the parameters of patchSummaries for ps.
+func patchArgs(ps []summaryPatch) []any {
+	var (
+		student       = make([]int64, len(ps))
+		check, status = make([]string, len(ps)), make([]string, len(ps))
+		index, points = make([]int32, len(ps)), make([]int32, len(ps))
+		judged        = make([]bool, len(ps))
+		cost          = make([]float64, len(ps))
+		firstPassed   = make([]*time.Time, len(ps))
+		errJA, errEN  = make([]*string, len(ps)), make([]*string, len(ps))
+	)
+	for i, p := range ps {
+		student[i], check[i], index[i], judged[i], status[i] = p.student, p.check, p.index, p.judged, p.status
+		points[i], cost[i], firstPassed[i], errJA[i], errEN[i] = p.points, p.cost, p.firstPassed, p.errJA, p.errEN
+	}
+	return []any{student, check, index, judged, status, points, cost, firstPassed, errJA, errEN}
 }
 
 // span is the rows from…to-1 of a statement, weighing bytes.

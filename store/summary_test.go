@@ -209,3 +209,117 @@ func TestSummariesFollowSetClassLabs(t *testing.T) {
 		t.Errorf("scanned again: %d checks", len(sums[2].Summary.Checks))
 	}
 }
+
+// A scan that changes several results of a student, of every kind at once
+// (a first pass with a cost, an error beside a judged status, an error
+// cleared, an error before any judgement replaced by another), keeps the
+// summary what the results say.
+func TestSummariesFollowSeveralChangesOfAStudent(t *testing.T) {
+	t.Parallel()
+	ctx, s := setup(t)
+	c, students := mustImport(t, ctx, s, "summary-several", 3)
+	ids := checkIDs()
+	at := testTime
+	res := scanOf(students, at, allStatus(grader.StatusFail))
+	res.Reports[0].Results[4] = grader.Result{CheckID: ids[4], Status: grader.StatusError, Message: grader.Text{EN: "throttled"}, ObservedAt: at}
+	res.Reports[0].Results[5] = grader.Result{CheckID: ids[5], Status: grader.StatusError, Message: grader.Text{JA: "拒否", EN: "denied"}, ObservedAt: at}
+	if _, err := s.SaveScan(ctx, c.ID, TriggerSchedule, res); err != nil {
+		t.Fatal(err)
+	}
+	checkSummaries(t, ctx, s, c.ID, "first scan")
+
+	at = at.Add(time.Minute)
+	res = scanOf(students, at, func(login, check string) grader.Status {
+		if login == "user01" && (check == ids[0] || check == ids[16]) {
+			return grader.StatusPass
+		}
+		return grader.StatusFail
+	})
+	u1 := res.Reports[0].Results
+	u1[16].CostPerHour = 1.5
+	u1[2] = grader.Result{CheckID: ids[2], Status: grader.StatusError, Message: grader.Text{JA: "見えない", EN: "access denied"}, ObservedAt: at}
+	u1[5] = grader.Result{CheckID: ids[5], Status: grader.StatusError, Message: grader.Text{EN: "denied again"}, ObservedAt: at}
+	// ids[4] is judged now: its error goes.
+	sum, err := s.SaveScan(ctx, c.ID, TriggerSchedule, res)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.ChangedResults != 5 {
+		t.Errorf("wrote %d results, want 5", sum.ChangedResults)
+	}
+	sums := checkSummaries(t, ctx, s, c.ID, "several changes")
+	want := map[string]CheckSummary{
+		ids[0]:  {Status: grader.StatusPass, Points: 5, FirstPassedAt: at},
+		ids[16]: {Status: grader.StatusPass, Points: 5, FirstPassedAt: at, CostPerHour: 1.5},
+		ids[2]:  {Status: grader.StatusFail, HasError: true, Error: grader.Text{JA: "見えない", EN: "access denied"}},
+		ids[4]:  {Status: grader.StatusFail},
+		ids[5]:  {Status: grader.StatusError, HasError: true, Error: grader.Text{EN: "denied again"}},
+	}
+	for id, w := range want {
+		cs, _ := sums[0].Summary.Check(id)
+		w.CheckID = id
+		if !sameSummary(Summary{Checks: []CheckSummary{cs}}, Summary{Checks: []CheckSummary{w}}) {
+			t.Errorf("user01's %s = %+v, want %+v", id, cs, w)
+		}
+	}
+
+	// Failing again keeps the first passes.
+	at = at.Add(time.Minute)
+	if _, err := s.SaveScan(ctx, c.ID, TriggerSchedule, scanOf(students, at, allStatus(grader.StatusFail))); err != nil {
+		t.Fatal(err)
+	}
+	sums = checkSummaries(t, ctx, s, c.ID, "failing again")
+	if cs, _ := sums[0].Summary.Check(ids[16]); cs.Status != grader.StatusFail || !cs.FirstPassedAt.Equal(at.Add(-time.Minute)) {
+		t.Errorf("failing again: %+v, want fail, first pass kept", cs)
+	}
+}
+
+// A scan that changes only the content of stored results patches the
+// changed elements of the summary in place instead of rebuilding it from
+// every result of the student: an element it did not change is left as
+// it is, even when it is wrong. A summary not as the fingerprints say
+// (here, none at all) is rebuilt.
+func TestSummariesPatchedInPlace(t *testing.T) {
+	t.Parallel()
+	ctx, s := setup(t)
+	c, students := mustImport(t, ctx, s, "summary-patch", 2)
+	ids := checkIDs()
+	if _, err := s.SaveScan(ctx, c.ID, TriggerSchedule, scanOf(students, testTime, allStatus(grader.StatusFail))); err != nil {
+		t.Fatal(err)
+	}
+	sums := checkSummaries(t, ctx, s, c.ID, "first scan")
+	u1, u2 := sums[0].Student.ID, sums[1].Student.ID
+	if _, err := s.db.Exec(ctx, "UPDATE student_summary SET points[1] = 99 WHERE student_id = $1", u1); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := s.db.Exec(ctx, "DELETE FROM student_summary WHERE student_id = $1", u2); err != nil {
+		t.Fatal(err)
+	}
+	at := testTime.Add(time.Minute)
+	res := scanOf(students, at, func(_, check string) grader.Status {
+		if check == ids[3] {
+			return grader.StatusPass
+		}
+		return grader.StatusFail
+	})
+	if _, err := s.SaveScan(ctx, c.ID, TriggerSchedule, res); err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.ClassSummaries(ctx, c.ID)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if cs, _ := got[0].Summary.Check(ids[3]); cs.Status != grader.StatusPass || !cs.FirstPassedAt.Equal(at) {
+		t.Errorf("user01's %s = %+v, want passed at %v", ids[3], cs, at)
+	}
+	if got[0].Summary.Checks[0].Points != 99 {
+		t.Errorf("user01's summary was rebuilt, not patched: %+v", got[0].Summary.Checks[0])
+	}
+	results, err := s.StudentResults(ctx, u2)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if want := SummaryOf(results); !sameSummary(got[1].Summary, want) {
+		t.Errorf("user02's lost summary =\n%+v\nits results say\n%+v", got[1].Summary, want)
+	}
+}

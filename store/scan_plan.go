@@ -1,0 +1,330 @@
+package store
+
+// The plan of a scan's writes: what changed since the stored results, by
+// their fingerprints, and the policy of what is written for it. Nothing
+// here talks to the database: scan.go sends the plan.
+
+import (
+	"bytes"
+	"maps"
+	"slices"
+	"strings"
+	"time"
+
+	"labgrid/grader"
+)
+
+// previous is what is kept of the scanned students.
+type previous struct {
+	students map[string]*storedStudent // by lower(login)
+}
+
+type storedStudent struct {
+	id        int64
+	hasMemory bool
+	memory    grader.Memory
+	index     []byte        // encoded fingerprints, as stored
+	results   []fingerprint // decoded
+}
+
+// writes holds the rows to write, column by column, as the unnest()
+// statements take them: one statement per kind of write, or a few for a
+// big scan (see maxStatementBytes).
+type writes struct {
+	inserts resultRows // results never stored
+	updates resultRows // stored results whose content changed
+	// error only: judged results that labgrid could not look at this time
+	errStudent             []int64
+	errCheck, errJA, errEN []string
+	errAt                  []time.Time
+	// results of checks no longer in the rubric
+	delStudent []int64
+	delCheck   []string
+	// the timeline
+	chStudent              []int64
+	chCheck                []string
+	chFrom                 []*string
+	chTo, chMsgJA, chMsgEN []string
+	chAt                   []time.Time
+	// what is kept of a student between scans, where it changed
+	memory, newMemory memoryRows
+	// every scanned student, for last_scanned_at
+	scanned []int64
+	// the summaries (student_summary) of the students with a changed
+	// result: see summaryPatch
+	patches [][]summaryPatch // by round: a student's n-th patch is in round n
+	refresh []int64          // students whose summary is rebuilt from the results
+
+	changedResults  int
+	changedStudents []int64
+	unknown         []string
+
+	buf     []byte         // scratch for digests and fingerprints
+	next    []fingerprint  // scratch for a student's new fingerprints
+	pending []summaryPatch // scratch for a student's patches
+}
+
+// memoryRows are student_memory rows.
+type memoryRows struct {
+	student []int64
+	memory  []string // JSON
+	index   [][]byte
+}
+
+// A summaryPatch rewrites the elements of one check in a student's
+// summary, with what SaveScan writes to its result: patching a few
+// elements costs less than rebuilding the summary from every result of the
+// student. It is planned for the stored results whose content changed,
+// when the student's checks stay the same (the check's place in the
+// arrays is then known); a student with a result added or deleted has
+// their summary rebuilt instead.
+type summaryPatch struct {
+	student int64
+	check   string
+	index   int32 // 1-based, in the summary's order of check ids
+	// judged is false when only the error changed (an error beside a
+	// judged status): status, points and cost then stay as they are.
+	judged      bool
+	status      string
+	points      int32
+	cost        float64
+	firstPassed *time.Time // a first pass already there stays
+	errJA       *string    // nil: no error
+	errEN       *string
+}
+
+// resultRows are whole result rows.
+type resultRows struct {
+	student               []int64
+	check, status         []string
+	points, maxPoints     []int32
+	required              []bool
+	msgJA, msgEN, hintJA  []string
+	hintEN                []string
+	observed, firstPassed []*time.Time
+	errJA, errEN          []*string
+	errAt                 []*time.Time
+	cost                  []float64
+	// Each row's evidence as a text[] literal, end to end in evidence,
+	// the row's ending at evEnd: unnest cannot take a ragged text[][], and
+	// slicing one long text[] per row takes time quadratic in the rows
+	// (minutes for a class of 5,000).
+	evidence []byte
+	evEnd    []int
+}
+
+// planWrites compares the scan with what is kept and keeps only the
+// changes.
+func planWrites(res *grader.ScanResult, prev previous) *writes {
+	w := &writes{}
+	for _, rep := range res.Reports {
+		st := prev.students[strings.ToLower(rep.Student.Login)]
+		if st == nil {
+			if rep.Student.Login != "" {
+				w.unknown = append(w.unknown, rep.Student.Login)
+			}
+			continue
+		}
+		w.scanned = append(w.scanned, st.id)
+		changed := false
+		inserted, deleted := len(w.inserts.student), len(w.delStudent)
+		w.pending = w.pending[:0]
+		next := st.results
+		if len(rep.Results) > 0 {
+			next = w.next[:0]
+			for i, r := range rep.Results {
+				if r.ObservedAt.IsZero() {
+					r.ObservedAt = res.FinishedAt
+				}
+				old, had := findFingerprint(st.results, i, r.CheckID)
+				fp, wrote := w.planResult(st.id, r, old, had)
+				next = append(next, fp)
+				if wrote {
+					w.changedResults++
+					changed = true
+				}
+			}
+			// A check the rubric no longer has leaves the grid.
+			for i, old := range st.results {
+				if _, ok := findFingerprint(next, i, string(old.checkID)); !ok {
+					w.delStudent = append(w.delStudent, st.id)
+					w.delCheck = append(w.delCheck, string(old.checkID))
+					w.changedResults++
+					changed = true
+				}
+			}
+		}
+		if changed {
+			w.changedStudents = append(w.changedStudents, st.id)
+			if len(w.inserts.student) > inserted || len(w.delStudent) > deleted {
+				w.refresh = append(w.refresh, st.id)
+			} else {
+				w.planPatches(next)
+			}
+		}
+		if len(rep.Results) > 0 {
+			w.next = next // reuse its array for the next student
+		}
+		w.buf = encodeFingerprints(w.buf[:0], next)
+		if !st.hasMemory || !maps.Equal(st.memory, rep.Memory) || !bytes.Equal(st.index, w.buf) {
+			m := &w.memory
+			if !st.hasMemory {
+				m = &w.newMemory
+			}
+			m.student = append(m.student, st.id)
+			m.memory = append(m.memory, encodeMemory(rep.Memory))
+			m.index = append(m.index, bytes.Clone(w.buf))
+		}
+	}
+	slices.Sort(w.changedStudents)
+	return w
+}
+
+// planPatches queues the student's pending summary patches, placed by
+// next, the student's fingerprints: the same checks as their summary.
+func (w *writes) planPatches(next []fingerprint) {
+	for round, p := range w.pending {
+		p.index = 1
+		for _, fp := range next {
+			// The summary's order is that of the check ids' bytes.
+			if string(fp.checkID) < p.check {
+				p.index++
+			}
+		}
+		if round == len(w.patches) {
+			w.patches = append(w.patches, nil)
+		}
+		w.patches[round] = append(w.patches[round], p)
+	}
+}
+
+// planResult queues what one result needs written, reports whether
+// anything was, and returns the result's fingerprint from now on.
+func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had bool) (fingerprint, bool) {
+	at := r.ObservedAt
+	if r.Status == grader.StatusError {
+		errFP := errorFingerprint(r.Message)
+		switch {
+		case had && old.status != grader.StatusError:
+			// Keep the judged status; record the error beside it.
+			if old.hasError && old.errFP == errFP {
+				return old, false
+			}
+			w.errStudent = append(w.errStudent, sid)
+			w.errCheck = append(w.errCheck, r.CheckID)
+			w.errJA = append(w.errJA, r.Message.JA)
+			w.errEN = append(w.errEN, r.Message.EN)
+			w.errAt = append(w.errAt, at)
+			// Copies: r itself stays off the heap.
+			ja, en := r.Message.JA, r.Message.EN
+			w.pending = append(w.pending, summaryPatch{student: sid, check: r.CheckID, errJA: &ja, errEN: &en})
+			old.hasError, old.errFP = true, errFP
+			return old, true
+		case had && old.hasError && old.errFP == errFP:
+			return old, false // still never judged, for the same reason
+		}
+		// Nothing judged yet: the error is all there is to show. (A new
+		// row's timeline entry comes with the insert: see queue.)
+		d := w.digest(&r)
+		w.upsert(sid, r, true, had)
+		return fingerprint{checkID: checkIDBytes(old, had, r), status: r.Status, digest: d, hasError: true, errFP: errFP}, true
+	}
+	d := w.digest(&r)
+	if had && old.status == r.Status && old.digest == d && !old.hasError {
+		return old, false
+	}
+	fp := fingerprint{checkID: checkIDBytes(old, had, r), status: r.Status, digest: d}
+	w.upsert(sid, r, false, had)
+	if had && old.status != r.Status {
+		w.change(sid, r, old.status)
+	}
+	return fp, true
+}
+
+// checkIDBytes is r's check id for its fingerprint, from the old one when
+// there is one: a scan of a class digests thousands of results.
+func checkIDBytes(old fingerprint, had bool, r grader.Result) []byte {
+	if had {
+		return old.checkID
+	}
+	return []byte(r.CheckID)
+}
+
+// upsert queues a whole result row; withError records its message as the
+// error too (an error result with nothing judged before it). r is taken by
+// value so that only the changed results reach the heap.
+func (w *writes) upsert(sid int64, r grader.Result, withError, had bool) {
+	rows := &w.inserts
+	if had {
+		rows = &w.updates
+	}
+	at := r.ObservedAt
+	var firstPassed *time.Time
+	if r.Status.Passed() {
+		firstPassed = &at
+	}
+	rows.student = append(rows.student, sid)
+	rows.check = append(rows.check, r.CheckID)
+	rows.status = append(rows.status, string(r.Status))
+	rows.points = append(rows.points, int32(r.Points))
+	rows.maxPoints = append(rows.maxPoints, int32(r.MaxPoints))
+	rows.required = append(rows.required, r.Required)
+	rows.msgJA = append(rows.msgJA, r.Message.JA)
+	rows.msgEN = append(rows.msgEN, r.Message.EN)
+	rows.hintJA = append(rows.hintJA, r.Hint.JA)
+	rows.hintEN = append(rows.hintEN, r.Hint.EN)
+	rows.evidence = appendTextArray(rows.evidence, r.Evidence)
+	rows.evEnd = append(rows.evEnd, len(rows.evidence))
+	rows.observed = append(rows.observed, &at)
+	rows.firstPassed = append(rows.firstPassed, firstPassed)
+	p := summaryPatch{student: sid, check: r.CheckID, judged: true, status: string(r.Status), points: int32(r.Points),
+		cost: max(r.CostPerHour, 0), firstPassed: firstPassed}
+	var errAt *time.Time
+	if withError {
+		p.errJA, p.errEN, errAt = &r.Message.JA, &r.Message.EN, &at
+	}
+	rows.errJA = append(rows.errJA, p.errJA)
+	rows.errEN = append(rows.errEN, p.errEN)
+	rows.errAt = append(rows.errAt, errAt)
+	rows.cost = append(rows.cost, p.cost)
+	// A new row's student has their summary rebuilt (see planWrites).
+	if had {
+		w.pending = append(w.pending, p)
+	}
+}
+
+// appendTextArray appends ev to b as a text[] literal, every element
+// quoted so that none reads as NULL or loses its spaces.
+func appendTextArray(b []byte, ev []string) []byte {
+	b = append(b, '{')
+	for i, e := range ev {
+		if i > 0 {
+			b = append(b, ',')
+		}
+		b = append(b, '"')
+		for j := 0; j < len(e); j++ {
+			// Neither byte occurs inside a multi-byte UTF-8 character.
+			if e[j] == '"' || e[j] == '\\' {
+				b = append(b, '\\')
+			}
+			b = append(b, e[j])
+		}
+		b = append(b, '"')
+	}
+	return append(b, '}')
+}
+
+func (w *writes) change(sid int64, r grader.Result, from grader.Status) {
+	var fromp *string
+	if from != "" {
+		s := string(from)
+		fromp = &s
+	}
+	w.chStudent = append(w.chStudent, sid)
+	w.chCheck = append(w.chCheck, r.CheckID)
+	w.chFrom = append(w.chFrom, fromp)
+	w.chTo = append(w.chTo, string(r.Status))
+	w.chMsgJA = append(w.chMsgJA, r.Message.JA)
+	w.chMsgEN = append(w.chMsgEN, r.Message.EN)
+	w.chAt = append(w.chAt, r.ObservedAt)
+}
