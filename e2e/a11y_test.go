@@ -43,8 +43,9 @@ type axeResult struct {
 // colour schemes, passes axe-core with no serious or critical violation:
 // the sign-in page (and its wrong-password answer), an error page, the
 // class list, the grid of a class of two labs with results (whole, one lab
-// searched, and a class with no student yet), the instructor's page of a
-// student and a student's own page (and after "Check now").
+// searched, and a class with no student yet), the progress charts, the
+// class's report (and that of a class with no result), the instructor's
+// page of a student and a student's own page (and after "Check now").
 func TestAxe(t *testing.T) {
 	chromium(t)
 	src, err := os.ReadFile("testdata/axe.min.js")
@@ -133,6 +134,9 @@ func TestAxe(t *testing.T) {
 		check("the grid ("+l+")", grid+q, chromedp.WaitVisible(chromedp.CSS(`section.costs`)))
 		check("one lab of the grid, searched ("+l+")", grid+q+"&lab=step-3&q="+students[0].Login, chromedp.WaitVisible(chromedp.CSS(`p.showing`)))
 		check("the grid of a class with no student ("+l+")", a.URL+"/classes/"+empty+q, chromedp.WaitVisible(chromedp.CSS(`tr.empty`)))
+		check("the progress charts ("+l+")", grid+"/progress"+q, chromedp.WaitVisible(chromedp.CSS(`svg.progress`)))
+		check("the report ("+l+")", grid+"/report"+q, chromedp.WaitVisible(chromedp.CSS(`#report-scores`)))
+		check("the report of a class with no result ("+l+")", a.URL+"/classes/"+empty+"/report"+q, chromedp.WaitVisible(chromedp.CSS(`.reportpage .empty`)))
 		check("a student's page ("+l+")", grid+"/students/"+students[0].Login+q)
 		check("the self-check page ("+l+")", a.URL+"/s/"+links[0].Token+q)
 		check("the self-check page after Check now ("+l+")", a.URL+"/s/"+links[1].Token+q,

@@ -46,6 +46,7 @@ func (s *Server) Routes() http.Handler {
 			r.Get("/classes/{name}/progress", s.progress)
 			r.Get("/classes/{name}/progress/events", s.progressEvents)
 			r.Get("/classes/{name}/bottleneck", s.bottleneckBanner)
+			r.Get("/classes/{name}/report", s.report)
 			r.Get("/classes/{name}/students/{login}", s.studentDetail)
 			r.Post("/classes/{name}/rescan", s.rescanClass)
 			r.Post("/classes/{name}/students/{login}/rescan", s.rescanStudent)

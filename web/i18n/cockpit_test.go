@@ -51,3 +51,31 @@ func TestCockpitDurations(t *testing.T) {
 		t.Errorf("BottleneckDetail ja = %q", got)
 	}
 }
+
+func TestReportCatalogsComplete(t *testing.T) {
+	t.Parallel()
+	jv, ev := reflect.ValueOf(reportJA), reflect.ValueOf(reportEN)
+	for i := range jv.NumField() {
+		name := jv.Type().Field(i).Name
+		js, es := jv.Field(i).String(), ev.Field(i).String()
+		if js == "" || es == "" {
+			t.Errorf("%s: empty", name)
+		}
+		if js == es && name != "PercentF" {
+			t.Errorf("%s: %q in both languages", name, js)
+		}
+		if strings.HasSuffix(name, "F") {
+			if jvs, evs := formatArgs(js), formatArgs(es); !slices.Equal(jvs, evs) || len(jvs) == 0 {
+				t.Errorf("%s: verbs %v (ja) and %v (en)", name, jvs, evs)
+			}
+		} else if strings.Contains(js+es, "%") {
+			t.Errorf("%s: a format verb in a plain string; name it …F", name)
+		}
+	}
+	if ReportFor(EN) != &reportEN || ReportFor("xx") != &reportJA {
+		t.Error("ReportFor")
+	}
+	if got := ReportFor(EN).Percent(42); got != "42%" {
+		t.Errorf("Percent(42) = %q", got)
+	}
+}

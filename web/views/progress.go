@@ -46,6 +46,22 @@ type ProgressCheck struct {
 	Took []time.Duration
 }
 
+// Median is the median time the students who passed took (the lower of
+// the two middle ones), false when no student passed: the one median of
+// the charts and the report.
+func (c ProgressCheck) Median() (time.Duration, bool) {
+	if len(c.Took) == 0 {
+		return 0, false
+	}
+	return c.Took[(len(c.Took)-1)/2], true
+}
+
+// PassRate is the percentage of the class's students who passed the
+// check, rounded down.
+func (c ProgressChart) PassRate(ch ProgressCheck) int {
+	return len(ch.PassedAt) * 100 / max(c.Students, 1)
+}
+
 // ProgressEvent is the server-sent event name of the progress page's
 // charts.
 const ProgressEvent = "progress"
@@ -353,7 +369,7 @@ func (c ProgressChart) Histograms(s HistScale) []Histogram {
 					"v-" + strconv.Itoa(bh) + "h" + strconv.Itoa(barW-1) + "v" + strconv.Itoa(bh) + "z")
 			}
 			h.Path = b.String()
-			h.Median, h.HasMedian = ch.Took[(len(ch.Took)-1)/2], true
+			h.Median, h.HasMedian = ch.Median()
 			h.MedianX = min(histWidth, int(int64(histWidth)*int64(h.Median)/int64(s.Span())))
 		}
 		out[i] = h

@@ -266,6 +266,7 @@ func TestWriteSamples(t *testing.T) {
 	for _, lang := range i18n.Langs {
 		pages["progress-"+lang.String()+".html"] = ProgressView(&ProgressPage{Page: Page{Lang: lang, URL: "/classes/" + sampleClass + "/progress", Now: sampleNow, SignedIn: true},
 			Class: sampleClass, Chart: sampleProgress(lang, 200, 6)})
+		pages["report-"+lang.String()+".html"] = ReportView(sampleReport(lang, sampleGrid(lang, 30, false).Rows))
 	}
 	stuck := sampleGrid(i18n.JA, 30, false)
 	stuck.Bottleneck = &Bottleneck{CheckID: "alb.listener", Title: grader.Text{JA: "HTTP:80 リスナー", EN: "HTTP:80 listener"}, Stuck: 9, Reached: 21, Minutes: 10,

@@ -692,21 +692,23 @@ func pages(lang i18n.Lang) map[string]templ.Component {
 	wait.CheckNow.Wait, wait.CheckNow.Queued = 9*time.Second, true
 	labs := sampleLabsGrid(g)
 	return map[string]templ.Component{
-		"grid-labs":  GridPage(labs),
-		"row-labs":   GridRow(labs.Context(), labs.Rows[0]),
-		"costs-none": GridCosts(labs.Context(), &Costs{}),
-		"grid":       GridPage(g),
-		"row":        GridRow(g.Context(), g.Rows[0]),
-		"summary":    GridSummary(g.Context(), g.Columns, g.Summary),
-		"detail":     StudentDetail(sampleDetail(lang, g.Rows[2])),
-		"self":       SelfCheckPage(sampleSelf(lang, g.Rows[3])),
-		"self-wait":  SelfCheckPage(wait),
-		"login":      LoginPage(&Login{Page: Page{Lang: lang, URL: "/login?next=%2Fclasses%2Fx"}, Next: "/classes/x"}),
-		"login-bad":  LoginPage(&Login{Page: Page{Lang: lang, URL: "/login"}, Error: LoginWrongPassword}),
-		"login-429":  LoginPage(&Login{Page: Page{Lang: lang, URL: "/login"}, Error: LoginTooManyAttempts, RetryAfter: 30 * time.Second}),
-		"404":        ErrorPage(&ErrorView{Page: Page{Lang: lang, URL: "/s/nope"}, Code: 404}),
-		"500":        ErrorPage(&ErrorView{Page: Page{Lang: lang, URL: "/classes/x", SignedIn: true}, Code: 500}),
-		"403":        ErrorPage(&ErrorView{Page: Page{Lang: lang, URL: "/"}, Code: 403}),
+		"grid-labs":    GridPage(labs),
+		"row-labs":     GridRow(labs.Context(), labs.Rows[0]),
+		"costs-none":   GridCosts(labs.Context(), &Costs{}),
+		"grid":         GridPage(g),
+		"row":          GridRow(g.Context(), g.Rows[0]),
+		"summary":      GridSummary(g.Context(), g.Columns, g.Summary),
+		"detail":       StudentDetail(sampleDetail(lang, g.Rows[2])),
+		"self":         SelfCheckPage(sampleSelf(lang, g.Rows[3])),
+		"self-wait":    SelfCheckPage(wait),
+		"login":        LoginPage(&Login{Page: Page{Lang: lang, URL: "/login?next=%2Fclasses%2Fx"}, Next: "/classes/x"}),
+		"login-bad":    LoginPage(&Login{Page: Page{Lang: lang, URL: "/login"}, Error: LoginWrongPassword}),
+		"login-429":    LoginPage(&Login{Page: Page{Lang: lang, URL: "/login"}, Error: LoginTooManyAttempts, RetryAfter: 30 * time.Second}),
+		"404":          ErrorPage(&ErrorView{Page: Page{Lang: lang, URL: "/s/nope"}, Code: 404}),
+		"500":          ErrorPage(&ErrorView{Page: Page{Lang: lang, URL: "/classes/x", SignedIn: true}, Code: 500}),
+		"403":          ErrorPage(&ErrorView{Page: Page{Lang: lang, URL: "/"}, Code: 403}),
+		"report":       ReportView(sampleReport(lang, g.Rows)),
+		"report-empty": ReportView(&ReportPage{Page: Page{Lang: lang, URL: "/classes/x/report", SignedIn: true}, Class: "x", NoResults: true}),
 	}
 }
 
@@ -1185,7 +1187,8 @@ func TestClassList(t *testing.T) {
 		for _, th := range all(doc, func(n *html.Node) bool { return n.Data == "th" && attrOr(n, "scope") == "col" }) {
 			heads = append(heads, text(th))
 		}
-		if want := []string{m.ClassName, m.StudentsHeader, m.LastScanned}; !reflect.DeepEqual(heads, want) {
+		rp := i18n.ReportFor(lang)
+		if want := []string{m.ClassName, m.StudentsHeader, m.LastScanned, rp.Link}; !reflect.DeepEqual(heads, want) {
 			t.Errorf("%s: headers %q, want %q", lang, heads, want)
 		}
 		tbody := all(doc, tag("tbody"))
@@ -1199,11 +1202,15 @@ func TestClassList(t *testing.T) {
 		for i, cl := range c.Classes {
 			tr := rows[i]
 			links := all(tr, tag("a"))
-			if len(links) != 1 || text(links[0]) != cl.Name || attrOr(links[0], "href") != ClassURL(cl.Name, nil) {
+			if len(links) != 2 || text(links[0]) != cl.Name || attrOr(links[0], "href") != ClassURL(cl.Name, nil) {
 				t.Errorf("%s: row %d link %v, want %q to %q", lang, i, links, cl.Name, ClassURL(cl.Name, nil))
 			}
+			// Each class links its report, named with the class.
+			if len(links) == 2 && (text(links[1]) != rp.Title(cl.Name) || attrOr(links[1], "href") != ReportURL(cl.Name)) {
+				t.Errorf("%s: row %d: report link %q to %q", lang, i, text(links[1]), attrOr(links[1], "href"))
+			}
 			tds := children(tr, "td")
-			if len(tds) != 2 || text(tds[0]) != strconv.Itoa(cl.Students) {
+			if len(tds) != 3 || text(tds[0]) != strconv.Itoa(cl.Students) {
 				t.Errorf("%s: row %d: students cell", lang, i)
 				continue
 			}
