@@ -2,6 +2,7 @@ package migrations_test
 
 import (
 	"context"
+	"path/filepath"
 	"slices"
 	"testing"
 
@@ -82,11 +83,13 @@ func TestUpConcurrent(t *testing.T) {
 		}
 		sum += <-total
 	}
-	_, latest, err := migrations.Version(ctx, pgtest.NewPool(t, url), nil)
+	// Counted by file: the numbers may have gaps (each branch is given
+	// its own).
+	files, err := filepath.Glob("*.sql")
 	if err != nil {
 		t.Fatal(err)
 	}
-	if int64(sum) != latest {
-		t.Errorf("%d migrations applied in all, want each of the %d once", sum, latest)
+	if sum != len(files) {
+		t.Errorf("%d migrations applied in all, want each of the %d once", sum, len(files))
 	}
 }
