@@ -451,6 +451,17 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		hadCosts = f.anyCost
+		if ev.Help || ev.Announce || ev.Resync {
+			// Read by each grid: the panel is small, and hands change
+			// seldom next to results.
+			q, err := s.helpQueue(ctx, cv, lang, f.now, f.all)
+			if err != nil {
+				return err
+			}
+			if err := es.event(ctx, views.HelpQueueEvent, views.HelpQueuePanel(q)); err != nil {
+				return err
+			}
+		}
 		if err := send(views.SummaryEvent, func() templ.Component {
 			return views.GridSummary(gc, cols, views.Summarize(cols, plainRows(f.rows)))
 		}); err != nil {
@@ -472,7 +483,7 @@ func (s *Server) selfEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := s.lang(nil, r)
 	s.stream(w, r, st.ClassID, st.ID, func(es *eventStream, ev HubEvent) error {
-		if !ev.names(st.ID) {
+		if !ev.names(st.ID) && !ev.Announce {
 			return nil
 		}
 		// Read the student again: fresh last-scanned time, and a link
@@ -485,8 +496,20 @@ func (s *Server) selfEvents(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		if err := es.event(ctx, views.ChecklistEvent, views.SelfCheckBody(v)); err != nil {
-			return err
+		if ev.names(st.ID) {
+			if err := es.event(ctx, views.ChecklistEvent, views.SelfCheckBody(v)); err != nil {
+				return err
+			}
+		}
+		if ev.Help || ev.Resync {
+			if err := es.event(ctx, views.HelpEvent, views.HelpPanel(lang, token, v.Help)); err != nil {
+				return err
+			}
+		}
+		if ev.Announce || ev.Resync {
+			if err := es.event(ctx, views.AnnouncementsEvent, views.AnnouncementList(lang, v.Announcements)); err != nil {
+				return err
+			}
 		}
 		return es.flush()
 	})

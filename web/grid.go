@@ -299,5 +299,9 @@ func (s *Server) grid(w http.ResponseWriter, r *http.Request) {
 		UnknownLab: unknown,
 		Costs:      costs(all, anyCost),
 	}
+	if g.Help, err = s.helpQueue(ctx, cv, p.Lang, p.Now, all); err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	s.render(w, r, http.StatusOK, views.GridPage(g))
 }

@@ -280,6 +280,9 @@ func (q GridQuery) SortKey() string {
 // Grid is the instructor's page of one class.
 type Grid struct {
 	Page
+	// Help is the queue of raised hands and the announcements (its
+	// language, time and class are the page's: HelpQueue).
+	Help HelpQueue
 	Class   string // the class's name, as in its URLs
 	Columns []Column
 	// Rows are the students to show, sorted and filtered by Query.
@@ -459,6 +462,10 @@ type SelfCheck struct {
 	// Checks in the checklist's order.
 	Checks   []CheckResult
 	CheckNow CheckNow
+	// Help is the student's raised hand; Announcements the class's,
+	// shown now.
+	Help          HelpState
+	Announcements []Announcement
 }
 
 // Passed counts the checks that passed (pass or warn).
