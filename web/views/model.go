@@ -282,7 +282,7 @@ type Grid struct {
 	Page
 	// Help is the queue of raised hands and the announcements (its
 	// language, time and class are the page's: HelpQueue).
-	Help HelpQueue
+	Help    HelpQueue
 	Class   string // the class's name, as in its URLs
 	Columns []Column
 	// Rows are the students to show, sorted and filtered by Query.
