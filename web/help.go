@@ -287,3 +287,22 @@ func (s *Server) withdrawAnnouncement(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 	}
 }
+
+// helpChanges are the timeline entries of the student's help requests:
+// each raised, then on my way, done or withdrawn as they happened.
+func helpChanges(hands []store.HelpRequest) []views.Change {
+	var out []views.Change
+	for _, h := range hands {
+		msg := grader.Text{JA: h.Message, EN: h.Message}
+		out = append(out, views.Change{Help: views.HelpRaised, Message: msg, At: h.RaisedAt})
+		for _, e := range []struct {
+			kind views.HelpEventKind
+			at   time.Time
+		}{{views.HelpOnMyWay, h.OnMyWayAt}, {views.HelpDone, h.DoneAt}, {views.HelpWithdrawn, h.WithdrawnAt}} {
+			if !e.at.IsZero() {
+				out = append(out, views.Change{Help: e.kind, At: e.at})
+			}
+		}
+	}
+	return out
+}

@@ -236,3 +236,30 @@ func TestHelpEvents(t *testing.T) {
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
+
+// The instructor's page of a student shows their help requests on the
+// timeline, newest first, the message as text.
+func TestHelpOnTimeline(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.signIn()
+	at := e.scanTime.Add(5 * time.Minute)
+	h, err := e.store.RaiseHand(t.Context(), e.ids["user02"], "<u>stuck</u>", at)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.HandOnMyWay(t.Context(), e.class.ID, h.ID, at.Add(time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.HandDone(t.Context(), e.class.ID, h.ID, at.Add(2*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	_, page := e.get(views.StudentURL(e.class.Name, "user02"))
+	done, onWay, raised := strings.Index(page, ja.HelpDoneEvent), strings.Index(page, ja.HelpOnMyWayEvent), strings.Index(page, ja.HelpRaisedEvent)
+	if done < 0 || onWay < 0 || raised < 0 || !(done < onWay && onWay < raised) {
+		t.Errorf("timeline: done at %d, on my way at %d, raised at %d: want all three, newest first", done, onWay, raised)
+	}
+	if !strings.Contains(page, "&lt;u&gt;stuck&lt;/u&gt;") || strings.Contains(page, "<u>stuck") {
+		t.Error("the help message is not on the timeline as text")
+	}
+}

@@ -88,3 +88,27 @@ func (g *Grid) HelpQueue() HelpQueue {
 	q.Lang, q.Now, q.Class = g.Lang, g.Now, g.Class
 	return q
 }
+
+// HelpEventKind is what happened to a raised hand, on the timeline.
+type HelpEventKind string
+
+const (
+	HelpRaised    HelpEventKind = "raised"
+	HelpOnMyWay   HelpEventKind = "on-my-way"
+	HelpDone      HelpEventKind = "done"
+	HelpWithdrawn HelpEventKind = "withdrawn"
+)
+
+// helpEventWord is the timeline's word for k.
+func helpEventWord(m *i18n.Messages, k HelpEventKind) string {
+	switch k {
+	case HelpOnMyWay:
+		return m.HelpOnMyWayEvent
+	case HelpDone:
+		return m.HelpDoneEvent
+	case HelpWithdrawn:
+		return m.HelpWithdrawnEvent
+	default:
+		return m.HelpRaisedEvent
+	}
+}

@@ -392,6 +392,9 @@ func NewCheckResult(info grader.CheckInfo, r *grader.Result) CheckResult {
 
 // Change is one entry of a student's timeline: a check's status changed.
 type Change struct {
+	// Help, when set, makes the entry a raised hand's event (HelpRaised…)
+	// with the student's message, not a check's change.
+	Help    HelpEventKind
 	CheckID string
 	Title   grader.Text
 	From    grader.Status // "" for a check's first result
