@@ -93,6 +93,9 @@ type gridFrame struct {
 	all     []gridRow // every lab's cells (costs)
 	rows    []gridRow // the shape's lab's
 	anyCost bool
+	// hands are the class's open hands, read with the rows (on them).
+	hands    []store.HelpRequest
+	handsErr error
 
 	mu   sync.Mutex
 	data map[string][]byte // eventData, by event name
@@ -424,8 +427,13 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 		f.once.Do(func() {
 			f.now = s.now()
 			f.all, f.anyCost = cv.rows(read.students, f.now, stuckAfter)
+			f.hands, f.handsErr = s.store.ClassHands(ctx, cv.class.ID)
+			markHands(f.all, f.hands)
 			f.rows = onlyLab(f.all, lab, cv.labIndex(lab))
 		})
+		if f.handsErr != nil {
+			return f.handsErr
+		}
 		gc := views.GridContext{Lang: lang, Now: f.now, Class: cv.class.Name, Fresh: true, LabScores: len(cv.labs) > 1 && lab == nil}
 		send := func(name string, c func() templ.Component) error {
 			data, err := f.render(ctx, name, c)
@@ -454,7 +462,7 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 		if ev.Help || ev.Announce || ev.Resync {
 			// Read by each grid: the panel is small, and hands change
 			// seldom next to results.
-			q, err := s.helpQueue(ctx, cv, lang, f.now, f.all)
+			q, err := s.helpQueue(ctx, cv, lang, f.now, f.all, f.hands)
 			if err != nil {
 				return err
 			}

@@ -286,6 +286,12 @@ func (s *Server) grid(w http.ResponseWriter, r *http.Request) {
 		unknown, q.Lab = q.Lab, ""
 	}
 	all, anyCost := cv.rows(students, p.Now, stuckThreshold(q))
+	hands, err := s.store.ClassHands(ctx, cv.class.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	markHands(all, hands)
 	shown := onlyLab(all, lab, cv.labIndex(lab))
 	cols := cv.columnsOf(lab)
 	g := &views.Grid{
@@ -299,7 +305,7 @@ func (s *Server) grid(w http.ResponseWriter, r *http.Request) {
 		UnknownLab: unknown,
 		Costs:      costs(all, anyCost),
 	}
-	if g.Help, err = s.helpQueue(ctx, cv, p.Lang, p.Now, all); err != nil {
+	if g.Help, err = s.helpQueue(ctx, cv, p.Lang, p.Now, all, hands); err != nil {
 		s.fail(w, r, err)
 		return
 	}

@@ -44,14 +44,21 @@ func (s *Server) announcements(ctx context.Context, classID int64) ([]views.Anno
 	return out, nil
 }
 
+// markHands puts the open hands on the rows of their students.
+func markHands(rows []gridRow, hands []store.HelpRequest) {
+	since := make(map[int64]time.Time, len(hands))
+	for _, h := range hands {
+		since[h.StudentID] = h.RaisedAt
+	}
+	for i := range rows {
+		rows[i].HandSince = since[rows[i].ID]
+	}
+}
+
 // helpQueue is the instructor's panel of the class: its open hands, each
 // with the titles of the student's failing checks as rows (every lab's
 // cells, cv.rows) show them, and its announcements.
-func (s *Server) helpQueue(ctx context.Context, cv *classView, lang i18n.Lang, now time.Time, rows []gridRow) (views.HelpQueue, error) {
-	hands, err := s.store.ClassHands(ctx, cv.class.ID)
-	if err != nil {
-		return views.HelpQueue{}, err
-	}
+func (s *Server) helpQueue(ctx context.Context, cv *classView, lang i18n.Lang, now time.Time, rows []gridRow, hands []store.HelpRequest) (views.HelpQueue, error) {
 	anns, err := s.announcements(ctx, cv.class.ID)
 	if err != nil {
 		return views.HelpQueue{}, err
@@ -200,9 +207,14 @@ func (s *Server) classHelp(w http.ResponseWriter, r *http.Request, cv *classView
 		s.fail(w, r, err)
 		return
 	}
+	hands, err := s.store.ClassHands(ctx, cv.class.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	now := s.now()
 	rows, _ := cv.rows(students, now, stuckAfter)
-	q, err := s.helpQueue(ctx, cv, s.lang(w, r), now, rows)
+	q, err := s.helpQueue(ctx, cv, s.lang(w, r), now, rows, hands)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -145,6 +145,12 @@ func TestHelpQueue(t *testing.T) {
 		!strings.Contains(grid, ja.Waiting(3*time.Minute)) || !strings.Contains(grid, title) {
 		t.Errorf("the queue misses the hand, its message, its wait or the failing check %q", title)
 	}
+	if row := between(grid, `id="`+views.StudentEvent(e.ids["user02"])+`"`, "</tr>"); !strings.Contains(row, `class="handup"`) || !strings.Contains(row, ja.HandUp(3*time.Minute)) {
+		t.Errorf("user02's row shows no hand with its wait:\n%s", row)
+	}
+	if row := between(grid, `id="`+views.StudentEvent(e.ids["user01"])+`"`, "</tr>"); strings.Contains(row, "handup") {
+		t.Error("user01's row shows a hand")
+	}
 	resp, body := e.do(e.client, "POST", onMyWay, nil, "HX-Request", "true")
 	if resp.StatusCode != http.StatusOK || !strings.Contains(body, ja.OnTheWay) {
 		t.Errorf("on my way: %d\n%s", resp.StatusCode, body)
@@ -233,6 +239,9 @@ func TestHelpEvents(t *testing.T) {
 	if q := events[views.HelpQueueEvent]; !strings.Contains(q, "stuck") || !strings.Contains(q, `id="hand-`+itoa(e.ids["user02"])+`"`) {
 		t.Errorf("grid help event: %v", keys(events))
 	}
+	if row := events[views.StudentEvent(e.ids["user02"])]; !strings.Contains(row, `class="handup"`) {
+		t.Errorf("the row sent with the help event shows no hand: %v", keys(events))
+	}
 }
 
 func itoa(n int64) string { return strconv.FormatInt(n, 10) }
@@ -262,4 +271,17 @@ func TestHelpOnTimeline(t *testing.T) {
 	if !strings.Contains(page, "&lt;u&gt;stuck&lt;/u&gt;") || strings.Contains(page, "<u>stuck") {
 		t.Error("the help message is not on the timeline as text")
 	}
+}
+
+// between is the part of s from the first from up to the next to.
+func between(s, from, to string) string {
+	i := strings.Index(s, from)
+	if i < 0 {
+		return ""
+	}
+	s = s[i:]
+	if j := strings.Index(s, to); j >= 0 {
+		return s[:j]
+	}
+	return s
 }

@@ -15,7 +15,7 @@ import (
 // and no other class.
 func TestHubHelpAndAnnouncements(t *testing.T) {
 	t.Parallel()
-	url := pgtest.URL(t)
+	url := pgtest.NewDatabase(t, true) // commits: a database of its own
 	pool := pgtest.NewPool(t, url)
 	st := store.New(pool)
 	ctx := context.Background()

@@ -100,6 +100,9 @@ type Row struct {
 	// costs (it may bill no hourly figure).
 	CostPerHour float64
 	Leftovers   bool
+	// HandSince is when the student raised the hand that is up; zero:
+	// none.
+	HandSince time.Time
 }
 
 // LabScore is a student's score in one lab.
