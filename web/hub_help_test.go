@@ -12,7 +12,7 @@ import (
 // A raised hand reaches the grids of its class and its student's page
 // marked Help, through NOTIFY (so every replica hears it); an
 // announcement reaches every grid and every student's page of its class,
-// and no other class.
+// and no other class; on every replica.
 func TestHubHelpAndAnnouncements(t *testing.T) {
 	t.Parallel()
 	url := pgtest.NewDatabase(t, true) // commits: a database of its own
@@ -37,6 +37,12 @@ func TestHubHelpAndAnnouncements(t *testing.T) {
 	h, listening, stop := startHub(t, url)
 	defer stop()
 	<-listening
+	// A second replica's hub, on the same database.
+	h2, listening2, stop2 := startHub(t, url)
+	defer stop2()
+	<-listening2
+	replica, cancel0 := h2.Subscribe(c.ID)
+	defer cancel0()
 	grid, cancel1 := h.Subscribe(c.ID)
 	defer cancel1()
 	mine, cancel2 := h.SubscribeStudent(c.ID, sts[0].ID)
@@ -65,10 +71,13 @@ func TestHubHelpAndAnnouncements(t *testing.T) {
 	if ev := next(mine, "the student"); !ev.Help || !ev.names(sts[0].ID) {
 		t.Errorf("the student got %+v", ev)
 	}
+	if ev := next(replica, "the other replica's grid"); !ev.Help || !ev.names(sts[0].ID) {
+		t.Errorf("the other replica's grid got %+v", ev)
+	}
 	if _, err := st.Announce(ctx, c.ID, "休憩", time.Now()); err != nil {
 		t.Fatal(err)
 	}
-	for name, ch := range map[string]<-chan HubEvent{"grid": grid, "the student": mine, "another student": theirs} {
+	for name, ch := range map[string]<-chan HubEvent{"grid": grid, "the student": mine, "another student": theirs, "the other replica's grid": replica} {
 		if ev := next(ch, name); !ev.Announce || ev.Help {
 			t.Errorf("%s got %+v, want an announcement", name, ev)
 		}
