@@ -31,15 +31,16 @@ func (s *Server) helpState(ctx context.Context, studentID int64) (views.HelpStat
 	return views.HelpState{Open: true, ID: h.ID, Message: h.Message, RaisedAt: h.RaisedAt, OnMyWay: !h.OnMyWayAt.IsZero()}, nil
 }
 
-// announcements are the class's announcements shown now.
-func (s *Server) announcements(ctx context.Context, classID int64) ([]views.Announcement, error) {
-	list, err := s.store.Announcements(ctx, classID, false)
+// announcements are the class's announcements shown now, or with
+// history every one, newest first.
+func (s *Server) announcements(ctx context.Context, classID int64, history bool) ([]views.Announcement, error) {
+	list, err := s.store.Announcements(ctx, classID, history)
 	if err != nil {
 		return nil, err
 	}
 	out := make([]views.Announcement, len(list))
 	for i, a := range list {
-		out[i] = views.Announcement{ID: a.ID, Text: a.Text, CreatedAt: a.CreatedAt}
+		out[i] = views.Announcement{ID: a.ID, Text: a.Text, CreatedAt: a.CreatedAt, WithdrawnAt: a.WithdrawnAt}
 	}
 	return out, nil
 }
@@ -59,7 +60,7 @@ func markHands(rows []gridRow, hands []store.HelpRequest) {
 // with the titles of the student's failing checks as rows (every lab's
 // cells, cv.rows) show them, and its announcements.
 func (s *Server) helpQueue(ctx context.Context, cv *classView, lang i18n.Lang, now time.Time, rows []gridRow, hands []store.HelpRequest) (views.HelpQueue, error) {
-	anns, err := s.announcements(ctx, cv.class.ID)
+	anns, err := s.announcements(ctx, cv.class.ID, true)
 	if err != nil {
 		return views.HelpQueue{}, err
 	}
@@ -67,7 +68,14 @@ func (s *Server) helpQueue(ctx context.Context, cv *classView, lang i18n.Lang, n
 	for i := range rows {
 		byID[rows[i].ID] = &rows[i]
 	}
-	q := views.HelpQueue{Lang: lang, Now: now, Class: cv.class.Name, Announcements: anns}
+	q := views.HelpQueue{Lang: lang, Now: now, Class: cv.class.Name}
+	for _, a := range anns {
+		if a.WithdrawnAt.IsZero() {
+			q.Announcements = append(q.Announcements, a)
+		} else {
+			q.Past = append(q.Past, a)
+		}
+	}
 	for _, h := range hands {
 		it := views.QueueItem{
 			ID: h.ID, StudentID: h.StudentID, Login: h.Login, DisplayName: h.DisplayName,

@@ -206,6 +206,11 @@ func TestAnnounce(t *testing.T) {
 	if _, page := e.get(views.SelfURL(e.tokens["user01"])); strings.Contains(page, "休憩") {
 		t.Error("a withdrawn announcement is still shown")
 	}
+	// The instructor keeps the history.
+	_, grid := e.get(views.ClassURL(e.class.Name, nil))
+	if past := between(grid, `<details class="past">`, "</details>"); !strings.Contains(past, ja.PastAnnouncements) || !strings.Contains(past, "&lt;i&gt;休憩&lt;/i&gt;") {
+		t.Errorf("the grid does not list the withdrawn announcement:\n%s", past)
+	}
 }
 
 // The student's stream sends their hand on a help event naming them and

@@ -46,7 +46,7 @@ func (s *Server) selfCheckView(ctx context.Context, p views.Page, token string, 
 	if err != nil {
 		return nil, err
 	}
-	anns, err := s.announcements(ctx, st.ClassID)
+	anns, err := s.announcements(ctx, st.ClassID, false)
 	if err != nil {
 		return nil, err
 	}

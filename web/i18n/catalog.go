@@ -181,6 +181,7 @@ var ja = Messages{
 	Announce:          "お知らせを送る",
 	AnnouncementLabel: "受講者全員へのお知らせ（500 文字まで）",
 	AnnouncementBadF:  "お知らせは 1〜%d 文字で、制御文字は使えません。",
+	PastAnnouncements: "取り下げたお知らせ",
 	HandUpF:           "手を挙げています（%s）",
 
 	HelpRaisedEvent:    "手を挙げた",
@@ -368,6 +369,7 @@ var en = Messages{
 	Announce:          "Announce",
 	AnnouncementLabel: "Message to every student (up to 500 characters)",
 	AnnouncementBadF:  "An announcement has 1 to %d characters and no control characters.",
+	PastAnnouncements: "Withdrawn announcements",
 	HandUpF:           "Hand up (%s)",
 
 	HelpRaisedEvent:    "Raised a hand",

@@ -185,6 +185,7 @@ type Messages struct {
 	Announce          string
 	AnnouncementLabel string
 	AnnouncementBadF  string // %d: the limit in characters
+	PastAnnouncements string
 	HandUpF           string // %s: how long the hand has been up, on a row
 	// The student's timeline.
 	HelpRaisedEvent    string

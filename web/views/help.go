@@ -44,9 +44,10 @@ type QueueItem struct {
 
 // Announcement is an instructor's message to the class, as typed.
 type Announcement struct {
-	ID        int64
-	Text      string
-	CreatedAt time.Time
+	ID          int64
+	Text        string
+	CreatedAt   time.Time
+	WithdrawnAt time.Time // zero: shown
 }
 
 // HelpQueue is the instructor's panel on the grid: the raised hands, the
@@ -58,6 +59,8 @@ type HelpQueue struct {
 	Class         string
 	Items         []QueueItem
 	Announcements []Announcement
+	// Past are the announcements withdrawn, newest first.
+	Past []Announcement
 	// Error is why the last announcement was refused.
 	Error string
 	// Text is what was typed, kept after an error.
