@@ -6,6 +6,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"labgrid/internal/pgtest"
 )
 
 // loginIDs are the ids of the class's students user01, user02, …
@@ -195,5 +197,35 @@ func TestAnnouncements(t *testing.T) {
 	hist, err := s.Announcements(ctx, c.ID, true)
 	if err != nil || len(hist) != 2 || hist[0].ID != a2.ID || hist[1].WithdrawnAt.IsZero() {
 		t.Fatalf("history %+v, %v", hist, err)
+	}
+}
+
+// Students raising hands at once (two replicas, a double click): one
+// request is opened, the others are told one is open.
+func TestRaiseHandConcurrent(t *testing.T) {
+	t.Parallel()
+	ctx := t.Context()
+	s := New(pgtest.NewPool(t, pgtest.NewDatabase(t, true)))
+	c, _ := mustImport(t, ctx, s, "hands-race", 1)
+	id := loginIDs(t, s, c.ID, 1)[0]
+	const n = 6
+	errs := make(chan error, n)
+	for range n {
+		go func() {
+			_, err := s.RaiseHand(ctx, id, "", testTime)
+			errs <- err
+		}()
+	}
+	opened := 0
+	for range n {
+		switch err := <-errs; {
+		case err == nil:
+			opened++
+		case !errors.Is(err, ErrHandOpen):
+			t.Errorf("a concurrent raise: %v, want ErrHandOpen", err)
+		}
+	}
+	if opened != 1 {
+		t.Fatalf("%d requests opened, want 1", opened)
 	}
 }
