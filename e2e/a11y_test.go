@@ -6,6 +6,7 @@ import (
 	"os"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/chromedp/cdproto/emulation"
 	"github.com/chromedp/chromedp"
@@ -144,5 +145,23 @@ func TestAxe(t *testing.T) {
 			chromedp.Click(chromedp.CSS(`#check-now button`)),
 			chromedp.WaitVisible(chromedp.CSS(`#check-now button[data-wait][disabled]`)),
 		)
+	}
+
+	// A raised hand and an announcement: the student's page shows both,
+	// the grid its queue panel with the hand.
+	if _, err := a.Store.RaiseHand(t.Context(), links[2].StudentID, "VPC が見つかりません", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := a.Store.Announce(t.Context(), a.Class.ID, "14:00 まで休憩 / Break until 14:00", time.Now()); err != nil {
+		t.Fatal(err)
+	}
+	hand := fmt.Sprintf(`#hand-%d`, links[2].StudentID)
+	for _, l := range langs {
+		q := "?lang=" + l
+		check("the self-check page with a hand up and an announcement ("+l+")", a.URL+"/s/"+links[2].Token+q,
+			chromedp.WaitVisible(chromedp.CSS(`#help p.hand`)),
+			chromedp.WaitVisible(chromedp.CSS(`#announcements li`)),
+		)
+		check("the grid with the help queue ("+l+")", grid+q, chromedp.WaitVisible(chromedp.CSS(hand)))
 	}
 }

@@ -125,6 +125,8 @@ type Row struct {
 	Cells   []Cell // one per Table.Checks, in that order
 	// ScannedAt is when the student was last scanned; zero: never.
 	ScannedAt time.Time
+	// HelpRequests is how many times the student raised a hand.
+	HelpRequests int
 }
 
 // Cell is one check of one student.
@@ -172,7 +174,7 @@ const (
 	// section, score, max_score, percent, each lab's score and max_score,
 	// then for each check ("<lab>:<check>") its status and when it first
 	// passed, then, when some result carries a cost (Table.CostLabs),
-	// cost_per_hour and leftovers, then last_scanned.
+	// cost_per_hour and leftovers, then last_scanned and help_requests.
 	ClassColumns
 	// LMSColumns are the columns gradebook imports read (Canvas, Moodle):
 	// Student, SIS User ID, SIS Login ID, Email, Section, then a score
@@ -245,7 +247,7 @@ func WriteCSV(w io.Writer, t *Table, opt CSVOptions) error {
 		if costs {
 			head = append(head, "cost_per_hour", "leftovers")
 		}
-		write(append(head, "last_scanned"))
+		write(append(head, "last_scanned", "help_requests"))
 		for _, r := range t.Rows {
 			st := r.Student
 			rec := labCells([]string{st.Login, st.DisplayName, st.Email, st.SISID, st.Section,
@@ -256,7 +258,7 @@ func WriteCSV(w io.Writer, t *Table, opt CSVOptions) error {
 			if costs {
 				rec = append(rec, FormatCost(r.CostPerHour()), strings.Join(r.Leftovers(labs, costLabs), "; "))
 			}
-			write(append(rec, csvTime(r.ScannedAt)))
+			write(append(rec, csvTime(r.ScannedAt), strconv.Itoa(r.HelpRequests)))
 		}
 	case LMSColumns:
 		head := []string{"Student", "SIS User ID", "SIS Login ID", "Email", "Section"}

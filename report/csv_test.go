@@ -222,16 +222,21 @@ func TestWriteCSVClassLabsAndCosts(t *testing.T) {
 	wantHead := []string{"login", "display_name", "email", "sis_id", "section", "score", "max_score", "percent",
 		"a score", "a max_score", "b score", "b max_score",
 		"a:a.one", "a:a.one first_passed_at", "a:a.two", "a:a.two first_passed_at",
-		"b:b.one", "b:b.one first_passed_at", "b:b.two", "b:b.two first_passed_at", "last_scanned"}
+		"b:b.one", "b:b.one first_passed_at", "b:b.two", "b:b.two first_passed_at", "last_scanned", "help_requests"}
 	if !slices.Equal(rows[0], wantHead) {
 		t.Fatalf("header without costs\n got %q\nwant %q", rows[0], wantHead)
 	}
 	if got := rows[1][8:12]; !slices.Equal(got, []string{"5", "5", "2", "6"}) {
 		t.Errorf("lab scores %q, want 5/5 and 2/6", got)
 	}
+	helped := row("user02", 0)
+	helped.HelpRequests = 3
+	if got := cell(write(&Table{Checks: checks, MaxScore: 11, Rows: []Row{helped}}), 1, "help_requests"); got != "3" {
+		t.Errorf("help_requests %q, want 3", got)
+	}
 
 	rows = write(&Table{Checks: checks, MaxScore: 11, Rows: []Row{row("user01", 0.01), row("user02", 0)}})
-	if got := rows[0][len(rows[0])-3:]; !slices.Equal(got, []string{"cost_per_hour", "leftovers", "last_scanned"}) {
+	if got := rows[0][len(rows[0])-4:]; !slices.Equal(got, []string{"cost_per_hour", "leftovers", "last_scanned", "help_requests"}) {
 		t.Fatalf("header ends %q, want the cost columns before last_scanned", got)
 	}
 	if got := cell(rows, 1, "cost_per_hour"); got != "0.03" {

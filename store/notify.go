@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"log/slog"
 	"net"
 	"strconv"
@@ -28,6 +29,31 @@ type Notification struct {
 	// labgrid.
 	StoredAt   time.Time `json:"stored_at,omitzero"`
 	StudentIDs []int64   `json:"student_ids"`
+	// Kind is what changed: "" the students' results (SaveScan),
+	// NotifyHelp their raised hands, NotifyAnnouncement the class's
+	// announcements (no student named: it is for all of them).
+	Kind string `json:"kind,omitempty"`
+}
+
+// The kinds of a Notification besides results.
+const (
+	NotifyHelp         = "help"
+	NotifyAnnouncement = "announcement"
+)
+
+// notify announces, in tx, a change of kind in the class, naming ids.
+func notify(ctx context.Context, tx pgx.Tx, kind string, classID int64, ids ...int64) error {
+	if ids == nil {
+		ids = []int64{}
+	}
+	payload, err := json.Marshal(Notification{ClassID: classID, StoredAt: time.Now(), StudentIDs: ids, Kind: kind})
+	if err != nil {
+		return fmt.Errorf("notify %s: %w", kind, err)
+	}
+	if _, err := tx.Exec(ctx, "SELECT pg_notify($1, $2)", NotifyChannel, string(payload)); err != nil {
+		return fmt.Errorf("notify %s: %w", kind, err)
+	}
+	return nil
 }
 
 // notifyPayloads splits the announcement of ids, stored at storedAt, into

@@ -93,6 +93,9 @@ type gridFrame struct {
 	all     []gridRow // every lab's cells (costs)
 	rows    []gridRow // the shape's lab's
 	anyCost bool
+	// hands are the class's open hands, read with the rows (on them).
+	hands    []store.HelpRequest
+	handsErr error
 
 	mu   sync.Mutex
 	data map[string][]byte // eventData, by event name
@@ -424,8 +427,13 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 		f.once.Do(func() {
 			f.now = s.now()
 			f.all, f.anyCost = cv.rows(read.students, f.now, stuckAfter)
+			f.hands, f.handsErr = s.store.ClassHands(ctx, cv.class.ID)
+			markHands(f.all, f.hands)
 			f.rows = onlyLab(f.all, lab, cv.labIndex(lab))
 		})
+		if f.handsErr != nil {
+			return f.handsErr
+		}
 		gc := views.GridContext{Lang: lang, Now: f.now, Class: cv.class.Name, Fresh: true, LabScores: len(cv.labs) > 1 && lab == nil}
 		send := func(name string, c func() templ.Component) error {
 			data, err := f.render(ctx, name, c)
@@ -451,6 +459,17 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 			}
 		}
 		hadCosts = f.anyCost
+		if ev.Help || ev.Announce || ev.Resync {
+			// Read by each grid: the panel is small, and hands change
+			// seldom next to results.
+			q, err := s.helpQueue(ctx, cv, lang, f.now, f.all, f.hands)
+			if err != nil {
+				return err
+			}
+			if err := es.event(ctx, views.HelpQueueEvent, views.HelpQueuePanel(q)); err != nil {
+				return err
+			}
+		}
 		if err := send(views.SummaryEvent, func() templ.Component {
 			return views.GridSummary(gc, cols, views.Summarize(cols, plainRows(f.rows)))
 		}); err != nil {
@@ -472,7 +491,7 @@ func (s *Server) selfEvents(w http.ResponseWriter, r *http.Request) {
 	}
 	lang := s.lang(nil, r)
 	s.stream(w, r, st.ClassID, st.ID, func(es *eventStream, ev HubEvent) error {
-		if !ev.names(st.ID) {
+		if !ev.names(st.ID) && !ev.Announce {
 			return nil
 		}
 		// Read the student again: fresh last-scanned time, and a link
@@ -485,8 +504,20 @@ func (s *Server) selfEvents(w http.ResponseWriter, r *http.Request) {
 		if err != nil {
 			return err
 		}
-		if err := es.event(ctx, views.ChecklistEvent, views.SelfCheckBody(v)); err != nil {
-			return err
+		if ev.names(st.ID) {
+			if err := es.event(ctx, views.ChecklistEvent, views.SelfCheckBody(v)); err != nil {
+				return err
+			}
+		}
+		if ev.Help || ev.Resync {
+			if err := es.event(ctx, views.HelpEvent, views.HelpPanel(lang, token, v.Help)); err != nil {
+				return err
+			}
+		}
+		if ev.Announce || ev.Resync {
+			if err := es.event(ctx, views.AnnouncementsEvent, views.AnnouncementList(lang, v.Announcements)); err != nil {
+				return err
+			}
 		}
 		return es.flush()
 	})

@@ -43,6 +43,14 @@ func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
+	helps, err := s.store.HelpCounts(ctx, cv.class.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	for i, ss := range students {
+		t.Rows[i].HelpRequests = helps[ss.Student.ID]
+	}
 	var b bytes.Buffer
 	if err := report.WriteCSV(&b, t, opt); err != nil {
 		s.fail(w, r, err)

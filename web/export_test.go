@@ -7,6 +7,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"labgrid/grader"
 	"labgrid/web/views"
@@ -18,6 +19,17 @@ func TestExportCSV(t *testing.T) {
 	t.Parallel()
 	e := setup(t)
 	e.signIn()
+	// user02 asked for help twice: the last column counts it.
+	for i := range 2 {
+		at := e.clock.Now().Add(time.Duration(i) * time.Hour)
+		h, err := e.store.RaiseHand(t.Context(), e.ids["user02"], "", at)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if _, err := e.store.HandDone(t.Context(), e.class.ID, h.ID, at); err != nil {
+			t.Fatal(err)
+		}
+	}
 	judge := defaultJudge(t)
 	max := judge.MaxScore()
 	var checks []string
@@ -50,10 +62,10 @@ func TestExportCSV(t *testing.T) {
 		if excel {
 			b.WriteString("\uFEFF")
 		}
-		b.WriteString(line(excel, append(head, "last_scanned")...))
-		b.WriteString(line(excel, append(append([]string{"user01", "山田 太郎", "taro@example.jp", "S001", "A", fmt.Sprint(max), fmt.Sprint(max), "100.0", fmt.Sprint(max), fmt.Sprint(max)}, repeat("pass", at)...), at)...))
-		b.WriteString(line(excel, append(append([]string{"user02", `"Smith, ""Jo"""`, "jo@example.com", "S002", "B", "0", fmt.Sprint(max), "0.0", "0", fmt.Sprint(max)}, repeat("fail", "")...), errAt)...))
-		b.WriteString(line(excel, append(append([]string{"user03", "'=HYPERLINK()", "u3@example.com", "S003", "B", "0", fmt.Sprint(max), "0.0", "0", fmt.Sprint(max)}, repeat("pending", "")...), "")...))
+		b.WriteString(line(excel, append(head, "last_scanned", "help_requests")...))
+		b.WriteString(line(excel, append(append([]string{"user01", "山田 太郎", "taro@example.jp", "S001", "A", fmt.Sprint(max), fmt.Sprint(max), "100.0", fmt.Sprint(max), fmt.Sprint(max)}, repeat("pass", at)...), at, "0")...))
+		b.WriteString(line(excel, append(append([]string{"user02", `"Smith, ""Jo"""`, "jo@example.com", "S002", "B", "0", fmt.Sprint(max), "0.0", "0", fmt.Sprint(max)}, repeat("fail", "")...), errAt, "2")...))
+		b.WriteString(line(excel, append(append([]string{"user03", "'=HYPERLINK()", "u3@example.com", "S003", "B", "0", fmt.Sprint(max), "0.0", "0", fmt.Sprint(max)}, repeat("pending", "")...), "", "0")...))
 		return b.String()
 	}
 	lms := "Student,SIS User ID,SIS Login ID,Email,Section," + fmt.Sprintf("Step 3 (%d)", max) + "\n" +

@@ -291,6 +291,12 @@ func (s *Server) grid(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	all, anyCost := cv.rows(students, p.Now, stuckThreshold(q))
+	hands, err := s.store.ClassHands(ctx, cv.class.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
+	markHands(all, hands)
 	shown := onlyLab(all, lab, cv.labIndex(lab))
 	cols := cv.columnsOf(lab)
 	g := &views.Grid{
@@ -304,6 +310,10 @@ func (s *Server) grid(w http.ResponseWriter, r *http.Request) {
 		UnknownLab: unknown,
 		Costs:      costs(all, anyCost),
 		Bottleneck: bottleneck,
+	}
+	if g.Help, err = s.helpQueue(ctx, cv, p.Lang, p.Now, all, hands); err != nil {
+		s.fail(w, r, err)
+		return
 	}
 	s.render(w, r, http.StatusOK, views.GridPage(g))
 }

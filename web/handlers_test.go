@@ -423,16 +423,16 @@ func TestClassEvents(t *testing.T) {
 		t.Errorf("one row is %d bytes, over 4 KB", n)
 	}
 	e.send(HubEvent{Resync: true})
-	if events := readEvents(t, r, views.SummaryEvent); len(events) != 4 {
-		t.Errorf("resync: events %v, want every row and the summary", keys(events))
+	if events := readEvents(t, r, views.SummaryEvent); len(events) != 5 || events[views.HelpQueueEvent] == "" {
+		t.Errorf("resync: events %v, want every row, the help queue and the summary", keys(events))
 	}
 	stop()
 
 	// A reconnection (Last-Event-ID) catches up at once.
 	r, stop2 := e.stream(views.ClassEventsURL(e.class.Name), "Last-Event-ID", "42")
 	defer stop2()
-	if events := readEvents(t, r, views.SummaryEvent); len(events) != 4 {
-		t.Errorf("reconnect: events %v, want every row and the summary", keys(events))
+	if events := readEvents(t, r, views.SummaryEvent); len(events) != 5 || events[views.HelpQueueEvent] == "" {
+		t.Errorf("reconnect: events %v, want every row, the help queue and the summary", keys(events))
 	}
 }
 
@@ -446,8 +446,8 @@ func TestClassEventsSearch(t *testing.T) {
 	defer stop()
 	e.send(HubEvent{Resync: true})
 	events := readEvents(t, r, views.SummaryEvent)
-	if _, ok := events[views.StudentEvent(e.ids["user02"])]; !ok || len(events) != 2 {
-		t.Errorf("resync with ?q=smith: events %v, want user02's row and the summary", keys(events))
+	if _, ok := events[views.StudentEvent(e.ids["user02"])]; !ok || len(events) != 3 || events[views.HelpQueueEvent] == "" {
+		t.Errorf("resync with ?q=smith: events %v, want user02's row, the help queue and the summary", keys(events))
 	}
 	e.send(HubEvent{StudentIDs: []int64{e.ids["user01"]}})
 	if events := readEvents(t, r, views.SummaryEvent); len(events) != 1 {

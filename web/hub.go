@@ -27,6 +27,9 @@ type HubEvent struct {
 	// does any read started after an event of a higher Seq (sharedReads).
 	// 0: an event not from the hub.
 	Seq uint64
+	// Help: the raised hands of StudentIDs changed. Announce: the class's
+	// announcements changed (an event for every page of the class).
+	Help, Announce bool
 }
 
 // names says whether the event asks to re-send the student's: a Resync
@@ -43,13 +46,14 @@ func (ev HubEvent) names(studentID int64) bool {
 // students, sorted, or a Resync, which covers everything; the later Seq.
 func (a HubEvent) merge(b HubEvent) HubEvent {
 	seq := max(a.Seq, b.Seq)
+	help, announce := a.Help || b.Help, a.Announce || b.Announce
 	if a.Resync || b.Resync {
 		return HubEvent{Resync: true, Seq: seq}
 	}
 	ids := make([]int64, 0, len(a.StudentIDs)+len(b.StudentIDs))
 	ids = append(append(ids, a.StudentIDs...), b.StudentIDs...)
 	slices.Sort(ids)
-	return HubEvent{StudentIDs: slices.Compact(ids), Seq: seq}
+	return HubEvent{StudentIDs: slices.Compact(ids), Seq: seq, Help: help, Announce: announce}
 }
 
 // Hub fans the store's notifications out to the open pages: one LISTEN
@@ -188,7 +192,8 @@ func (h *Hub) unsubscribe(classID int64, s *subscriber) {
 // publish hands a notification to the subscribers of its class. It runs
 // on the listener's goroutine and never blocks.
 func (h *Hub) publish(n store.Notification) {
-	if len(n.StudentIDs) == 0 {
+	help, announce := n.Kind == store.NotifyHelp, n.Kind == store.NotifyAnnouncement
+	if len(n.StudentIDs) == 0 && !announce {
 		return
 	}
 	// One copy, sorted, shared by every subscriber: a merge makes a new
@@ -204,7 +209,16 @@ func (h *Hub) publish(n store.Notification) {
 		return
 	}
 	for s := range c.all {
-		h.deliver(s, HubEvent{StudentIDs: ids, Seq: h.seq})
+		h.deliver(s, HubEvent{StudentIDs: ids, Seq: h.seq, Help: help, Announce: announce})
+	}
+	if announce {
+		// For every student's page of the class.
+		for _, subs := range c.students {
+			for s := range subs {
+				h.deliver(s, HubEvent{Seq: h.seq, Announce: true})
+			}
+		}
+		return
 	}
 	if len(c.students) == 0 {
 		return
@@ -212,7 +226,7 @@ func (h *Hub) publish(n store.Notification) {
 	for i, id := range ids {
 		for s := range c.students[id] {
 			// Capped: an append to it cannot reach the next student.
-			h.deliver(s, HubEvent{StudentIDs: ids[i : i+1 : i+1], Seq: h.seq})
+			h.deliver(s, HubEvent{StudentIDs: ids[i : i+1 : i+1], Seq: h.seq, Help: help})
 		}
 	}
 }

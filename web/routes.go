@@ -9,6 +9,7 @@ import (
 	"github.com/go-chi/chi/v5"
 	"github.com/go-chi/chi/v5/middleware"
 
+	"labgrid/store"
 	"labgrid/web/static"
 )
 
@@ -30,6 +31,8 @@ func (s *Server) Routes() http.Handler {
 	r.Get("/s/{token}", s.selfCheck)
 	r.Post("/s/{token}/check", s.selfCheckNow)
 	r.Get("/s/{token}/events", s.selfEvents)
+	r.Post("/s/{token}/help", s.raiseHand)
+	r.Post("/s/{token}/help/withdraw", s.withdrawHand)
 
 	r.Group(func(r chi.Router) {
 		r.Use(s.loadSession)
@@ -51,6 +54,10 @@ func (s *Server) Routes() http.Handler {
 			r.Post("/classes/{name}/rescan", s.rescanClass)
 			r.Post("/classes/{name}/students/{login}/rescan", s.rescanStudent)
 			r.Get("/classes/{name}/export.csv", s.export)
+			r.Post("/classes/{name}/help/{id}/on-my-way", s.helpAction((*store.Store).HandOnMyWay))
+			r.Post("/classes/{name}/help/{id}/done", s.helpAction((*store.Store).HandDone))
+			r.Post("/classes/{name}/announcements", s.announce)
+			r.Post("/classes/{name}/announcements/{id}/withdraw", s.withdrawAnnouncement)
 		})
 	})
 	return r

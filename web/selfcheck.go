@@ -42,6 +42,14 @@ func (s *Server) selfCheckView(ctx context.Context, p views.Page, token string, 
 	if err != nil {
 		return nil, err
 	}
+	help, err := s.helpState(ctx, st.ID)
+	if err != nil {
+		return nil, err
+	}
+	anns, err := s.announcements(ctx, st.ClassID, false)
+	if err != nil {
+		return nil, err
+	}
 	checks, standing := cv.checkResults(results)
 	for i := range checks {
 		checks[i].Evidence = nil
@@ -53,9 +61,11 @@ func (s *Server) selfCheckView(ctx context.Context, p views.Page, token string, 
 			ID: st.ID, Login: st.Login, DisplayName: st.DisplayName,
 			Score: standing.score, MaxScore: cv.judge.MaxScore(), LastScanned: st.LastScannedAt, Error: standing.firstError,
 		},
-		Labs:     cv.judge.Title(),
-		Checks:   checks,
-		CheckNow: views.CheckNow{Every: checkNowEvery, Wait: s.checks.Wait(checkKey(st.ID))},
+		Labs:          cv.judge.Title(),
+		Checks:        checks,
+		CheckNow:      views.CheckNow{Every: checkNowEvery, Wait: s.checks.Wait(checkKey(st.ID))},
+		Help:          help,
+		Announcements: anns,
 	}, nil
 }
 

@@ -94,10 +94,17 @@ func (s *Server) studentDetail(w http.ResponseWriter, r *http.Request) {
 	for _, c := range cv.checks {
 		titles[c.ID] = c.Title
 	}
+	hands, err := s.store.StudentHands(ctx, st.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	timeline := make([]views.Change, len(changes))
 	for i, c := range changes {
 		timeline[i] = views.Change{CheckID: c.CheckID, Title: titles[c.CheckID], From: c.From, To: c.To, Message: c.Message, At: c.At}
 	}
+	timeline = append(timeline, helpChanges(hands)...)
+	slices.SortStableFunc(timeline, func(a, b views.Change) int { return a.At.Compare(b.At) })
 	slices.Reverse(timeline)
 	p := s.page(w, r)
 	p.SignedIn = true

@@ -160,6 +160,38 @@ type Messages struct {
 	MinutesF string // %d
 	HoursF   string // %d
 	DaysF    string // %d
+
+	// Raised hands: the student's side.
+	HelpTitle        string
+	RaiseHand        string
+	HelpMessageLabel string
+	HandRaised       string
+	HandOnMyWay      string
+	WithdrawHand     string
+	HelpTooLongF     string // %d: the limit in characters
+	HelpBadText      string
+	HelpWaitF        string // %d: seconds to wait
+	HelpAlreadyOpen  string
+	HelpClosed       string
+	Announcements    string
+	// The instructor's side.
+	HelpQueue         string
+	HelpQueueEmpty    string
+	WaitingF          string // %s: how long
+	FailingChecks     string
+	OnMyWay           string
+	OnTheWay          string
+	HelpDone          string
+	Announce          string
+	AnnouncementLabel string
+	AnnouncementBadF  string // %d: the limit in characters
+	PastAnnouncements string
+	HandUpF           string // %s: how long the hand has been up, on a row
+	// The student's timeline.
+	HelpRaisedEvent    string
+	HelpOnMyWayEvent   string
+	HelpDoneEvent      string
+	HelpWithdrawnEvent string
 }
 
 // For returns the messages of l (Japanese for an unknown l).
@@ -279,3 +311,9 @@ func (m *Messages) ErrorTitle(code int) string { return fmt.Sprintf(m.ErrorTitle
 func (m *Messages) ErrorFlagged(last grader.Status) string {
 	return fmt.Sprintf(m.ErrorFlagF, m.StatusName(last))
 }
+
+func (m *Messages) HelpTooLong(n int) string       { return fmt.Sprintf(m.HelpTooLongF, n) }
+func (m *Messages) HelpWait(seconds int) string    { return fmt.Sprintf(m.HelpWaitF, seconds) }
+func (m *Messages) Waiting(d time.Duration) string { return fmt.Sprintf(m.WaitingF, m.Duration(d)) }
+func (m *Messages) AnnouncementBad(n int) string   { return fmt.Sprintf(m.AnnouncementBadF, n) }
+func (m *Messages) HandUp(d time.Duration) string  { return fmt.Sprintf(m.HandUpF, m.Duration(d)) }

@@ -100,6 +100,9 @@ type Row struct {
 	// costs (it may bill no hourly figure).
 	CostPerHour float64
 	Leftovers   bool
+	// HandSince is when the student raised the hand that is up; zero:
+	// none.
+	HandSince time.Time
 }
 
 // LabScore is a student's score in one lab.
@@ -280,6 +283,9 @@ func (q GridQuery) SortKey() string {
 // Grid is the instructor's page of one class.
 type Grid struct {
 	Page
+	// Help is the queue of raised hands and the announcements (its
+	// language, time and class are the page's: HelpQueue).
+	Help    HelpQueue
 	Class   string // the class's name, as in its URLs
 	Columns []Column
 	// Rows are the students to show, sorted and filtered by Query.
@@ -391,6 +397,9 @@ func NewCheckResult(info grader.CheckInfo, r *grader.Result) CheckResult {
 
 // Change is one entry of a student's timeline: a check's status changed.
 type Change struct {
+	// Help, when set, makes the entry a raised hand's event (HelpRaised…)
+	// with the student's message, not a check's change.
+	Help    HelpEventKind
 	CheckID string
 	Title   grader.Text
 	From    grader.Status // "" for a check's first result
@@ -461,6 +470,10 @@ type SelfCheck struct {
 	// Checks in the checklist's order.
 	Checks   []CheckResult
 	CheckNow CheckNow
+	// Help is the student's raised hand; Announcements the class's,
+	// shown now.
+	Help          HelpState
+	Announcements []Announcement
 }
 
 // Passed counts the checks that passed (pass or warn).

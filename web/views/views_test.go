@@ -483,7 +483,7 @@ func TestRescanForms(t *testing.T) {
 	t.Parallel()
 	g := sampleGrid(i18n.JA, 2, false)
 	doc := parseDoc(t, render(t, GridPage(g)))
-	forms := all(doc, func(n *html.Node) bool { return n.Data == "form" && attrOr(n, "hx-post") != "" })
+	forms := all(doc, func(n *html.Node) bool { return n.Data == "form" && strings.HasSuffix(attrOr(n, "hx-post"), "/rescan") })
 	if len(forms) != 1 || attrOr(forms[0], "hx-post") != "/classes/"+sampleClass+"/rescan" ||
 		attrOr(forms[0], "action") != "/classes/"+sampleClass+"/rescan" || attrOr(forms[0], "method") != "post" {
 		t.Fatalf("class rescan form: %v", forms)
