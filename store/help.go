@@ -180,6 +180,17 @@ func (s *Store) ClassHands(ctx context.Context, classID int64) ([]HelpRequest, e
 	return hands, nil
 }
 
+// ClassHelpRequests are every request of the class, open or closed,
+// oldest first: the class report's.
+func (s *Store) ClassHelpRequests(ctx context.Context, classID int64) ([]HelpRequest, error) {
+	hands, err := s.queryHelp(ctx, `SELECT `+helpColumns+` FROM help_requests h JOIN students s ON s.id = h.student_id
+		WHERE s.class_id = $1 ORDER BY h.raised_at, h.id`, classID)
+	if err != nil {
+		return nil, fmt.Errorf("class %d help requests: %w", classID, err)
+	}
+	return hands, nil
+}
+
 // StudentHands are every request of the student, oldest first.
 func (s *Store) StudentHands(ctx context.Context, studentID int64) ([]HelpRequest, error) {
 	hands, err := s.queryHelp(ctx, `SELECT `+helpColumns+` FROM help_requests h JOIN students s ON s.id = h.student_id

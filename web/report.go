@@ -2,9 +2,11 @@ package web
 
 import (
 	"net/http"
+	"time"
 
 	"github.com/go-chi/chi/v5"
 
+	"labgrid/store"
 	"labgrid/web/views"
 )
 
@@ -37,9 +39,30 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 			break
 		}
 	}
+	hands, err := s.store.ClassHelpRequests(ctx, cv.class.ID)
+	if err != nil {
+		s.fail(w, r, err)
+		return
+	}
 	rows, _ := cv.rows(students, p.Now, stuckAfter)
 	s.render(w, r, http.StatusOK, views.ReportView(&views.ReportPage{
 		Page: p, Class: cv.class.Name, NoResults: noResults, Chart: chart, Labs: cv.labs,
-		Scores: plainRows(filterSort(rows, views.GridQuery{})),
+		Scores: plainRows(filterSort(rows, views.GridQuery{})), Help: helpRecords(hands),
 	}))
+}
+
+// helpRecords are the report's lines of the class's help requests.
+func helpRecords(hands []store.HelpRequest) []views.HelpRecord {
+	out := make([]views.HelpRecord, len(hands))
+	for i, h := range hands {
+		answered := h.OnMyWayAt
+		for _, at := range []time.Time{h.DoneAt, h.WithdrawnAt} {
+			if answered.IsZero() {
+				answered = at
+			}
+		}
+		out[i] = views.HelpRecord{Login: h.Login, DisplayName: h.DisplayName, Message: h.Message, RaisedAt: h.RaisedAt,
+			AnsweredAt: answered, Done: !h.DoneAt.IsZero(), Withdrawn: !h.WithdrawnAt.IsZero()}
+	}
+	return out
 }

@@ -5,6 +5,7 @@ import (
 	"regexp"
 	"strings"
 	"testing"
+	"time"
 
 	"labgrid/store"
 	"labgrid/web/i18n"
@@ -162,5 +163,73 @@ func TestReportNoResults(t *testing.T) {
 	}
 	if resp, _ := e.get(views.ReportURL("no-such-class")); resp.StatusCode != 404 {
 		t.Errorf("the report of no class: %d", resp.StatusCode)
+	}
+}
+
+// The report lists every help request of the class in the order the hands
+// went up, with how long each waited (until "on my way", else until done
+// or withdrawn, else until now) and how it ended; a message is text,
+// shown escaped. A class where no one asked says so.
+func TestReportHelpRequests(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	e.signIn()
+	ctx := t.Context()
+	rp := i18n.ReportFor(i18n.EN)
+	if _, body := e.get(views.ReportURL(e.class.Name) + "?lang=en"); !strings.Contains(body, rp.NoHelp) {
+		t.Error("a class where no one asked for help does not say so")
+	}
+	now := e.clock.Now()
+	first, err := e.store.RaiseHand(ctx, e.ids["user02"], "<b>stuck</b> on the ALB", now.Add(-30*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.HandOnMyWay(ctx, e.class.ID, first.ID, now.Add(-26*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.HandDone(ctx, e.class.ID, first.ID, now.Add(-20*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	gone, err := e.store.RaiseHand(ctx, e.ids["user01"], "", now.Add(-15*time.Minute))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.WithdrawHand(ctx, e.ids["user01"], gone.ID, now.Add(-13*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := e.store.RaiseHand(ctx, e.ids["user02"], "again", now.Add(-5*time.Minute)); err != nil {
+		t.Fatal(err)
+	}
+	resp, body := e.get(views.ReportURL(e.class.Name) + "?lang=en")
+	if resp.StatusCode != 200 {
+		t.Fatalf("report: %d", resp.StatusCode)
+	}
+	i := strings.Index(body, `id="report-help"`)
+	if i < 0 {
+		t.Fatal("no help section")
+	}
+	section := body[i:]
+	if strings.Contains(section, "<b>stuck") || !strings.Contains(section, "&lt;b&gt;stuck&lt;/b&gt; on the ALB") {
+		t.Error("the message is not shown escaped")
+	}
+	ck := i18n.CockpitFor(i18n.EN)
+	if !strings.Contains(section, rp.HelpCount(3, ck.Took(4*time.Minute))) {
+		t.Errorf("want %q (waits 4, 2 and 5 min)", rp.HelpCount(3, ck.Took(4*time.Minute)))
+	}
+	var outcomes []string
+	for _, row := range strings.Split(section, "<tr>")[2:] {
+		for _, o := range []string{rp.OutcomeDone, rp.OutcomeGone, rp.OutcomeOpen} {
+			if strings.Contains(row, "<td>"+o+"</td>") {
+				outcomes = append(outcomes, o)
+			}
+		}
+	}
+	if want := []string{rp.OutcomeDone, rp.OutcomeGone, rp.OutcomeOpen}; strings.Join(outcomes, ",") != strings.Join(want, ",") {
+		t.Errorf("outcomes %v, want %v in the order the hands went up", outcomes, want)
+	}
+	for _, took := range []time.Duration{4 * time.Minute, 2 * time.Minute, 5 * time.Minute} {
+		if !strings.Contains(section, `<td class="num">`+ck.Took(took)+`</td>`) {
+			t.Errorf("no wait of %s", ck.Took(took))
+		}
 	}
 }

@@ -23,6 +23,17 @@ type Report struct {
 	Total        string
 	NoStudents   string
 	ChartsHeader string // the progress charts' heading
+	Help         string // the help requests' heading
+	HelpD        string
+	NoHelp       string
+	HelpCountF   string // %d requests, %s: the median wait
+	Raised       string // the table's headers
+	Message      string
+	Waited       string
+	Outcome      string
+	OutcomeOpen  string // still waiting at the end
+	OutcomeDone  string
+	OutcomeGone  string // withdrawn by the student
 }
 
 var reportJA = Report{
@@ -44,6 +55,17 @@ var reportJA = Report{
 	Total:        "合計",
 	NoStudents:   "このクラスにはまだ受講者がいません。",
 	ChartsHeader: "進み具合",
+	Help:         "助けを求めた受講者",
+	HelpD:        "手を挙げた順。待ち時間は手を挙げてから講師が向かう(または終わる・取り下げる)まで。",
+	NoHelp:       "手を挙げた受講者はいませんでした。",
+	HelpCountF:   "%d 件、待ち時間の中央値 %s",
+	Raised:       "手を挙げた時刻",
+	Message:      "メッセージ",
+	Waited:       "待ち時間",
+	Outcome:      "結果",
+	OutcomeOpen:  "未完了",
+	OutcomeDone:  "対応済み",
+	OutcomeGone:  "取り下げ",
 }
 
 var reportEN = Report{
@@ -65,6 +87,17 @@ var reportEN = Report{
 	Total:        "Total",
 	NoStudents:   "This class has no student yet.",
 	ChartsHeader: "Progress",
+	Help:         "Help requests",
+	HelpD:        "In the order the hands went up. The wait runs from the hand raised to the instructor on their way (or the request done or withdrawn).",
+	NoHelp:       "No student asked for help.",
+	HelpCountF:   "%d requests, median wait %s",
+	Raised:       "Raised",
+	Message:      "Message",
+	Waited:       "Waited",
+	Outcome:      "Outcome",
+	OutcomeOpen:  "still open",
+	OutcomeDone:  "done",
+	OutcomeGone:  "withdrawn",
 }
 
 // ReportFor returns the report's texts in l (Japanese for an unknown l).
@@ -78,3 +111,6 @@ func ReportFor(l Lang) *Report {
 func (r *Report) Title(class string) string  { return fmt.Sprintf(r.TitleF, class) }
 func (r *Report) Generated(at string) string { return fmt.Sprintf(r.GeneratedF, at) }
 func (r *Report) Percent(p int) string       { return fmt.Sprintf(r.PercentF, p) }
+func (r *Report) HelpCount(n int, median string) string {
+	return fmt.Sprintf(r.HelpCountF, n, median)
+}

@@ -49,11 +49,15 @@ type ProgressCheck struct {
 // Median is the median time the students who passed took (the lower of
 // the two middle ones), false when no student passed: the one median of
 // the charts and the report.
-func (c ProgressCheck) Median() (time.Duration, bool) {
-	if len(c.Took) == 0 {
+func (c ProgressCheck) Median() (time.Duration, bool) { return medianOf(c.Took) }
+
+// medianOf is the median of sorted, the lower of the middle two for an
+// even count: the one rule for every median the pages show.
+func medianOf(sorted []time.Duration) (time.Duration, bool) {
+	if len(sorted) == 0 {
 		return 0, false
 	}
-	return c.Took[(len(c.Took)-1)/2], true
+	return sorted[(len(sorted)-1)/2], true
 }
 
 // PassRate is the percentage of the class's students who passed the

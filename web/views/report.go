@@ -24,6 +24,39 @@ type ReportPage struct {
 	Labs  []grader.LabInfo
 	// Scores are the students' rows as the grid has them, by login.
 	Scores []Row
+	// Help are the class's help requests, oldest first.
+	Help []HelpRecord
+}
+
+// HelpRecord is one help request as the report lists it.
+type HelpRecord struct {
+	Login, DisplayName string
+	Message            string
+	RaisedAt           time.Time
+	// AnsweredAt ends the wait: the instructor on their way, else the
+	// request done or withdrawn; zero while it is still waiting.
+	AnsweredAt time.Time
+	Done       bool // marked done by the instructor
+	Withdrawn  bool // taken back by the student
+}
+
+// Waited is how long the student waited, until now for an open one.
+func (h HelpRecord) Waited(now time.Time) time.Duration {
+	if h.AnsweredAt.IsZero() {
+		return now.Sub(h.RaisedAt)
+	}
+	return h.AnsweredAt.Sub(h.RaisedAt)
+}
+
+// MedianWait is the median of the requests' waits (zero for none).
+func (p *ReportPage) MedianWait() time.Duration {
+	waits := make([]time.Duration, len(p.Help))
+	for i, h := range p.Help {
+		waits[i] = h.Waited(p.Now)
+	}
+	slices.Sort(waits)
+	m, _ := medianOf(waits)
+	return m
 }
 
 // ReportURL is a class's report.

@@ -93,8 +93,8 @@ func TestReportView(t *testing.T) {
 		t.Error("the report listens to a stream")
 	}
 	sections := all(doc, func(n *html.Node) bool { return n.Data == "section" && hasClass(n, "reportsection") })
-	if len(sections) != 4 {
-		t.Fatalf("%d report sections, want 4", len(sections))
+	if len(sections) != 5 {
+		t.Fatalf("%d report sections, want 5 (charts, rates, slowest, scores, help)", len(sections))
 	}
 	if byID(sections[0], ProgressEvent) == nil || len(all(sections[0], func(n *html.Node) bool { return n.Data == "svg" && hasClass(n, "progress") })) != 1 {
 		t.Error("the first section is not the progress charts")
