@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"context"
 	"fmt"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -80,6 +83,7 @@ func TestBrowserHelp(t *testing.T) {
 		t.Errorf("the hand's waiting time reads %q", w)
 	}
 
+	queueShot(t, grid)
 	run(t, grid, "mark on my way", chromedp.Click(chromedp.CSS(`#`+hand+` form button`)))
 	waitFor(t, self, 10*time.Second, "the student's page to say the instructor is coming", `document.querySelector("#help p.hand.onway") !== null`)
 	waitFor(t, grid, 10*time.Second, "the grid to show on the way", `document.querySelector("#`+hand+` .onway") !== null`)
@@ -93,4 +97,23 @@ func TestBrowserHelp(t *testing.T) {
 		`Array.from(document.querySelectorAll("#announcements li"), li => li.textContent.trim()).includes(`+jsString(note)+`)`)
 	screenshot(t, self, "help-student")
 	screenshot(t, grid, "help-grid")
+}
+
+// queueShot saves the grid's help queue alone as queue.png in
+// LABGRID_SCREENSHOTS, when set (see screenshotTo): the README's picture.
+func queueShot(t *testing.T, ctx context.Context) {
+	t.Helper()
+	dir := os.Getenv("LABGRID_SCREENSHOTS")
+	if dir == "" {
+		return
+	}
+	if !filepath.IsAbs(dir) {
+		dir = filepath.Join("..", dir) // the test runs in e2e/
+	}
+	png := get(t, ctx, "screenshot the queue", chromedp.Screenshot(chromedp.CSS(`#help-queue`), chromedp.NodeVisible))
+	path := filepath.Join(dir, "queue.png")
+	if err := os.WriteFile(path, png, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	t.Logf("screenshot: %s (%d KB)", path, len(png)/1024)
 }
