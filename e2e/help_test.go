@@ -83,6 +83,15 @@ func TestBrowserHelp(t *testing.T) {
 		t.Errorf("the hand's waiting time reads %q", w)
 	}
 
+	// The wait counts up between live updates (app.js, every 15 s): a
+	// hand raised five minutes ago reads so on the queue and on the row.
+	eval[bool](t, grid, "age the hand", `(() => {
+		const ago = new Date(Date.now() - 5*60*1000 - 5000).toISOString();
+		document.querySelectorAll("#`+hand+` time.since, #student-`+fmt.Sprint(student.StudentID)+` time.since").forEach(el => el.setAttribute("datetime", ago));
+		return true;
+	})()`)
+	waitFor(t, grid, 20*time.Second, "the waits to count up",
+		`document.querySelector("#`+hand+` .waiting").textContent === "5 分待ち" && document.querySelector("#student-`+fmt.Sprint(student.StudentID)+` .handup time").textContent === "5 分"`)
 	queueShot(t, grid)
 	run(t, grid, "mark on my way", chromedp.Click(chromedp.CSS(`#`+hand+` form button`)))
 	waitFor(t, self, 10*time.Second, "the student's page to say the instructor is coming", `document.querySelector("#help p.hand.onway") !== null`)

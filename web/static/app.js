@@ -93,4 +93,26 @@
     });
   }
   setInterval(refreshTimes, 15000);
+
+  // Waits (a raised hand's "3 分待ち") grow between two live updates: count
+  // them up in the page's units, the body's data-units (seconds, minutes,
+  // hours, days, as the server writes them), inside the element's
+  // data-format, if any.
+  function refreshWaits() {
+    var units = (document.body.getAttribute("data-units") || "").split("|");
+    if (units.length !== 4) return;
+    var now = Date.now();
+    Array.prototype.forEach.call(document.querySelectorAll("time.since[datetime]"), function (el) {
+      var t = Date.parse(el.getAttribute("datetime"));
+      if (isNaN(t)) return;
+      var s = Math.max(0, Math.floor((now - t) / 1000)), text;
+      if (s < 60) text = units[0].replace("%d", s);
+      else if (s < 3600) text = units[1].replace("%d", Math.floor(s / 60));
+      else if (s < 48 * 3600) text = units[2].replace("%d", Math.floor(s / 3600));
+      else text = units[3].replace("%d", Math.floor(s / 86400));
+      text = (el.getAttribute("data-format") || "%s").replace("%s", text);
+      if (el.textContent !== text) el.textContent = text;
+    });
+  }
+  setInterval(refreshWaits, 15000);
 })();

@@ -1883,7 +1883,7 @@ func GridRow(c GridContext, r Row) templ.Component {
 			return templ_7745c5c3_Err
 		}
 		if !r.HandSince.IsZero() {
-			templ_7745c5c3_Err = handMark(m, c.Now.Sub(r.HandSince)).Render(ctx, templ_7745c5c3_Buffer)
+			templ_7745c5c3_Err = handMark(m, r.HandSince, c.Now).Render(ctx, templ_7745c5c3_Buffer)
 			if templ_7745c5c3_Err != nil {
 				return templ_7745c5c3_Err
 			}
