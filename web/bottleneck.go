@@ -104,12 +104,7 @@ func (s *Server) bottleneckOf(ctx context.Context, cv *classView, students []sto
 // alone, which asks for itself again every so often.
 func (s *Server) bottleneckBanner(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	cv, err := s.loadClass(ctx, chi.URLParam(r, "name"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	students, err := s.store.ClassSummaries(ctx, cv.class.ID)
+	cv, students, err := s.loadClassStudents(ctx, chi.URLParam(r, "name"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -18,12 +18,7 @@ import (
 // report.LMSColumns; ?excel=1 (either format) writes it for Excel.
 func (s *Server) export(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	cv, err := s.loadClass(ctx, chi.URLParam(r, "name"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	students, err := s.store.ClassSummaries(ctx, cv.class.ID)
+	cv, students, err := s.loadClassStudents(ctx, chi.URLParam(r, "name"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

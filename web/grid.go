@@ -36,6 +36,20 @@ func (s *Server) loadClass(ctx context.Context, name string) (*classView, error)
 	return s.classViewOf(c)
 }
 
+// loadClassStudents is the class of that name with its students' summaries:
+// what the grid, its banner, the export and the report start from.
+func (s *Server) loadClassStudents(ctx context.Context, name string) (*classView, []store.StudentSummary, error) {
+	cv, err := s.loadClass(ctx, name)
+	if err != nil {
+		return nil, nil, err
+	}
+	students, err := s.store.ClassSummaries(ctx, cv.class.ID)
+	if err != nil {
+		return nil, nil, err
+	}
+	return cv, students, nil
+}
+
 func (s *Server) classViewOf(c store.Class) (*classView, error) {
 	judge, err := s.judges(c)
 	if err != nil {
@@ -266,12 +280,7 @@ func stuckThreshold(q views.GridQuery) time.Duration {
 // grid is GET /classes/{name}: the live grid of a class.
 func (s *Server) grid(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	cv, err := s.loadClass(ctx, chi.URLParam(r, "name"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	students, err := s.store.ClassSummaries(ctx, cv.class.ID)
+	cv, students, err := s.loadClassStudents(ctx, chi.URLParam(r, "name"))
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -15,12 +15,7 @@ import (
 // (rows, sorted by login as filterSort does by default).
 func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 	ctx := r.Context()
-	cv, err := s.loadClass(ctx, chi.URLParam(r, "name"))
-	if err != nil {
-		s.fail(w, r, err)
-		return
-	}
-	students, err := s.store.ClassSummaries(ctx, cv.class.ID)
+	cv, students, err := s.loadClassStudents(ctx, chi.URLParam(r, "name"))
 	if err != nil {
 		s.fail(w, r, err)
 		return
