@@ -58,6 +58,9 @@ type writes struct {
 	changedResults  int
 	changedStudents []int64
 	unknown         []string
+	// the students whose memory or fingerprints are written, as they
+	// will be: see scanCache
+	stored []stored
 
 	buf     []byte         // scratch for digests and fingerprints
 	next    []fingerprint  // scratch for a student's new fingerprints
@@ -171,9 +174,11 @@ func planWrites(res *grader.ScanResult, prev previous) *writes {
 			if !st.hasMemory {
 				m = &w.newMemory
 			}
+			index := bytes.Clone(w.buf)
 			m.student = append(m.student, st.id)
 			m.memory = append(m.memory, encodeMemory(rep.Memory))
-			m.index = append(m.index, bytes.Clone(w.buf))
+			m.index = append(m.index, index)
+			w.stored = append(w.stored, stored{st: st, memory: rep.Memory, index: index})
 		}
 	}
 	slices.Sort(w.changedStudents)
