@@ -8,13 +8,6 @@
 -- fails; what the foreign key still did, deleting a student's timeline with
 -- them, a trigger does, once per statement.
 ALTER TABLE result_changes DROP CONSTRAINT result_changes_student_id_fkey;
-
--- Every write of a class's students, results or student_memory bumps
--- scan_version, under the class lock: a process that saved the last scan
--- of the class (and so knows its fingerprints) skips reading them back
--- when the version is still the one it wrote.
-ALTER TABLE classes ADD COLUMN scan_version bigint NOT NULL DEFAULT 0;
-
 -- +goose StatementBegin
 CREATE FUNCTION delete_students_timeline() RETURNS trigger LANGUAGE plpgsql AS $$
 BEGIN
@@ -26,7 +19,17 @@ $$;
 CREATE TRIGGER students_timeline AFTER DELETE ON students
     REFERENCING OLD TABLE AS gone FOR EACH STATEMENT EXECUTE FUNCTION delete_students_timeline();
 
+-- Every write of a class's students, results or student_memory bumps
+-- scan_version, under the class lock: a process that saved the last scan
+-- of the class (and so knows its fingerprints) skips reading them back
+-- when the version is still the one it wrote.
+ALTER TABLE classes ADD COLUMN scan_version bigint NOT NULL DEFAULT 0;
+-- A save also asks whether a scan run came since its own (a labgrid that
+-- knows no scan_version saved): the few runs after an id, of one class.
+CREATE INDEX scan_runs_class_id ON scan_runs (class_id, id);
+
 -- +goose Down
+DROP INDEX scan_runs_class_id;
 ALTER TABLE classes DROP COLUMN scan_version;
 DROP TRIGGER students_timeline ON students;
 DROP FUNCTION delete_students_timeline();

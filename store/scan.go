@@ -118,13 +118,15 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 		return SaveSummary{}, fmt.Errorf("save scan: %w", err)
 	}
 	apply(w.stored)
+	next.lastRun = sum.ScanRunID
 	s.scans.put(classID, next)
 	return sum, nil
 }
 
 // readPrevious locks the class and reads what is kept of the scanned
 // students, or takes it from cached, what this Store wrote at the last
-// save, if the class's scan_version is still the one it wrote. It returns
+// save, if the class's scan_version is still the one it wrote and no scan
+// run came since. It returns
 // the version read.
 func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string, cached *classStudents) (previous, int64, error) {
 	var version int64
@@ -139,6 +141,14 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 			}
 			return nil
 		})
+	newer := false
+	if cached != nil {
+		// A labgrid that knows no scan_version (a replica not yet
+		// upgraded) still adds a scan run when it saves; runs of a class
+		// are added under its lock, in the order of their ids.
+		batch.Queue("SELECT EXISTS (SELECT FROM scan_runs WHERE id > $2 AND class_id = $1)", classID, cached.lastRun).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&newer) })
+	}
 	missing := logins
 	if cached == nil {
 		queueStudentReads(batch, classID, logins, prev.students)
@@ -150,7 +160,7 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 		}
 		return prev, 0, fmt.Errorf("read previous results: %w", err)
 	}
-	if cached != nil && cached.version == version {
+	if cached != nil && cached.version == version && !newer {
 		prev.students = cached.students
 		missing = slices.DeleteFunc(slices.Clone(logins), func(login string) bool {
 			_, known := prev.students[login]

@@ -14,9 +14,11 @@ const maxCachedClasses = 32
 // classStudents is what SaveScan read and wrote of a class's students, as
 // of the class's scan_version: reading them again costs a third of a save
 // of 1,000 students. A version other than the class's now (another
-// process saved, or the roster or labs changed) means reading again.
+// process saved, or the roster or labs changed), or a scan run after
+// lastRun, means reading again.
 type classStudents struct {
 	version  int64
+	lastRun  int64                     // the scan run of the save that wrote them
 	students map[string]*storedStudent // by lower(login); nil: no such student
 }
 

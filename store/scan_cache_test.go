@@ -74,6 +74,16 @@ func TestSaveScanTwoStores(t *testing.T) {
 	save(a, "a after a check was dropped", roster, allStatus(grader.StatusFail), 3)
 	save(b, "b after a's scan", roster, allStatus(grader.StatusFail), 0)
 	save(a, "a after b's scan", roster, allStatus(grader.StatusFail), 0)
+
+	// A save by a labgrid that knows no scan_version (a replica not yet
+	// upgraded) is seen all the same, by its scan run.
+	save(a, "a before the old replica's save", roster, allStatus(grader.StatusFail), 0)
+	save(b, "the old replica: user01 passes", roster, user01(grader.StatusPass), nChecks)
+	if _, err := pool.Exec(ctx, "UPDATE classes SET scan_version = scan_version - 1 WHERE id = $1", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	save(a, "a after the old replica's save", roster, user01(grader.StatusPass), 0)
+
 	if n := count(t, ctx, a, "SELECT count(*) FROM results"); n != 3*nChecks {
 		t.Errorf("%d results, want %d", n, 3*nChecks)
 	}
