@@ -162,7 +162,10 @@ func (s *Store) SetClassLabs(ctx context.Context, classID int64, labs []ClassLab
 	err = s.inTx(ctx, func(tx pgx.Tx) error {
 		// The class row is what scans and imports take turns on (see
 		// readPrevious): a save is wholly before or after the change.
-		row := tx.QueryRow(ctx, "UPDATE classes SET rubric_yaml = $2 WHERE id = $1 RETURNING "+classColumns, classID, rubricYAML)
+		// Results are dropped: what SaveScan keeps of the class's students
+		// (scan_version) is out of date.
+		row := tx.QueryRow(ctx, `UPDATE classes SET rubric_yaml = $2, scan_version = scan_version + 1
+			WHERE id = $1 RETURNING `+classColumns, classID, rubricYAML)
 		var err error
 		if c, err = scanClass(row); err != nil {
 			return notFound(err, "class %d", classID)

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"context"
 	"testing"
 	"time"
 
@@ -10,8 +11,8 @@ import (
 func TestFingerprintsRoundTrip(t *testing.T) {
 	t.Parallel()
 	fps := []fingerprint{
-		{checkID: []byte("aurora.replica"), status: grader.StatusFail, digest: [16]byte{1, 2, 3}},
-		{checkID: []byte("web.ami"), status: grader.StatusPass, digest: [16]byte{15: 9}, hasError: true, errFP: [8]byte{7}},
+		{checkID: []byte("aurora.replica"), status: grader.StatusFail, digest: 0x030201},
+		{checkID: []byte("web.ami"), status: grader.StatusPass, digest: 9 << 56, hasError: true, errFP: 7},
 		{checkID: []byte(""), status: grader.StatusError},
 	}
 	b := encodeFingerprints(nil, fps)
@@ -53,6 +54,7 @@ func TestSaveScanRepairsFingerprints(t *testing.T) {
 	if _, err := s.db.Exec(ctx, `UPDATE student_memory SET result_index = '\x63'`); err != nil {
 		t.Fatal(err)
 	}
+	bumpScanVersion(t, ctx, s, c.ID)
 	_, _, timeline := rowVersions(t, ctx, s, c.ID)
 	sum, err := s.SaveScan(ctx, c.ID, TriggerSchedule, scanOf(students, testTime.Add(time.Minute), allStatus(grader.StatusPass)))
 	if err != nil {
@@ -72,5 +74,80 @@ func TestSaveScanRepairsFingerprints(t *testing.T) {
 	sum, err = s.SaveScan(ctx, c.ID, TriggerSchedule, scanOf(students, testTime.Add(2*time.Minute), allStatus(grader.StatusPass)))
 	if err != nil || sum.ChangedResults != 0 {
 		t.Errorf("after the repair: %+v, %v; want nothing written", sum, err)
+	}
+}
+
+// encodeV1 is the first encoding of fingerprints (digests of SHA-256),
+// as labgrid stored it before the digests changed.
+func encodeV1(fps []fingerprint) []byte {
+	b := []byte{1}
+	for _, fp := range fps {
+		b = append(b, byte(len(fp.checkID)))
+		b = append(b, fp.checkID...)
+		b = append(b, statusCode(fp.status))
+		b = append(b, make([]byte, 16)...) // a SHA-256 digest
+		b = append(b, 0)
+	}
+	return b
+}
+
+// Fingerprints stored by an older labgrid keep their statuses but their
+// digests no longer compare: the next scan rewrites every result once,
+// with no timeline row where no status changed, and an error beside a
+// judged status still keeps that status.
+func TestSaveScanUpgradesFingerprints(t *testing.T) {
+	t.Parallel()
+	ctx, s := setup(t)
+	c, students := mustImport(t, ctx, s, "upgrade", 2)
+	if _, err := s.SaveScan(ctx, c.ID, TriggerSchedule, scanOf(students, testTime, allStatus(grader.StatusPass))); err != nil {
+		t.Fatal(err)
+	}
+	var old []fingerprint
+	for _, id := range checkIDs() {
+		old = append(old, fingerprint{checkID: []byte(id), status: grader.StatusPass})
+	}
+	if _, err := s.db.Exec(ctx, `UPDATE student_memory SET result_index = $1`, encodeV1(old)); err != nil {
+		t.Fatal(err)
+	}
+	bumpScanVersion(t, ctx, s, c.ID)
+	_, _, timeline := rowVersions(t, ctx, s, c.ID)
+
+	next := scanOf(students, testTime.Add(time.Minute), allStatus(grader.StatusPass))
+	reason := grader.Text{JA: "見られません", EN: "cannot look"}
+	next.Reports[1].Results[0] = grader.Result{CheckID: checkIDs()[0], Status: grader.StatusError, Message: reason, ObservedAt: testTime.Add(time.Minute)}
+	sum, err := s.SaveScan(ctx, c.ID, TriggerSchedule, next)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if sum.ChangedResults != 2*len(checkIDs()) {
+		t.Errorf("after the upgrade: %d results written, want all %d", sum.ChangedResults, 2*len(checkIDs()))
+	}
+	if _, _, n := rowVersions(t, ctx, s, c.ID); n != timeline {
+		t.Errorf("the upgrade added %d timeline rows; no status changed", n-timeline)
+	}
+	for _, r := range mustResults(t, ctx, s, studentIDs(t, ctx, s, c.ID)["user02"]) {
+		if r.Status != grader.StatusPass || !r.ChangedAt.Equal(testTime) || !r.FirstPassedAt.Equal(testTime) {
+			t.Fatalf("%s after the upgrade = %+v, want the pass kept", r.CheckID, r)
+		}
+		if r.CheckID == checkIDs()[0] && r.Error != reason {
+			t.Errorf("%s error = %+v, want %+v beside the pass", r.CheckID, r.Error, reason)
+		}
+	}
+	if n := count(t, ctx, s, `SELECT count(*) FROM student_memory m JOIN students s ON s.id = m.student_id
+		WHERE s.class_id = $1 AND get_byte(m.result_index, 0) = $2`, c.ID, fingerprintVersion); n != 2 {
+		t.Errorf("%d students' fingerprints in version %d after the upgrade, want 2", n, fingerprintVersion)
+	}
+	sum, err = s.SaveScan(ctx, c.ID, TriggerSchedule, next)
+	if err != nil || sum.ChangedResults != 0 {
+		t.Errorf("after the upgrade: %+v, %v; want nothing written", sum, err)
+	}
+}
+
+// bumpScanVersion does what every writer of a class's students, results
+// or fingerprints besides SaveScan does.
+func bumpScanVersion(t *testing.T, ctx context.Context, s *Store, classID int64) {
+	t.Helper()
+	if _, err := s.db.Exec(ctx, "UPDATE classes SET scan_version = scan_version + 1 WHERE id = $1", classID); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -68,9 +68,11 @@ const maxErrorSummary = 4000
 // status and records the error beside it; the next judged result clears it.
 // A check's first pass (pass or warn) is remembered for good. What changed
 // is found from the fingerprints kept in student_memory, one row per
-// student, not by reading every result back. Scans of one class are
-// serialised on the class row, so concurrent saves cannot interleave their
-// reads and writes.
+// student, not by reading every result back; the Store keeps those it
+// wrote for its next save of the class, and reads them again only when the
+// class's scan_version says someone else wrote since (another process, a
+// roster or labs change). Scans of one class are serialised on the class
+// row, so concurrent saves cannot interleave their reads and writes.
 func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, res *grader.ScanResult) (SaveSummary, error) {
 	var sum SaveSummary
 	switch trigger {
@@ -83,13 +85,18 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 		logins = append(logins, strings.ToLower(rep.Student.Login))
 	}
 
+	var (
+		w    *writes
+		next *classStudents
+	)
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		prev, err := readPrevious(ctx, tx, classID, logins)
+		prev, version, err := readPrevious(ctx, tx, classID, logins, s.scans.take(classID))
 		if err != nil {
 			return err
 		}
-		w := planWrites(res, prev)
+		w = planWrites(res, prev)
 		sum.ChangedResults, sum.ChangedStudents, sum.Unknown = w.changedResults, w.changedStudents, w.unknown
+		next = &classStudents{version: version + 1, students: prev.students}
 
 		batch := &pgx.Batch{}
 		batch.Queue(`
@@ -98,6 +105,8 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 			classID, string(trigger), res.StartedAt, res.FinishedAt,
 			len(res.Targets), res.Failed(), res.AWSCalls, errorSummary(res),
 		).QueryRow(func(row pgx.Row) error { return row.Scan(&sum.ScanRunID) })
+		// Under the class lock: nobody else moved the version since.
+		batch.Queue("UPDATE classes SET scan_version = $2 WHERE id = $1", classID, next.version)
 		for _, batch := range w.queue(batch, classID, res.FinishedAt) {
 			if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 				return err
@@ -108,22 +117,76 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 	if err != nil {
 		return SaveSummary{}, fmt.Errorf("save scan: %w", err)
 	}
+	apply(w.stored)
+	next.lastRun = sum.ScanRunID
+	s.scans.put(classID, next)
 	return sum, nil
 }
 
-func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string) (previous, error) {
+// readPrevious locks the class and reads what is kept of the scanned
+// students, or takes it from cached, what this Store wrote at the last
+// save, if the class's scan_version is still the one it wrote and no scan
+// run came since. It returns
+// the version read.
+func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string, cached *classStudents) (previous, int64, error) {
+	var version int64
 	prev := previous{students: make(map[string]*storedStudent, len(logins))}
 	batch := &pgx.Batch{}
 	// Scans and imports of one class take turns on the class row; FOR NO
 	// KEY UPDATE leaves inserts of students (a foreign key share lock) free.
-	batch.Queue("SELECT id FROM classes WHERE id = $1 FOR NO KEY UPDATE", classID).
+	batch.Queue("SELECT scan_version FROM classes WHERE id = $1 FOR NO KEY UPDATE", classID).
 		QueryRow(func(row pgx.Row) error {
-			var id int64
-			if err := row.Scan(&id); err != nil {
+			if err := row.Scan(&version); err != nil {
 				return notFound(err, "class %d", classID)
 			}
 			return nil
 		})
+	newer := false
+	if cached != nil {
+		// A labgrid that knows no scan_version (a replica not yet
+		// upgraded) still adds a scan run when it saves; runs of a class
+		// are added under its lock, in the order of their ids.
+		batch.Queue("SELECT EXISTS (SELECT FROM scan_runs WHERE id > $2 AND class_id = $1)", classID, cached.lastRun).
+			QueryRow(func(row pgx.Row) error { return row.Scan(&newer) })
+	}
+	missing := logins
+	if cached == nil {
+		queueStudentReads(batch, classID, logins, prev.students)
+		missing = nil // read in the same round trip
+	}
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return prev, 0, err // already says which class
+		}
+		return prev, 0, fmt.Errorf("read previous results: %w", err)
+	}
+	if cached != nil && cached.version == version && !newer {
+		prev.students = cached.students
+		missing = slices.DeleteFunc(slices.Clone(logins), func(login string) bool {
+			_, known := prev.students[login]
+			return known
+		})
+	}
+	if len(missing) > 0 {
+		batch = &pgx.Batch{}
+		queueStudentReads(batch, classID, missing, prev.students)
+		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+			return prev, 0, fmt.Errorf("read previous results: %w", err)
+		}
+	}
+	// A login read and not found is no student of the class, until the
+	// roster changes (and with it the version).
+	for _, login := range logins {
+		if _, ok := prev.students[login]; !ok {
+			prev.students[login] = nil
+		}
+	}
+	return prev, version, nil
+}
+
+// queueStudentReads queues the reads of what is kept of the students of
+// logins into students.
+func queueStudentReads(batch *pgx.Batch, classID int64, logins []string, students map[string]*storedStudent) {
 	// The fingerprints stand for the stored results: 200 rows to read
 	// instead of 3,400.
 	var fps []fingerprint // every student's, end to end: one allocation, not one each
@@ -148,7 +211,7 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 			if len(fps) > start {
 				st.results = fps[start:len(fps):len(fps)]
 			}
-			prev.students[login] = st
+			students[login] = st
 		}
 		return rows.Err()
 	}
@@ -160,13 +223,6 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 			WHERE s.class_id = $1 AND lower(s.login) = ANY($2)`, classID, logins[sp.from:sp.to]).
 			Query(read)
 	}
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return prev, err // already says which class
-		}
-		return prev, fmt.Errorf("read previous results: %w", err)
-	}
-	return prev, nil
 }
 
 // evStart is where row i's evidence begins in rows.evidence.

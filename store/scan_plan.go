@@ -58,6 +58,9 @@ type writes struct {
 	changedResults  int
 	changedStudents []int64
 	unknown         []string
+	// the students whose memory or fingerprints are written, as they
+	// will be: see scanCache
+	stored []stored
 
 	buf     []byte         // scratch for digests and fingerprints
 	next    []fingerprint  // scratch for a student's new fingerprints
@@ -171,9 +174,11 @@ func planWrites(res *grader.ScanResult, prev previous) *writes {
 			if !st.hasMemory {
 				m = &w.newMemory
 			}
+			index := bytes.Clone(w.buf)
 			m.student = append(m.student, st.id)
 			m.memory = append(m.memory, encodeMemory(rep.Memory))
-			m.index = append(m.index, bytes.Clone(w.buf))
+			m.index = append(m.index, index)
+			w.stored = append(w.stored, stored{st: st, memory: rep.Memory, index: index})
 		}
 	}
 	slices.Sort(w.changedStudents)
@@ -207,7 +212,7 @@ func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had boo
 		switch {
 		case had && old.status != grader.StatusError:
 			// Keep the judged status; record the error beside it.
-			if old.hasError && old.errFP == errFP {
+			if old.sameError(errFP) {
 				return old, false
 			}
 			w.errStudent = append(w.errStudent, sid)
@@ -219,8 +224,10 @@ func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had boo
 			ja, en := r.Message.JA, r.Message.EN
 			w.pending = append(w.pending, summaryPatch{student: sid, check: r.CheckID, errJA: &ja, errEN: &en})
 			old.hasError, old.errFP = true, errFP
+			// A stale digest stays unknown (0) until the next judgement.
+			old.stale = false
 			return old, true
-		case had && old.hasError && old.errFP == errFP:
+		case had && old.sameError(errFP):
 			return old, false // still never judged, for the same reason
 		}
 		// Nothing judged yet: the error is all there is to show. (A new
@@ -230,7 +237,7 @@ func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had boo
 		return fingerprint{checkID: checkIDBytes(old, had, r), status: r.Status, digest: d, hasError: true, errFP: errFP}, true
 	}
 	d := w.digest(&r)
-	if had && old.status == r.Status && old.digest == d && !old.hasError {
+	if had && old.status == r.Status && old.sameDigest(d) && !old.hasError {
 		return old, false
 	}
 	fp := fingerprint{checkID: checkIDBytes(old, had, r), status: r.Status, digest: d}

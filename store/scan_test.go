@@ -617,3 +617,35 @@ func TestClassLeftovers(t *testing.T) {
 		t.Errorf("no checks: %v, %v", none, err)
 	}
 }
+
+// A student's timeline goes with them, whether the roster drops them or
+// the class is deleted: nothing is left that names no student.
+func TestRemovedStudentLeavesNoTimeline(t *testing.T) {
+	t.Parallel()
+	ctx, s := setup(t)
+	c, students := mustImport(t, ctx, s, "leavers", 3)
+	for i, st := range []grader.Status{grader.StatusFail, grader.StatusPass} {
+		if _, err := s.SaveScan(ctx, c.ID, TriggerSchedule, scanOf(students, testTime.Add(time.Duration(i)*time.Minute), allStatus(st))); err != nil {
+			t.Fatal(err)
+		}
+	}
+	orphans := func() int {
+		return count(t, ctx, s, "SELECT count(*) FROM result_changes c WHERE NOT EXISTS (SELECT FROM students s WHERE s.id = c.student_id)")
+	}
+	ids := studentIDs(t, ctx, s, c.ID)
+	if _, err := s.ImportRoster(ctx, c.ID, students[:2], true, []byte(testSecret)); err != nil {
+		t.Fatal(err)
+	}
+	if n := orphans(); n != 0 {
+		t.Errorf("after user03 left the roster: %d timeline rows of no student", n)
+	}
+	if n := count(t, ctx, s, "SELECT count(*) FROM result_changes WHERE student_id = $1", ids["user01"]); n != 2*len(checkIDs()) {
+		t.Errorf("user01 has %d timeline rows after user03 left, want %d", n, 2*len(checkIDs()))
+	}
+	if _, err := s.db.Exec(ctx, "DELETE FROM classes WHERE id = $1", c.ID); err != nil {
+		t.Fatal(err)
+	}
+	if n := orphans(); n != 0 {
+		t.Errorf("after the class was deleted: %d timeline rows of no student", n)
+	}
+}

@@ -39,6 +39,8 @@ type Store struct {
 	// MaxClassSize is how many students ImportRoster lets a class have;
 	// 0 means roster.DefaultMaxClassSize.
 	MaxClassSize int
+
+	scans scanCache // what SaveScan wrote of each class's students
 }
 
 // New returns a Store over db.

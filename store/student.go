@@ -230,6 +230,10 @@ func (s *Store) ImportRoster(ctx context.Context, classID int64, students []grad
 		if len(gone) > 0 {
 			batch.Queue("DELETE FROM students WHERE id = ANY($1)", gone)
 		}
+		if batch.Len() > 0 {
+			// What SaveScan keeps of the class's students is out of date.
+			batch.Queue("UPDATE classes SET scan_version = scan_version + 1 WHERE id = $1", classID)
+		}
 		return tx.SendBatch(ctx, batch).Close()
 	})
 	if err != nil {
