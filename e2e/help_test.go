@@ -3,8 +3,6 @@ package e2e
 import (
 	"context"
 	"fmt"
-	"os"
-	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -112,17 +110,5 @@ func TestBrowserHelp(t *testing.T) {
 // LABGRID_SCREENSHOTS, when set (see screenshotTo): the README's picture.
 func queueShot(t *testing.T, ctx context.Context) {
 	t.Helper()
-	dir := os.Getenv("LABGRID_SCREENSHOTS")
-	if dir == "" {
-		return
-	}
-	if !filepath.IsAbs(dir) {
-		dir = filepath.Join("..", dir) // the test runs in e2e/
-	}
-	png := get(t, ctx, "screenshot the queue", chromedp.Screenshot(chromedp.CSS(`#help-queue`), chromedp.NodeVisible))
-	path := filepath.Join(dir, "queue.png")
-	if err := os.WriteFile(path, png, 0o644); err != nil {
-		t.Fatal(err)
-	}
-	t.Logf("screenshot: %s (%d KB)", path, len(png)/1024)
+	saveScreenshot(t, ctx, "queue", chromedp.Screenshot(chromedp.CSS(`#help-queue`), chromedp.NodeVisible))
 }

@@ -163,6 +163,13 @@ func TestReportAndCockpit(t *testing.T) {
 // (relative: to the repository's root), when set: the README's pictures.
 func screenshotTo(t *testing.T, ctx context.Context, name string) {
 	t.Helper()
+	saveScreenshot(t, ctx, name, chromedp.FullScreenshot(100))
+}
+
+// saveScreenshot saves what shot takes as name.png in LABGRID_SCREENSHOTS,
+// when set; else it takes nothing.
+func saveScreenshot(t *testing.T, ctx context.Context, name string, shot chromedp.Action[[]byte]) {
+	t.Helper()
 	dir := os.Getenv("LABGRID_SCREENSHOTS")
 	if dir == "" {
 		return
@@ -173,7 +180,7 @@ func screenshotTo(t *testing.T, ctx context.Context, name string) {
 	if err := os.MkdirAll(dir, 0o755); err != nil {
 		t.Fatal(err)
 	}
-	png := get(t, ctx, "screenshot "+name, chromedp.FullScreenshot(100))
+	png := get(t, ctx, "screenshot "+name, shot)
 	path := filepath.Join(dir, name+".png")
 	if err := os.WriteFile(path, png, 0o644); err != nil {
 		t.Fatal(err)
