@@ -43,28 +43,35 @@ func cellClass(cells []Cell, i int) string {
 // visually hidden word. Every other string is escaped as templ would.
 func gridCells(m *i18n.Messages, login string, cells []Cell) templ.Component {
 	return templ.ComponentFunc(func(_ context.Context, w io.Writer) error {
-		href := html.EscapeString(login) + "#"
-		var b strings.Builder
-		for i, c := range cells {
-			b.WriteString(`<td class="`)
-			b.WriteString(cellClass(cells, i))
-			b.WriteString(`"><a href="`)
-			b.WriteString(href)
-			b.WriteString(html.EscapeString(c.CheckID))
-			if c.Error {
-				b.WriteString(`" title="`)
-				b.WriteString(html.EscapeString(m.ErrorFlagged(c.Status)))
+		// Straight to w (templ's buffer): a builder of the row first
+		// cost a copy and its growth.
+		var err error
+		put := func(s string) {
+			if err == nil {
+				_, err = io.WriteString(w, s)
 			}
-			b.WriteString(`">`)
-			b.WriteString(html.EscapeString(m.StatusWord(c.Status)))
-			if c.Error {
-				b.WriteString(`<span class="vh">`)
-				b.WriteString(html.EscapeString(" " + m.ErrorFlag))
-				b.WriteString(`</span>`)
-			}
-			b.WriteString(`</a></td>`)
 		}
-		if _, err := io.WriteString(w, b.String()); err != nil {
+		href := html.EscapeString(login) + "#"
+		for i, c := range cells {
+			put(`<td class="`)
+			put(cellClass(cells, i))
+			put(`"><a href="`)
+			put(href)
+			put(html.EscapeString(c.CheckID))
+			if c.Error {
+				put(`" title="`)
+				put(html.EscapeString(m.ErrorFlagged(c.Status)))
+			}
+			put(`">`)
+			put(html.EscapeString(m.StatusWord(c.Status)))
+			if c.Error {
+				put(`<span class="vh">`)
+				put(html.EscapeString(" " + m.ErrorFlag))
+				put(`</span>`)
+			}
+			put(`</a></td>`)
+		}
+		if err != nil {
 			return fmt.Errorf("write grid cells: %w", err)
 		}
 		return nil
