@@ -24,8 +24,8 @@ import (
 // reached it BottleneckAfter ago or more. First passes count, as on the
 // chart: a check passed once is never where a student is stuck. A
 // student labgrid never judged (no result) reaches nothing: an absent
-// student is not a bottleneck.
-func (cv *classView) bottleneck(students []store.StudentSummary, lab *grader.LabInfo, now time.Time) (*views.Bottleneck, []int64) {
+// student is not a bottleneck. standings are the students', in order.
+func (cv *classView) bottleneck(students []store.StudentSummary, standings []standing, lab *grader.LabInfo, now time.Time) (*views.Bottleneck, []int64) {
 	labs := cv.labs
 	if lab != nil {
 		labs = []grader.LabInfo{*lab}
@@ -33,11 +33,11 @@ func (cv *classView) bottleneck(students []store.StudentSummary, lab *grader.Lab
 	reached := make([]int, len(cv.checks))
 	stuck := make([][]int64, len(cv.checks))
 	start, after := cv.class.Start(), cv.class.BottleneckAfter()
-	for _, sum := range students {
+	for k, sum := range students {
 		if len(sum.Summary.Checks) == 0 {
 			continue // never judged: absent, or not set up, rather than stuck
 		}
-		st := cv.standing(sum.Summary)
+		st := standings[k]
 		for _, l := range labs {
 			reachedAt := start
 			for i := l.First; i < l.End; i++ {
@@ -87,8 +87,8 @@ func later(a, b time.Time) time.Time {
 
 // bottleneckOf is the class's bottleneck with the hint its stuck
 // students are given most often, or nil.
-func (s *Server) bottleneckOf(ctx context.Context, cv *classView, students []store.StudentSummary, lab *grader.LabInfo) (*views.Bottleneck, error) {
-	b, stuck := cv.bottleneck(students, lab, s.now())
+func (s *Server) bottleneckOf(ctx context.Context, cv *classView, students []store.StudentSummary, standings []standing, lab *grader.LabInfo) (*views.Bottleneck, error) {
+	b, stuck := cv.bottleneck(students, standings, lab, s.now())
 	if b == nil {
 		return nil, nil
 	}
@@ -110,7 +110,7 @@ func (s *Server) bottleneckBanner(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	lab := cv.lab(views.ParseGridQuery(r.URL.Query()).Lab)
-	b, err := s.bottleneckOf(ctx, cv, students, lab)
+	b, err := s.bottleneckOf(ctx, cv, students, cv.standings(students), lab)
 	if err != nil {
 		s.fail(w, r, err)
 		return

@@ -138,13 +138,19 @@ func (cv *classView) costLabs(standings []standing) (costLabs []bool, any bool) 
 	return costLabs, any
 }
 
-// rows maps every student of the class, and says whether a lab of the
-// class reports costs.
-func (cv *classView) rows(students []store.StudentSummary, now time.Time, threshold time.Duration) (rows []gridRow, anyCost bool) {
+// standings are the students' standings, in the order of students: worked
+// out once per request, for the rows and the bottleneck alike.
+func (cv *classView) standings(students []store.StudentSummary) []standing {
 	standings := make([]standing, len(students))
 	for i, st := range students {
 		standings[i] = cv.standing(st.Summary)
 	}
+	return standings
+}
+
+// rows maps every student of the class (standings: theirs, in the same
+// order), and says whether a lab of the class reports costs.
+func (cv *classView) rows(students []store.StudentSummary, standings []standing, now time.Time, threshold time.Duration) (rows []gridRow, anyCost bool) {
 	costLabs, anyCost := cv.costLabs(standings)
 	rows = make([]gridRow, len(students))
 	for i, st := range students {
@@ -294,12 +300,13 @@ func (s *Server) grid(w http.ResponseWriter, r *http.Request) {
 	if q.Lab != "" && lab == nil {
 		unknown, q.Lab = q.Lab, ""
 	}
-	bottleneck, err := s.bottleneckOf(ctx, cv, students, lab)
+	standings := cv.standings(students)
+	bottleneck, err := s.bottleneckOf(ctx, cv, students, standings, lab)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	all, anyCost := cv.rows(students, p.Now, stuckThreshold(q))
+	all, anyCost := cv.rows(students, standings, p.Now, stuckThreshold(q))
 	hands, err := s.store.ClassHands(ctx, cv.class.ID)
 	if err != nil {
 		s.fail(w, r, err)

@@ -221,7 +221,7 @@ func (s *Server) classHelp(w http.ResponseWriter, r *http.Request, cv *classView
 		return
 	}
 	now := s.now()
-	rows, _ := cv.rows(students, now, stuckAfter)
+	rows, _ := cv.rows(students, cv.standings(students), now, stuckAfter)
 	q, err := s.helpQueue(ctx, cv, s.lang(w, r), now, rows, hands)
 	if err != nil {
 		s.fail(w, r, err)

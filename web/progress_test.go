@@ -191,7 +191,7 @@ func TestBottleneckReached(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return cv.bottleneck(students, nil, now)
+		return cv.bottleneck(students, cv.standings(students), nil, now)
 	}
 	// Check 5: both who reached it are stuck; check 4: one of four (25%);
 	// check 3: one of five (all reached it: 0-2 are optional).

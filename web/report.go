@@ -39,7 +39,7 @@ func (s *Server) report(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	rows, _ := cv.rows(students, p.Now, stuckAfter)
+	rows, _ := cv.rows(students, cv.standings(students), p.Now, stuckAfter)
 	s.render(w, r, http.StatusOK, views.ReportView(&views.ReportPage{
 		Page: p, Class: cv.class.Name, NoResults: noResults, Chart: chart, Labs: cv.labs,
 		Scores: plainRows(filterSort(rows, views.GridQuery{})), Help: helpRecords(hands),
