@@ -1337,3 +1337,32 @@ func TestAreaDividers(t *testing.T) {
 		t.Errorf("area groups %q, want %q", got, want)
 	}
 }
+
+// The grid's cells are written by gridCells, not by templ: a login or a
+// check id with markup or quotes stays text and stays inside its
+// attribute, for a judged cell and one the grader could not look at.
+func TestGridCellsEscape(t *testing.T) {
+	t.Parallel()
+	g := sampleGrid(i18n.EN, 1, false)
+	r := g.Rows[0]
+	r.Login = `u"><script>x</script>`
+	r.Cells = []Cell{
+		{CheckID: `a"b<i>`, Status: grader.StatusPass},
+		{CheckID: `c'd&e`, Status: grader.StatusFail, Error: true},
+	}
+	out := render(t, GridRow(g.Context(), r))
+	if strings.Contains(out, "<script>") || strings.Contains(out, "<i>") {
+		t.Fatalf("markup in a cell's login or check id was rendered:\n%s", out)
+	}
+	doc := parseDoc(t, out)
+	var hrefs []string
+	for _, a := range all(doc, tag("a")) {
+		if h := attrOr(a, "href"); strings.Contains(h, "#") {
+			hrefs = append(hrefs, h)
+		}
+	}
+	want := []string{segment(r.Login) + `#a"b<i>`, segment(r.Login) + `#c'd&e`}
+	if strings.Join(hrefs, "|") != strings.Join(want, "|") {
+		t.Errorf("cell links %q, want %q (the attribute's text, unescaped by the parser)", hrefs, want)
+	}
+}
