@@ -45,8 +45,18 @@ func (s *Server) page(w http.ResponseWriter, r *http.Request) views.Page {
 // to a buffer first, so that an error is a clean 500 rather than half a
 // page.
 func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, c templ.Component) {
-	var buf bytes.Buffer
-	if err := c.Render(r.Context(), &buf); err != nil {
+	buf, _ := s.pages.Get().(*bytes.Buffer)
+	if buf == nil {
+		buf = new(bytes.Buffer)
+	}
+	defer func() {
+		// A page far past the biggest grid is not kept.
+		if buf.Cap() <= maxPooledPage {
+			buf.Reset()
+			s.pages.Put(buf)
+		}
+	}()
+	if err := c.Render(r.Context(), buf); err != nil {
 		if code >= 500 {
 			s.logger.ErrorContext(r.Context(), "render error page", "err", err)
 			http.Error(w, http.StatusText(code), code)
@@ -62,6 +72,9 @@ func (s *Server) render(w http.ResponseWriter, r *http.Request, code int, c temp
 	w.WriteHeader(code)
 	w.Write(buf.Bytes())
 }
+
+// maxPooledPage is the biggest page buffer kept for the next request.
+const maxPooledPage = 8 << 20
 
 func htmlEscape(s string) string { return templ.EscapeString(s) }
 
