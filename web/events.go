@@ -96,6 +96,11 @@ type gridFrame struct {
 	// hands are the class's open hands, read with the rows (on them).
 	hands    []store.HelpRequest
 	handsErr error
+	// help is the instructor's help panel, made once for the grids of the
+	// shape when an event asks for it (its announcements are read then).
+	helpOnce sync.Once
+	help     views.HelpQueue
+	helpErr  error
 
 	mu   sync.Mutex
 	data map[string][]byte // eventData, by event name
@@ -460,13 +465,11 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		hadCosts = f.anyCost
 		if ev.Help || ev.Announce || ev.Resync {
-			// Read by each grid: the panel is small, and hands change
-			// seldom next to results.
-			q, err := s.helpQueue(ctx, cv, lang, f.now, f.all, f.hands)
-			if err != nil {
-				return err
+			f.helpOnce.Do(func() { f.help, f.helpErr = s.helpQueue(ctx, cv, lang, f.now, f.all, f.hands) })
+			if f.helpErr != nil {
+				return f.helpErr
 			}
-			if err := es.event(ctx, views.HelpQueueEvent, views.HelpQueuePanel(q)); err != nil {
+			if err := send(views.HelpQueueEvent, func() templ.Component { return views.HelpQueuePanel(f.help) }); err != nil {
 				return err
 			}
 		}
