@@ -431,9 +431,7 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 		f := read.frame(shape)
 		f.once.Do(func() {
 			f.now = s.now()
-			f.all, f.anyCost = cv.rows(read.students, cv.standings(read.students), f.now, stuckAfter)
-			f.hands, f.handsErr = s.store.ClassHands(ctx, cv.class.ID)
-			markHands(f.all, f.hands)
+			f.all, f.anyCost, f.hands, f.handsErr = s.handRows(ctx, cv, read.students, cv.standings(read.students), f.now, stuckAfter)
 			f.rows = onlyLab(f.all, lab, cv.labIndex(lab))
 		})
 		if f.handsErr != nil {

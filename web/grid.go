@@ -306,13 +306,11 @@ func (s *Server) grid(w http.ResponseWriter, r *http.Request) {
 		s.fail(w, r, err)
 		return
 	}
-	all, anyCost := cv.rows(students, standings, p.Now, stuckThreshold(q))
-	hands, err := s.store.ClassHands(ctx, cv.class.ID)
+	all, anyCost, hands, err := s.handRows(ctx, cv, students, standings, p.Now, stuckThreshold(q))
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	markHands(all, hands)
 	shown := onlyLab(all, lab, cv.labIndex(lab))
 	cols := cv.columnsOf(lab)
 	g := &views.Grid{

@@ -45,6 +45,17 @@ func (s *Server) announcements(ctx context.Context, classID int64, history bool)
 	return out, nil
 }
 
+// handRows are the class's rows (cv.rows) with the open hands on them, and
+// those hands: what the grid, its stream and its help panel start from.
+func (s *Server) handRows(ctx context.Context, cv *classView, students []store.StudentSummary, standings []standing, now time.Time, stuck time.Duration) (rows []gridRow, anyCost bool, hands []store.HelpRequest, err error) {
+	rows, anyCost = cv.rows(students, standings, now, stuck)
+	if hands, err = s.store.ClassHands(ctx, cv.class.ID); err != nil {
+		return nil, false, nil, err
+	}
+	markHands(rows, hands)
+	return rows, anyCost, hands, nil
+}
+
 // markHands puts the open hands on the rows of their students.
 func markHands(rows []gridRow, hands []store.HelpRequest) {
 	since := make(map[int64]time.Time, len(hands))
@@ -215,13 +226,12 @@ func (s *Server) classHelp(w http.ResponseWriter, r *http.Request, cv *classView
 		s.fail(w, r, err)
 		return
 	}
-	hands, err := s.store.ClassHands(ctx, cv.class.ID)
+	now := s.now()
+	rows, _, hands, err := s.handRows(ctx, cv, students, cv.standings(students), now, stuckAfter)
 	if err != nil {
 		s.fail(w, r, err)
 		return
 	}
-	now := s.now()
-	rows, _ := cv.rows(students, cv.standings(students), now, stuckAfter)
 	q, err := s.helpQueue(ctx, cv, s.lang(w, r), now, rows, hands)
 	if err != nil {
 		s.fail(w, r, err)
