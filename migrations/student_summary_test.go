@@ -9,7 +9,6 @@ import (
 	"github.com/pressly/goose/v3"
 
 	"labgrid/internal/pgtest"
-	"labgrid/migrations"
 )
 
 // Results stored before the summaries existed are summarised by the
@@ -36,7 +35,7 @@ func TestStudentSummaryMigrationBackfills(t *testing.T) {
 			(2, 'b.two', 'error', 0, 5, true, '2026-11-27 10:00Z', NULL, '2026-11-27 10:00Z', NULL, 'throttled', '2026-11-27 10:00Z', 0)`); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := migrations.Up(ctx, pool, nil); err != nil {
+	if _, err := p.UpTo(ctx, 6); err != nil {
 		t.Fatal(err)
 	}
 	var got []string

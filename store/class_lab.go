@@ -183,26 +183,16 @@ func (s *Store) SetClassLabs(ctx context.Context, classID int64, labs []ClassLab
 }
 
 // dropResults deletes the current results of a class's checks not in
-// keep, refreshes the summaries of their students, and drops their
-// fingerprints, which stand for the stored results: a
-// check that comes back is then written again by the next scan.
+// keep and drops their fingerprints, which stand for the stored results
+// and hold the students' summaries: a check that comes back is then
+// written again by the next scan.
 func dropResults(ctx context.Context, tx pgx.Tx, classID int64, keep []string) error {
-	rows, err := tx.Query(ctx, `
+	if _, err := tx.Exec(ctx, `
 		DELETE FROM results r USING students s
-		WHERE s.id = r.student_id AND s.class_id = $1 AND r.check_id <> ALL($2)
-		RETURNING r.student_id`, classID, keep)
-	if err != nil {
+		WHERE s.id = r.student_id AND s.class_id = $1 AND r.check_id <> ALL($2)`, classID, keep); err != nil {
 		return fmt.Errorf("drop results: %w", err)
 	}
-	dropped, err := pgx.CollectRows(rows, pgx.RowTo[int64])
-	if err != nil {
-		return fmt.Errorf("drop results: %w", err)
-	}
-	slices.Sort(dropped)
-	if err := refreshSummariesIn(ctx, tx, slices.Compact(dropped)); err != nil {
-		return fmt.Errorf("drop results: %w", err)
-	}
-	rows, err = tx.Query(ctx, `
+	rows, err := tx.Query(ctx, `
 		SELECT m.student_id, m.result_index FROM student_memory m JOIN students s ON s.id = m.student_id
 		WHERE s.class_id = $1`, classID)
 	if err != nil {

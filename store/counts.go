@@ -1,10 +1,11 @@
 package store
 
 import (
+	"cmp"
 	"context"
 	"fmt"
-
-	"github.com/jackc/pgx/v5"
+	"slices"
+	"strings"
 
 	"labgrid/grader"
 )
@@ -24,29 +25,62 @@ type ResultCount struct {
 // beside it.
 func (s *Store) ResultCounts(ctx context.Context) ([]ResultCount, error) {
 	rows, err := s.db.Query(ctx, `
-		SELECT c.name, r.check_id,
-		       CASE WHEN r.error_en IS NOT NULL THEN 'error' ELSE r.status END AS shown,
-		       count(*)
-		FROM student_summary ss
-		JOIN students st ON st.id = ss.student_id
+		SELECT c.name, m.result_index
+		FROM student_memory m
+		JOIN students st ON st.id = m.student_id
 		JOIN classes c ON c.id = st.class_id
-		CROSS JOIN LATERAL unnest(ss.check_ids, ss.statuses, ss.error_en) AS r(check_id, status, error_en)
-		GROUP BY c.name, r.check_id, shown
-		ORDER BY c.name, r.check_id, shown`)
+		ORDER BY c.name`)
 	if err != nil {
 		return nil, fmt.Errorf("result counts: %w", err)
 	}
-	counts, err := pgx.CollectRows(rows, func(row pgx.CollectableRow) (ResultCount, error) {
-		var (
-			rc     ResultCount
-			status string
-		)
-		err := row.Scan(&rc.Class, &rc.CheckID, &status, &rc.Students)
-		rc.Status = grader.Status(status)
-		return rc, err
-	})
-	if err != nil {
+	defer rows.Close()
+	var (
+		counts []ResultCount
+		class  []ResultCount         // of the class being read
+		at     = map[[2]string]int{} // its counts' places in class
+		fps    []fingerprint
+		name   string
+	)
+	flush := func() {
+		slices.SortFunc(class, func(a, b ResultCount) int {
+			return cmp.Or(strings.Compare(a.CheckID, b.CheckID), strings.Compare(string(a.Status), string(b.Status)))
+		})
+		counts = append(counts, class...)
+		class = class[:0]
+		clear(at)
+	}
+	for rows.Next() {
+		if err := binaryColumn(rows, 1); err != nil {
+			return nil, fmt.Errorf("result counts: %w", err)
+		}
+		raw := rows.RawValues()
+		if len(class) > 0 && string(raw[0]) != name {
+			flush()
+		}
+		name = string(raw[0])
+		// An unreadable index counts as no result, as on the grid.
+		fps, err = appendFingerprints(fps[:0], raw[1])
+		if err != nil {
+			continue
+		}
+		for _, fp := range fps {
+			shown := fp.status
+			if fp.hasError {
+				shown = grader.StatusError
+			}
+			key := [2]string{string(fp.checkID), string(shown)}
+			i, ok := at[key]
+			if !ok {
+				i = len(class)
+				at[key] = i
+				class = append(class, ResultCount{Class: name, CheckID: key[0], Status: shown})
+			}
+			class[i].Students++
+		}
+	}
+	if err := rows.Err(); err != nil {
 		return nil, fmt.Errorf("result counts: %w", err)
 	}
+	flush()
 	return counts, nil
 }

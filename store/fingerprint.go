@@ -12,28 +12,36 @@ import (
 )
 
 // A fingerprint is what SaveScan keeps of one stored result to tell
-// whether a new result differs from it without reading the result back:
-// the status, a digest of everything a reader sees, and the error. A
-// student's fingerprints are kept together in student_memory.result_index,
-// written in the same transaction as the results they stand for.
+// whether a new result differs from it without reading the result back
+// (the status, a digest of everything a reader sees, and the error), and
+// what the grid shows of it (its summary: points, cost, first pass, the
+// error's texts). A student's fingerprints are kept together in
+// student_memory.result_index, written in the same transaction as the
+// results they stand for: one row per student is all a scan writes besides
+// the results, and all the grid reads.
 type fingerprint struct {
 	checkID  []byte
 	status   grader.Status
 	digest   uint64 // of the judged content: see writes.digest
 	hasError bool
 	errFP    uint64 // of the error's texts
-	// stale digests (of an older encoding) compare with no new one: the
-	// result is rewritten once, its status and error known all the same.
+	// stale digests (of an older encoding, or rebuilt from the results by
+	// the database) compare with no new one: the result is rewritten
+	// once, its status and error known all the same.
 	stale bool
+
+	points      int32
+	cost        float64
+	firstPassed int64 // microseconds since pgEpoch; 0 with !passed
+	passed      bool  // first passed at firstPassed
+	errJA       []byte
+	errEN       []byte
 }
 
 // fingerprintVersion leads the encoding, so that a later format can tell
-// an old one apart. Version 1 had 16-byte digests of SHA-256, twice as
-// slow to compute for a class's every result: it still reads, stale.
-const fingerprintVersion = 2
-
-// digestSize is the size of a digest in the encoding of each version.
-var digestSize = [...]int{1: 16, 2: 8}
+// an old one apart. Versions 1 and 2 had no summary: they read as lost
+// (migration 00012 rebuilt them all).
+const fingerprintVersion = 3
 
 // sameDigest tells whether fp stands for judged content digested d.
 func (fp fingerprint) sameDigest(d uint64) bool { return !fp.stale && fp.digest == d }
@@ -44,6 +52,7 @@ func (fp fingerprint) sameError(errFP uint64) bool {
 }
 
 // statusCodes numbers the statuses in the encoding; 0 is none of them.
+// build_result_index (migration 00012) numbers them alike.
 var statusCodes = [...]grader.Status{1: grader.StatusPass, grader.StatusWarn, grader.StatusFail,
 	grader.StatusBlocked, grader.StatusError, grader.StatusPending}
 
@@ -56,21 +65,46 @@ func statusCode(s grader.Status) byte {
 	return 0
 }
 
+// The flags of a fingerprint in the encoding.
+const (
+	flagError  = 1
+	flagStale  = 2
+	flagPassed = 4
+)
+
 // encodeFingerprints appends the encoding of fps to b: a version byte,
-// then per result the check id (length first), the status code, the
-// digest, and 0 or 1 followed by the error's fingerprint.
+// then per result, big-endian as PostgreSQL's int4send and int8send write
+// them (build_result_index, migration 00012, writes the same from the
+// results): the check id (int4 length first), the status code, the flags,
+// the digest, the error's fingerprint, the points (int4), the cost
+// (float8), the first pass (int8 µs since 2000), and with flagError the
+// error's Japanese and English texts (int4 length first).
 func encodeFingerprints(b []byte, fps []fingerprint) []byte {
 	b = append(b, fingerprintVersion)
 	for _, fp := range fps {
-		b = binary.AppendUvarint(b, uint64(len(fp.checkID)))
+		b = binary.BigEndian.AppendUint32(b, uint32(len(fp.checkID)))
 		b = append(b, fp.checkID...)
-		b = append(b, statusCode(fp.status))
-		b = binary.LittleEndian.AppendUint64(b, fp.digest)
+		var flags byte
 		if fp.hasError {
-			b = append(b, 1)
-			b = binary.LittleEndian.AppendUint64(b, fp.errFP)
-		} else {
-			b = append(b, 0)
+			flags |= flagError
+		}
+		if fp.stale {
+			flags |= flagStale
+		}
+		if fp.passed {
+			flags |= flagPassed
+		}
+		b = append(b, statusCode(fp.status), flags)
+		b = binary.BigEndian.AppendUint64(b, fp.digest)
+		b = binary.BigEndian.AppendUint64(b, fp.errFP)
+		b = binary.BigEndian.AppendUint32(b, uint32(fp.points))
+		b = binary.BigEndian.AppendUint64(b, math.Float64bits(fp.cost))
+		b = binary.BigEndian.AppendUint64(b, uint64(fp.firstPassed))
+		if fp.hasError {
+			b = binary.BigEndian.AppendUint32(b, uint32(len(fp.errJA)))
+			b = append(b, fp.errJA...)
+			b = binary.BigEndian.AppendUint32(b, uint32(len(fp.errEN)))
+			b = append(b, fp.errEN...)
 		}
 	}
 	return b
@@ -79,7 +113,7 @@ func encodeFingerprints(b []byte, fps []fingerprint) []byte {
 var errBadFingerprints = errors.New("unreadable result fingerprints")
 
 // decodeFingerprints reads what encodeFingerprints wrote. The check ids
-// point into b. Empty b (nothing stored yet) is no fingerprints.
+// and texts point into b. Empty b (nothing stored yet) is no fingerprints.
 func decodeFingerprints(b []byte) ([]fingerprint, error) {
 	fps, err := appendFingerprints(nil, b)
 	if err != nil || len(fps) == 0 {
@@ -88,6 +122,10 @@ func decodeFingerprints(b []byte) ([]fingerprint, error) {
 	return fps, nil
 }
 
+// fixedSize is the size of a fingerprint's encoding after its check id,
+// less the error's texts.
+const fixedSize = 1 + 1 + 8 + 8 + 4 + 8 + 8
+
 // appendFingerprints appends the fingerprints b encodes to dst, or
 // nothing if b is unreadable: SaveScan decodes a class's fingerprints into
 // one array.
@@ -95,39 +133,53 @@ func appendFingerprints(dst []fingerprint, b []byte) ([]fingerprint, error) {
 	if len(b) == 0 {
 		return dst, nil
 	}
-	version := int(b[0])
-	if version == 0 || version >= len(digestSize) {
+	if b[0] != fingerprintVersion {
 		return dst, errBadFingerprints
 	}
-	dsize := digestSize[version]
 	b = b[1:]
 	start := len(dst)
+	// text reads an int4 length and that many bytes.
+	text := func() ([]byte, bool) {
+		if len(b) < 4 {
+			return nil, false
+		}
+		n := uint64(binary.BigEndian.Uint32(b))
+		if uint64(len(b)-4) < n {
+			return nil, false
+		}
+		t := b[4 : 4+n : 4+n]
+		b = b[4+n:]
+		return t, true
+	}
 	for len(b) > 0 {
-		n, size := binary.Uvarint(b)
-		if size <= 0 || uint64(len(b)-size) < n+1+uint64(dsize)+1 {
+		id, ok := text()
+		if !ok || len(b) < fixedSize {
 			return dst[:start], errBadFingerprints
 		}
-		b = b[size:]
-		fp := fingerprint{checkID: b[:n:n], stale: version != fingerprintVersion}
-		b = b[n:]
-		code := int(b[0])
+		code, flags := int(b[0]), b[1]
 		if code == 0 || code >= len(statusCodes) {
 			return dst[:start], errBadFingerprints
 		}
-		fp.status = statusCodes[code]
-		if !fp.stale {
-			fp.digest = binary.LittleEndian.Uint64(b[1:])
+		fp := fingerprint{
+			checkID:     id,
+			status:      statusCodes[code],
+			hasError:    flags&flagError != 0,
+			stale:       flags&flagStale != 0,
+			passed:      flags&flagPassed != 0,
+			digest:      binary.BigEndian.Uint64(b[2:]),
+			errFP:       binary.BigEndian.Uint64(b[10:]),
+			points:      int32(binary.BigEndian.Uint32(b[18:])),
+			cost:        math.Float64frombits(binary.BigEndian.Uint64(b[22:])),
+			firstPassed: int64(binary.BigEndian.Uint64(b[30:])),
 		}
-		fp.hasError = b[1+dsize] == 1
-		b = b[2+dsize:]
+		b = b[fixedSize:]
 		if fp.hasError {
-			if len(b) < 8 {
+			if fp.errJA, ok = text(); !ok {
 				return dst[:start], errBadFingerprints
 			}
-			if !fp.stale {
-				fp.errFP = binary.LittleEndian.Uint64(b)
+			if fp.errEN, ok = text(); !ok {
+				return dst[:start], errBadFingerprints
 			}
-			b = b[8:]
 		}
 		dst = append(dst, fp)
 	}

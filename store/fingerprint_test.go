@@ -43,7 +43,9 @@ func TestFingerprintsRoundTrip(t *testing.T) {
 }
 
 // Lost fingerprints (unreadable, or a future format) make the next scan
-// write every result again, and repair them.
+// write every result again and rebuild them from the results; the scan
+// after it writes them once more (the rebuilt ones know no digest, see
+// TestSaveScanUpgradesFingerprints), then nothing.
 func TestSaveScanRepairsFingerprints(t *testing.T) {
 	t.Parallel()
 	ctx, s := setup(t)
@@ -71,30 +73,19 @@ func TestSaveScanRepairsFingerprints(t *testing.T) {
 			t.Fatalf("%s rewritten: first passed %v, changed %v; want both kept", r.CheckID, r.FirstPassedAt, r.ChangedAt)
 		}
 	}
-	sum, err = s.SaveScan(ctx, c.ID, TriggerSchedule, scanOf(students, testTime.Add(2*time.Minute), allStatus(grader.StatusPass)))
-	if err != nil || sum.ChangedResults != 0 {
-		t.Errorf("after the repair: %+v, %v; want nothing written", sum, err)
+	for i, want := range []int{2 * len(checkIDs()), 0} {
+		sum, err = s.SaveScan(ctx, c.ID, TriggerSchedule, scanOf(students, testTime.Add(time.Duration(2+i)*time.Minute), allStatus(grader.StatusPass)))
+		if err != nil || sum.ChangedResults != want {
+			t.Errorf("scan %d after the repair: %+v, %v; want %d results written", i+1, sum, err, want)
+		}
 	}
 }
 
-// encodeV1 is the first encoding of fingerprints (digests of SHA-256),
-// as labgrid stored it before the digests changed.
-func encodeV1(fps []fingerprint) []byte {
-	b := []byte{1}
-	for _, fp := range fps {
-		b = append(b, byte(len(fp.checkID)))
-		b = append(b, fp.checkID...)
-		b = append(b, statusCode(fp.status))
-		b = append(b, make([]byte, 16)...) // a SHA-256 digest
-		b = append(b, 0)
-	}
-	return b
-}
-
-// Fingerprints stored by an older labgrid keep their statuses but their
-// digests no longer compare: the next scan rewrites every result once,
-// with no timeline row where no status changed, and an error beside a
-// judged status still keeps that status.
+// Fingerprints rebuilt from the results (by migration 00012, from those of
+// an older labgrid) keep the statuses and summaries but know no digest:
+// the next scan rewrites every result once, with no timeline row where no
+// status changed, and an error beside a judged status still keeps that
+// status.
 func TestSaveScanUpgradesFingerprints(t *testing.T) {
 	t.Parallel()
 	ctx, s := setup(t)
@@ -102,11 +93,7 @@ func TestSaveScanUpgradesFingerprints(t *testing.T) {
 	if _, err := s.SaveScan(ctx, c.ID, TriggerSchedule, scanOf(students, testTime, allStatus(grader.StatusPass))); err != nil {
 		t.Fatal(err)
 	}
-	var old []fingerprint
-	for _, id := range checkIDs() {
-		old = append(old, fingerprint{checkID: []byte(id), status: grader.StatusPass})
-	}
-	if _, err := s.db.Exec(ctx, `UPDATE student_memory SET result_index = $1`, encodeV1(old)); err != nil {
+	if _, err := s.db.Exec(ctx, `SELECT build_result_index(array(SELECT id FROM students WHERE class_id = $1))`, c.ID); err != nil {
 		t.Fatal(err)
 	}
 	bumpScanVersion(t, ctx, s, c.ID)

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"iter"
+	"maps"
 	"slices"
 	"strings"
 	"time"
@@ -59,10 +60,10 @@ const maxErrorSummary = 4000
 // SaveScan stores one scan of students of the class, in one transaction:
 // a scan_runs row; the results that changed and nothing else (a scan that
 // changes nothing writes no result row); a timeline row per status change;
-// the summary (student_summary) of each student with a changed result,
-// patched where the result changed or rebuilt when one came or went;
-// the grader's memory; every scanned student's last_scanned_at; and, when
-// something changed, a NOTIFY on labgrid_results naming the students.
+// the fingerprints of each student with a changed result, which hold
+// their summary, and the grader's memory, in one student_memory row per
+// student; every scanned student's last_scanned_at; and, when something
+// changed, a NOTIFY on labgrid_results naming the students.
 //
 // An error result (labgrid could not look) keeps the student's last judged
 // status and records the error beside it; the next judged result clears it.
@@ -118,6 +119,10 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 		return SaveSummary{}, fmt.Errorf("save scan: %w", err)
 	}
 	apply(w.stored)
+	if len(w.rebuild) > 0 {
+		// Their fingerprints are the database's now: read them again.
+		maps.DeleteFunc(next.students, func(_ string, st *storedStudent) bool { return st != nil && st.lost })
+	}
 	next.lastRun = sum.ScanRunID
 	s.scans.put(classID, next)
 	return sum, nil
@@ -195,7 +200,8 @@ func queueStudentReads(batch *pgx.Batch, classID int64, logins []string, student
 			st := &storedStudent{}
 			var login string
 			var memory []byte
-			if err := rows.Scan(&st.id, &login, &st.hasMemory, &memory, &st.index); err != nil {
+			var hasResults bool
+			if err := rows.Scan(&st.id, &login, &st.hasMemory, &memory, &st.index, &hasResults); err != nil {
 				return err
 			}
 			// Unreadable memory counts as none: it is then written again.
@@ -203,7 +209,9 @@ func queueStudentReads(batch *pgx.Batch, classID int64, logins []string, student
 			// Unreadable fingerprints count as none: every result is
 			// then written again, which repairs them.
 			start := len(fps)
-			fps, _ = appendFingerprints(fps, st.index)
+			var err error
+			fps, err = appendFingerprints(fps, st.index)
+			st.lost = err != nil || (len(fps) == start && hasResults)
 			if start == 0 {
 				// The others most likely have as many.
 				fps = slices.Grow(fps, len(fps)*(len(logins)-1))
@@ -218,7 +226,9 @@ func queueStudentReads(batch *pgx.Batch, classID int64, logins []string, student
 	for sp := range spans(len(logins), func(i int) int { return rowOverhead + len(logins[i]) }) {
 		batch.Queue(`
 			SELECT s.id, lower(s.login), m.student_id IS NOT NULL,
-				coalesce(m.memory, '{}'::jsonb), coalesce(m.result_index, ''::bytea)
+				coalesce(m.memory, '{}'::jsonb), coalesce(m.result_index, ''::bytea),
+				-- results with no fingerprint for them (see storedStudent.lost)
+				coalesce(length(m.result_index), 0) <= 1 AND EXISTS (SELECT FROM results r WHERE r.student_id = s.id)
 			FROM students s LEFT JOIN student_memory m ON m.student_id = s.id
 			WHERE s.class_id = $1 AND lower(s.login) = ANY($2)`, classID, logins[sp.from:sp.to]).
 			Query(read)
@@ -368,16 +378,10 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 	for sp := range spans(len(w.scanned), func(int) int { return rowOverhead }) {
 		b.queue(sp.bytes, "UPDATE students SET last_scanned_at = $2 WHERE id = ANY($1)", w.scanned[sp.from:sp.to], scannedAt)
 	}
-	// The summaries of the students whose results changed, after the
-	// results: the grid reads them instead of the results.
-	for sp := range spans(len(w.refresh), func(int) int { return rowOverhead }) {
-		b.queue(sp.bytes, refreshSummaries, w.refresh[sp.from:sp.to])
-	}
-	for _, round := range w.patches {
-		patchSize := func(i int) int { return rowOverhead + len(round[i].check) + 2*len(round[i].status) }
-		for sp := range spans(len(round), patchSize) {
-			b.queue(sp.bytes, patchSummaries, patchArgs(round[sp.from:sp.to])...)
-		}
+	// The fingerprints of the students who had lost them, from the
+	// results just written.
+	for sp := range spans(len(w.rebuild), func(int) int { return rowOverhead }) {
+		b.queue(sp.bytes, buildResultIndex, w.rebuild[sp.from:sp.to])
 	}
 	// The writes are sent right after this: the time they are stored at,
 	// a commit later.
@@ -385,46 +389,6 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 		b.queue(len(payload), "SELECT pg_notify($1, $2)", NotifyChannel, payload)
 	}
 	return b.all
-}
-
-// patchSummaries applies summary patches, a student's at most once (an
-// UPDATE sets a row once). A summary whose check is not where the patch
-// says (never, while fingerprints stand for the results) is rebuilt from
-// the results, written before it.
-const patchSummaries = `
-	WITH u AS (
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::int[], $4::bool[], $5::text[], $6::int[], $7::float8[],
-			$8::timestamptz[], $9::text[], $10::text[])
-			AS u(student_id, check_id, i, judged, status, points, cost_per_hour, first_passed_at, error_ja, error_en)
-	), patched AS (
-		UPDATE student_summary AS s SET
-			statuses[u.i] = CASE WHEN u.judged THEN u.status ELSE s.statuses[u.i] END,
-			points[u.i] = CASE WHEN u.judged THEN u.points ELSE s.points[u.i] END,
-			cost_per_hour[u.i] = CASE WHEN u.judged THEN u.cost_per_hour ELSE s.cost_per_hour[u.i] END,
-			first_passed_at[u.i] = coalesce(s.first_passed_at[u.i], u.first_passed_at),
-			error_ja[u.i] = u.error_ja, error_en[u.i] = u.error_en
-		FROM u
-		WHERE s.student_id = u.student_id AND s.check_ids[u.i] = u.check_id
-		RETURNING s.student_id
-	)
-	SELECT refresh_student_summary(array(SELECT student_id FROM u EXCEPT SELECT student_id FROM patched))`
-
-// patchArgs are the parameters of patchSummaries for ps.
-func patchArgs(ps []summaryPatch) []any {
-	var (
-		student       = make([]int64, len(ps))
-		check, status = make([]string, len(ps)), make([]string, len(ps))
-		index, points = make([]int32, len(ps)), make([]int32, len(ps))
-		judged        = make([]bool, len(ps))
-		cost          = make([]float64, len(ps))
-		firstPassed   = make([]*time.Time, len(ps))
-		errJA, errEN  = make([]*string, len(ps)), make([]*string, len(ps))
-	)
-	for i, p := range ps {
-		student[i], check[i], index[i], judged[i], status[i] = p.student, p.check, p.index, p.judged, p.status
-		points[i], cost[i], firstPassed[i], errJA[i], errEN[i] = p.points, p.cost, p.firstPassed, p.errJA, p.errEN
-	}
-	return []any{student, check, index, judged, status, points, cost, firstPassed, errJA, errEN}
 }
 
 // span is the rows from…to-1 of a statement, weighing bytes.

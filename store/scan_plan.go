@@ -22,9 +22,13 @@ type previous struct {
 type storedStudent struct {
 	id        int64
 	hasMemory bool
-	memory    grader.Memory
-	index     []byte        // encoded fingerprints, as stored
-	results   []fingerprint // decoded
+	// lost is whether the student's results are there but their
+	// fingerprints are not (unreadable, or never written): SaveScan then
+	// writes every result again and rebuilds the fingerprints from them.
+	lost    bool
+	memory  grader.Memory
+	index   []byte        // encoded fingerprints, as stored
+	results []fingerprint // decoded
 }
 
 // writes holds the rows to write, column by column, as the unnest()
@@ -50,10 +54,9 @@ type writes struct {
 	memory, newMemory memoryRows
 	// every scanned student, for last_scanned_at
 	scanned []int64
-	// the summaries (student_summary) of the students with a changed
-	// result: see summaryPatch
-	patches [][]summaryPatch // by round: a student's n-th patch is in round n
-	refresh []int64          // students whose summary is rebuilt from the results
+	// students whose fingerprints are rebuilt from their results, once
+	// written (storedStudent.lost): neither cached nor planned here
+	rebuild []int64
 
 	changedResults  int
 	changedStudents []int64
@@ -62,9 +65,8 @@ type writes struct {
 	// will be: see scanCache
 	stored []stored
 
-	buf     []byte         // scratch for digests and fingerprints
-	next    []fingerprint  // scratch for a student's new fingerprints
-	pending []summaryPatch // scratch for a student's patches
+	buf  []byte        // scratch for digests and fingerprints
+	next []fingerprint // scratch for a student's new fingerprints
 }
 
 // memoryRows are student_memory rows.
@@ -72,28 +74,6 @@ type memoryRows struct {
 	student []int64
 	memory  []string // JSON
 	index   [][]byte
-}
-
-// A summaryPatch rewrites the elements of one check in a student's
-// summary, with what SaveScan writes to its result: patching a few
-// elements costs less than rebuilding the summary from every result of the
-// student. It is planned for the stored results whose content changed,
-// when the student's checks stay the same (the check's place in the
-// arrays is then known); a student with a result added or deleted has
-// their summary rebuilt instead.
-type summaryPatch struct {
-	student int64
-	check   string
-	index   int32 // 1-based, in the summary's order of check ids
-	// judged is false when only the error changed (an error beside a
-	// judged status): status, points and cost then stay as they are.
-	judged      bool
-	status      string
-	points      int32
-	cost        float64
-	firstPassed *time.Time // a first pass already there stays
-	errJA       *string    // nil: no error
-	errEN       *string
 }
 
 // resultRows are whole result rows.
@@ -130,8 +110,6 @@ func planWrites(res *grader.ScanResult, prev previous) *writes {
 		}
 		w.scanned = append(w.scanned, st.id)
 		changed := false
-		inserted, deleted := len(w.inserts.student), len(w.delStudent)
-		w.pending = w.pending[:0]
 		next := st.results
 		if len(rep.Results) > 0 {
 			next = w.next[:0]
@@ -159,11 +137,6 @@ func planWrites(res *grader.ScanResult, prev previous) *writes {
 		}
 		if changed {
 			w.changedStudents = append(w.changedStudents, st.id)
-			if len(w.inserts.student) > inserted || len(w.delStudent) > deleted {
-				w.refresh = append(w.refresh, st.id)
-			} else {
-				w.planPatches(next)
-			}
 		}
 		if len(rep.Results) > 0 {
 			w.next = next // reuse its array for the next student
@@ -178,33 +151,22 @@ func planWrites(res *grader.ScanResult, prev previous) *writes {
 			m.student = append(m.student, st.id)
 			m.memory = append(m.memory, encodeMemory(rep.Memory))
 			m.index = append(m.index, index)
-			w.stored = append(w.stored, stored{st: st, memory: rep.Memory, index: index})
+			if !st.lost {
+				w.stored = append(w.stored, stored{st: st, memory: rep.Memory, index: index})
+			}
+		}
+		if st.lost {
+			w.rebuild = append(w.rebuild, st.id)
 		}
 	}
 	slices.Sort(w.changedStudents)
 	return w
 }
 
-// planPatches queues the student's pending summary patches, placed by
-// next, the student's fingerprints: the same checks as their summary.
-func (w *writes) planPatches(next []fingerprint) {
-	for round, p := range w.pending {
-		p.index = 1
-		for _, fp := range next {
-			// The summary's order is that of the check ids' bytes.
-			if string(fp.checkID) < p.check {
-				p.index++
-			}
-		}
-		if round == len(w.patches) {
-			w.patches = append(w.patches, nil)
-		}
-		w.patches[round] = append(w.patches[round], p)
-	}
-}
-
 // planResult queues what one result needs written, reports whether
-// anything was, and returns the result's fingerprint from now on.
+// anything was, and returns the result's fingerprint from now on: what is
+// written of it, as the database keeps it (a first pass stays, an error
+// keeps the judged status beside it).
 func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had bool) (fingerprint, bool) {
 	at := r.ObservedAt
 	if r.Status == grader.StatusError {
@@ -220,10 +182,8 @@ func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had boo
 			w.errJA = append(w.errJA, r.Message.JA)
 			w.errEN = append(w.errEN, r.Message.EN)
 			w.errAt = append(w.errAt, at)
-			// Copies: r itself stays off the heap.
-			ja, en := r.Message.JA, r.Message.EN
-			w.pending = append(w.pending, summaryPatch{student: sid, check: r.CheckID, errJA: &ja, errEN: &en})
 			old.hasError, old.errFP = true, errFP
+			old.errJA, old.errEN = []byte(r.Message.JA), []byte(r.Message.EN)
 			// A stale digest stays unknown (0) until the next judgement.
 			old.stale = false
 			return old, true
@@ -232,15 +192,16 @@ func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had boo
 		}
 		// Nothing judged yet: the error is all there is to show. (A new
 		// row's timeline entry comes with the insert: see queue.)
-		d := w.digest(&r)
+		fp := w.judged(&r, old, had)
+		fp.hasError, fp.errFP = true, errFP
+		fp.errJA, fp.errEN = []byte(r.Message.JA), []byte(r.Message.EN)
 		w.upsert(sid, r, true, had)
-		return fingerprint{checkID: checkIDBytes(old, had, r), status: r.Status, digest: d, hasError: true, errFP: errFP}, true
+		return fp, true
 	}
-	d := w.digest(&r)
-	if had && old.status == r.Status && old.sameDigest(d) && !old.hasError {
+	fp := w.judged(&r, old, had)
+	if had && old.status == r.Status && old.sameDigest(fp.digest) && !old.hasError {
 		return old, false
 	}
-	fp := fingerprint{checkID: checkIDBytes(old, had, r), status: r.Status, digest: d}
 	w.upsert(sid, r, false, had)
 	if had && old.status != r.Status {
 		w.change(sid, r, old.status)
@@ -248,9 +209,23 @@ func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had boo
 	return fp, true
 }
 
+// judged is the fingerprint of r once written over old (if had): its
+// content, and the first pass already there or r's.
+func (w *writes) judged(r *grader.Result, old fingerprint, had bool) fingerprint {
+	fp := fingerprint{checkID: checkIDBytes(old, had, r), status: r.Status, digest: w.digest(r),
+		points: int32(r.Points), cost: max(r.CostPerHour, 0)}
+	switch {
+	case had && old.passed:
+		fp.passed, fp.firstPassed = true, old.firstPassed
+	case r.Status.Passed():
+		fp.passed, fp.firstPassed = true, pgMicros(r.ObservedAt)
+	}
+	return fp
+}
+
 // checkIDBytes is r's check id for its fingerprint, from the old one when
 // there is one: a scan of a class digests thousands of results.
-func checkIDBytes(old fingerprint, had bool, r grader.Result) []byte {
+func checkIDBytes(old fingerprint, had bool, r *grader.Result) []byte {
 	if had {
 		return old.checkID
 	}
@@ -284,20 +259,17 @@ func (w *writes) upsert(sid int64, r grader.Result, withError, had bool) {
 	rows.evEnd = append(rows.evEnd, len(rows.evidence))
 	rows.observed = append(rows.observed, &at)
 	rows.firstPassed = append(rows.firstPassed, firstPassed)
-	p := summaryPatch{student: sid, check: r.CheckID, judged: true, status: string(r.Status), points: int32(r.Points),
-		cost: max(r.CostPerHour, 0), firstPassed: firstPassed}
-	var errAt *time.Time
+	var (
+		errJA, errEN *string
+		errAt        *time.Time
+	)
 	if withError {
-		p.errJA, p.errEN, errAt = &r.Message.JA, &r.Message.EN, &at
+		errJA, errEN, errAt = &r.Message.JA, &r.Message.EN, &at
 	}
-	rows.errJA = append(rows.errJA, p.errJA)
-	rows.errEN = append(rows.errEN, p.errEN)
+	rows.errJA = append(rows.errJA, errJA)
+	rows.errEN = append(rows.errEN, errEN)
 	rows.errAt = append(rows.errAt, errAt)
-	rows.cost = append(rows.cost, p.cost)
-	// A new row's student has their summary rebuilt (see planWrites).
-	if had {
-		w.pending = append(w.pending, p)
-	}
+	rows.cost = append(rows.cost, max(r.CostPerHour, 0))
 }
 
 // appendTextArray appends ev to b as a text[] literal, every element

@@ -246,35 +246,41 @@ func TestPlanContentRubricAndRoster(t *testing.T) {
 	}
 }
 
-// A student whose checks stay the same has the changed elements of their
-// summary patched, placed in the order of the check ids, a patch per
-// round; one with a result added or deleted has their summary rebuilt.
-func TestPlanSummaryPatches(t *testing.T) {
+// The planned fingerprints keep what the grid shows of each result, as
+// the database keeps it: a pass and its first pass, an error beside the
+// judged status, a first pass that stays when the check fails again, and
+// no more the checks the scan no longer has.
+func TestPlanKeepsSummaries(t *testing.T) {
 	t.Parallel()
 	p := newPlanner(t)
-	at := testTime
-	w := p.plan(planScan(at, result("c", grader.StatusFail, at), result("a", grader.StatusFail, at), result("b", grader.StatusFail, at)))
-	if !slices.Equal(w.refresh, []int64{planStudentID}) || len(w.patches) != 0 {
-		t.Errorf("first scan: refresh %v, patches %+v, want a rebuild", w.refresh, w.patches)
+	first := testTime
+	p.plan(planScan(first, result("c", grader.StatusFail, first), result("a", grader.StatusFail, first), result("b", grader.StatusPass, first)))
+	if fp := p.fingerprint("b"); !fp.passed || fp.firstPassed != pgMicros(first) || fp.points != 5 || fp.hasError {
+		t.Errorf("first scan: b = %+v, want passed at %v, 5 points", fp, first)
+	}
+
+	at := first.Add(time.Minute)
+	p.plan(planScan(at, result("c", grader.StatusPass, at), errorResult("a", "throttled"), result("b", grader.StatusFail, at)))
+	if fp := p.fingerprint("c"); fp.status != grader.StatusPass || fp.points != 5 || !fp.passed || fp.firstPassed != pgMicros(at) {
+		t.Errorf("a pass: c = %+v, want passed at %v", fp, at)
+	}
+	if fp := p.fingerprint("a"); fp.status != grader.StatusFail || !fp.hasError || string(fp.errEN) != "throttled" || string(fp.errJA) != "見られない: throttled" {
+		t.Errorf("an error beside a judged status: a = %+v", fp)
+	}
+	if fp := p.fingerprint("b"); fp.status != grader.StatusFail || fp.points != 0 || !fp.passed || fp.firstPassed != pgMicros(first) {
+		t.Errorf("failing again: b = %+v, want fail, the first pass at %v kept", fp, first)
 	}
 
 	at = at.Add(time.Minute)
-	w = p.plan(planScan(at, result("c", grader.StatusPass, at), errorResult("a", "throttled"), result("b", grader.StatusFail, at)))
-	if len(w.refresh) != 0 || len(w.patches) != 2 || len(w.patches[0]) != 1 || len(w.patches[1]) != 1 {
-		t.Fatalf("two changes: refresh %v, patches %+v, want two rounds of one patch", w.refresh, w.patches)
+	p.plan(planScan(at, result("c", grader.StatusPass, at), result("a", grader.StatusFail, at), result("d", grader.StatusFail, at)))
+	if fp := p.fingerprint("a"); fp.hasError || fp.errEN != nil {
+		t.Errorf("judged again: a = %+v, want the error gone", fp)
 	}
-	pass, errOnly := w.patches[0][0], w.patches[1][0]
-	if pass.check != "c" || pass.index != 3 || !pass.judged || pass.status != string(grader.StatusPass) || pass.points != 5 ||
-		pass.firstPassed == nil || !pass.firstPassed.Equal(at) || pass.errEN != nil {
-		t.Errorf("a pass: %+v", pass)
+	if fp := p.fingerprint("c"); fp.firstPassed != pgMicros(at.Add(-time.Minute)) {
+		t.Errorf("passing still: c = %+v, want the first pass kept", fp)
 	}
-	if errOnly.check != "a" || errOnly.index != 1 || errOnly.judged || errOnly.errEN == nil || *errOnly.errEN != "throttled" {
-		t.Errorf("an error beside a judged status: %+v", errOnly)
-	}
-
-	at = at.Add(time.Minute)
-	w = p.plan(planScan(at, result("c", grader.StatusPass, at), result("a", grader.StatusFail, at), result("d", grader.StatusFail, at)))
-	if !slices.Equal(w.refresh, []int64{planStudentID}) || len(w.patches) != 0 {
-		t.Errorf("a check replaced: refresh %v, patches %+v, want a rebuild", w.refresh, w.patches)
+	p.fingerprint("d")
+	if _, ok := findFingerprint(p.prev.students[strings.ToLower(planStudent.Login)].results, 0, "b"); ok {
+		t.Error("b, no longer scanned, keeps a fingerprint")
 	}
 }

@@ -2,9 +2,7 @@ package store
 
 import (
 	"context"
-	"encoding/binary"
 	"fmt"
-	"math"
 	"slices"
 	"strings"
 	"time"
@@ -69,12 +67,12 @@ type StudentSummary struct {
 
 // ClassSummaries is every student of a class, by login, with the summary
 // of their results: one row per student, however many checks the class
-// has (student_summary, kept by SaveScan and SetClassLabs with the
-// results).
+// has (the summary is kept in the student's result fingerprints, written
+// by SaveScan and SetClassLabs with the results).
 func (s *Store) ClassSummaries(ctx context.Context, classID int64) ([]StudentSummary, error) {
 	rows, err := s.db.Query(ctx, `
-		SELECT `+studentColumns+`, check_ids, statuses, points, first_passed_at, cost_per_hour, error_ja, error_en
-		FROM students LEFT JOIN student_summary ON student_id = id
+		SELECT `+studentColumns+`, m.result_index
+		FROM students LEFT JOIN student_memory m ON m.student_id = id
 		WHERE class_id = $1 ORDER BY lower(login), id`, classID)
 	if err != nil {
 		return nil, fmt.Errorf("class summaries: %w", err)
@@ -89,26 +87,20 @@ func (s *Store) ClassSummaries(ctx context.Context, classID int64) ([]StudentSum
 			st      StudentSummary
 			scanned *time.Time
 		)
-		// The arrays are read from their binary form by d: pgx's generic
-		// array scanning was most of the time of a big class's read.
 		err := rows.Scan(&st.Student.ID, &st.Student.ClassID, &st.Student.Login, &st.Student.DisplayName, &st.Student.AccountID,
 			&st.Student.RoleARN, &st.Student.ExternalID, &st.Student.Region, &st.Student.Email, &st.Student.SISID, &st.Student.Section,
-			&st.Student.CreatedAt, &st.Student.UpdatedAt, &scanned, nil, nil, nil, nil, nil, nil, nil)
+			&st.Student.CreatedAt, &st.Student.UpdatedAt, &scanned, nil)
 		if err != nil {
 			return nil, fmt.Errorf("class summaries: %w", err)
 		}
 		if scanned != nil {
 			st.Student.LastScannedAt = *scanned
 		}
-		fields := rows.FieldDescriptions()
-		for _, f := range fields[summaryColumn:] {
-			if f.Format != pgx.BinaryFormatCode {
-				return nil, fmt.Errorf("class summaries: column %s not in binary format", f.Name)
-			}
+		// Read in place: the decoder copies what it keeps.
+		if err := binaryColumn(rows, summaryColumn); err != nil {
+			return nil, fmt.Errorf("class summaries: %w", err)
 		}
-		if st.Summary, err = d.decode(rows.RawValues()[summaryColumn:]); err != nil {
-			return nil, fmt.Errorf("class summaries: student %d: %w", st.Student.ID, err)
-		}
+		st.Summary = d.decode(rows.RawValues()[summaryColumn])
 		out = append(out, st)
 	}
 	if err := rows.Err(); err != nil {
@@ -117,55 +109,43 @@ func (s *Store) ClassSummaries(ctx context.Context, classID int64) ([]StudentSum
 	return out, nil
 }
 
-// summaryColumn is the first column of student_summary in ClassSummaries.
-const summaryColumn = 14
-
-// summaryDecoder decodes the arrays of student_summary rows (check_ids,
-// statuses, points, first_passed_at, cost_per_hour, error_ja, error_en),
-// in PostgreSQL's binary form, keeping one copy of each check id and
-// status for all rows.
-type summaryDecoder struct {
-	strings map[string]string
-	elems   [7][][]byte
+// binaryColumn makes sure column i of rows comes in binary form: a bytea
+// read in place is then its very bytes.
+func binaryColumn(rows pgx.Rows, i int) error {
+	if f := rows.FieldDescriptions()[i]; f.Format != pgx.BinaryFormatCode {
+		return fmt.Errorf("column %s not in binary format", f.Name)
+	}
+	return nil
 }
 
-func (d *summaryDecoder) decode(raw [][]byte) (Summary, error) {
-	if raw[0] == nil {
-		return Summary{}, nil // no summary row: no result
-	}
-	for k := range d.elems {
-		var err error
-		if d.elems[k], err = arrayElements(d.elems[k][:0], raw[k]); err != nil {
-			return Summary{}, err
-		}
-		if len(d.elems[k]) != len(d.elems[0]) {
-			return Summary{}, fmt.Errorf("arrays of unequal lengths")
-		}
+// summaryColumn is the column of result_index in ClassSummaries.
+const summaryColumn = 14
+
+// summaryDecoder decodes the summaries in students' result indexes,
+// keeping one copy of each check id for all of them.
+type summaryDecoder struct {
+	strings map[string]string
+	fps     []fingerprint
+}
+
+// decode is the summary in a result index. An unreadable index (lost, or
+// written by an older labgrid) reads as no result: the next scan writes
+// every result of the student again, and the index with them.
+func (d *summaryDecoder) decode(index []byte) Summary {
+	var err error
+	if d.fps, err = appendFingerprints(d.fps[:0], index); err != nil || len(d.fps) == 0 {
+		return Summary{}
 	}
 	if d.strings == nil {
 		d.strings = map[string]string{}
 	}
-	ids, statuses, points, passed, cost, errJA, errEN := d.elems[0], d.elems[1], d.elems[2], d.elems[3], d.elems[4], d.elems[5], d.elems[6]
-	sum := Summary{Checks: make([]CheckSummary, len(ids))}
-	for i := range ids {
-		if ids[i] == nil || statuses[i] == nil || len(points[i]) != 4 || len(cost[i]) != 8 || (passed[i] != nil && len(passed[i]) != 8) {
-			return Summary{}, fmt.Errorf("check %d: bad element", i)
-		}
-		c := CheckSummary{
-			CheckID:     d.intern(ids[i]),
-			Status:      grader.Status(d.intern(statuses[i])),
-			Points:      int(int32(binary.BigEndian.Uint32(points[i]))),
-			CostPerHour: math.Float64frombits(binary.BigEndian.Uint64(cost[i])),
-		}
-		if passed[i] != nil {
-			c.FirstPassedAt = pgTime(int64(binary.BigEndian.Uint64(passed[i])))
-		}
-		if errEN[i] != nil {
-			c.HasError, c.Error = true, grader.Text{JA: string(errJA[i]), EN: string(errEN[i])}
-		}
-		sum.Checks[i] = c
+	sum := Summary{Checks: make([]CheckSummary, len(d.fps))}
+	for i, fp := range d.fps {
+		sum.Checks[i] = fp.summary(d.intern(fp.checkID))
 	}
-	return sum, nil
+	// SaveScan keeps a student's results in the order of the scan.
+	slices.SortFunc(sum.Checks, func(a, b CheckSummary) int { return strings.Compare(a.CheckID, b.CheckID) })
+	return sum
 }
 
 func (d *summaryDecoder) intern(b []byte) string {
@@ -175,6 +155,18 @@ func (d *summaryDecoder) intern(b []byte) string {
 	s := string(b)
 	d.strings[s] = s
 	return s
+}
+
+// summary is what the grid shows of fp's result, of check id.
+func (fp fingerprint) summary(id string) CheckSummary {
+	c := CheckSummary{CheckID: id, Status: fp.status, Points: int(fp.points), CostPerHour: fp.cost}
+	if fp.passed {
+		c.FirstPassedAt = pgTime(fp.firstPassed)
+	}
+	if fp.hasError {
+		c.HasError, c.Error = true, grader.Text{JA: string(fp.errJA), EN: string(fp.errEN)}
+	}
+	return c
 }
 
 // pgEpoch is PostgreSQL's epoch in Unix seconds: 2000-01-01 UTC.
@@ -190,53 +182,11 @@ func pgTime(us int64) time.Time {
 	return time.Unix(pgEpoch+sec, frac*1e3)
 }
 
-// arrayElements appends the elements of a one-dimensional array in
-// PostgreSQL's binary form to dst: nil for NULL, else a slice of src.
-func arrayElements(dst [][]byte, src []byte) ([][]byte, error) {
-	bad := fmt.Errorf("not a one-dimensional binary array")
-	if len(src) < 12 {
-		return dst, bad
-	}
-	ndim := int32(binary.BigEndian.Uint32(src))
-	if ndim == 0 {
-		return dst, nil
-	}
-	if ndim != 1 || len(src) < 20 {
-		return dst, bad
-	}
-	n := int(int32(binary.BigEndian.Uint32(src[12:])))
-	rest := src[20:]
-	for range n {
-		if len(rest) < 4 {
-			return dst, bad
-		}
-		size := int(int32(binary.BigEndian.Uint32(rest)))
-		rest = rest[4:]
-		if size < 0 {
-			dst = append(dst, nil)
-			continue
-		}
-		if size > len(rest) {
-			return dst, bad
-		}
-		dst = append(dst, rest[:size:size])
-		rest = rest[size:]
-	}
-	return dst, nil
-}
+// pgMicros is t as a binary timestamptz: microseconds since 2000-01-01
+// UTC, as PostgreSQL keeps it.
+func pgMicros(t time.Time) int64 { return t.Sub(time.Unix(pgEpoch, 0)).Microseconds() }
 
-// refreshSummaries is the statement that makes the summaries of the
-// students $1 those of their results (a function of the schema, which
-// its migration also backfilled with).
-const refreshSummaries = "SELECT refresh_student_summary($1::bigint[])"
-
-// refreshSummariesIn runs refreshSummaries for students in tx.
-func refreshSummariesIn(ctx context.Context, tx pgx.Tx, students []int64) error {
-	if len(students) == 0 {
-		return nil
-	}
-	if _, err := tx.Exec(ctx, refreshSummaries, students); err != nil {
-		return fmt.Errorf("refresh summaries: %w", err)
-	}
-	return nil
-}
+// buildResultIndex is the statement that writes the result indexes of the
+// students $1 from their results (a function of the schema, which its
+// migration also built every index with), their digests unknown.
+const buildResultIndex = "SELECT build_result_index($1::bigint[])"

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"testing"
 	"time"
@@ -41,8 +42,8 @@ func checkSummaries(t *testing.T, ctx context.Context, s *Store, classID int64, 
 			t.Errorf("%s: summary of %s =\n%+v\nits results say\n%+v", when, st.Login, got[i].Summary, want)
 		}
 	}
-	if n := count(t, ctx, s, "SELECT count(*) FROM student_summary ss JOIN students s ON s.id = ss.student_id WHERE s.class_id = $1", classID); n != withResults {
-		t.Errorf("%s: %d summary rows, want %d (one per student with results)", when, n, withResults)
+	if n := count(t, ctx, s, "SELECT count(*) FROM student_memory m JOIN students s ON s.id = m.student_id WHERE s.class_id = $1 AND length(m.result_index) > 1", classID); n != withResults {
+		t.Errorf("%s: %d summaries, want %d (one per student with results)", when, n, withResults)
 	}
 	return got
 }
@@ -168,7 +169,7 @@ func TestSummariesFollowRosterEdits(t *testing.T) {
 		t.Fatal(err)
 	}
 	sums := checkSummaries(t, ctx, s, c.ID, "after an import with prune")
-	if n := count(t, ctx, s, "SELECT count(*) FROM student_summary WHERE student_id = ANY($1)", gone); n != 0 {
+	if n := count(t, ctx, s, "SELECT count(*) FROM student_memory WHERE student_id = ANY($1)", gone); n != 0 {
 		t.Errorf("%d summaries left of pruned students", n)
 	}
 	for _, st := range sums {
@@ -274,52 +275,45 @@ func TestSummariesFollowSeveralChangesOfAStudent(t *testing.T) {
 	}
 }
 
-// A scan that changes only the content of stored results patches the
-// changed elements of the summary in place instead of rebuilding it from
-// every result of the student: an element it did not change is left as
-// it is, even when it is wrong. A summary not as the fingerprints say
-// (here, none at all) is rebuilt.
-func TestSummariesPatchedInPlace(t *testing.T) {
+// A summary lost (its fingerprints unreadable) is rebuilt from the results
+// by the next scan, which writes them all again; the scan after it, once
+// more, as the rebuilt fingerprints know no digest; then nothing.
+func TestLostSummaryRebuilt(t *testing.T) {
 	t.Parallel()
 	ctx, s := setup(t)
-	c, students := mustImport(t, ctx, s, "summary-patch", 2)
+	c, students := mustImport(t, ctx, s, "summary-lost", 2)
 	ids := checkIDs()
-	if _, err := s.SaveScan(ctx, c.ID, TriggerSchedule, scanOf(students, testTime, allStatus(grader.StatusFail))); err != nil {
+	if _, err := s.SaveScan(ctx, c.ID, TriggerSchedule, scanOf(students, testTime, allStatus(grader.StatusPass))); err != nil {
 		t.Fatal(err)
 	}
 	sums := checkSummaries(t, ctx, s, c.ID, "first scan")
-	u1, u2 := sums[0].Student.ID, sums[1].Student.ID
-	if _, err := s.db.Exec(ctx, "UPDATE student_summary SET points[1] = 99 WHERE student_id = $1", u1); err != nil {
+	u2 := sums[1].Student.ID
+	if _, err := s.db.Exec(ctx, `UPDATE student_memory SET result_index = '\x63' WHERE student_id = $1`, u2); err != nil {
 		t.Fatal(err)
 	}
-	if _, err := s.db.Exec(ctx, "DELETE FROM student_summary WHERE student_id = $1", u2); err != nil {
-		t.Fatal(err)
+	bumpScanVersion(t, ctx, s, c.ID)
+	if got, err := s.ClassSummaries(ctx, c.ID); err != nil || len(got[1].Summary.Checks) != 0 || len(got[0].Summary.Checks) != len(ids) {
+		t.Errorf("an unreadable summary reads as %d checks, the other as %d", len(got[1].Summary.Checks), len(got[0].Summary.Checks))
 	}
 	at := testTime.Add(time.Minute)
 	res := scanOf(students, at, func(_, check string) grader.Status {
 		if check == ids[3] {
-			return grader.StatusPass
+			return grader.StatusFail
 		}
-		return grader.StatusFail
+		return grader.StatusPass
 	})
-	if _, err := s.SaveScan(ctx, c.ID, TriggerSchedule, res); err != nil {
-		t.Fatal(err)
-	}
-	got, err := s.ClassSummaries(ctx, c.ID)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if cs, _ := got[0].Summary.Check(ids[3]); cs.Status != grader.StatusPass || !cs.FirstPassedAt.Equal(at) {
-		t.Errorf("user01's %s = %+v, want passed at %v", ids[3], cs, at)
-	}
-	if got[0].Summary.Checks[0].Points != 99 {
-		t.Errorf("user01's summary was rebuilt, not patched: %+v", got[0].Summary.Checks[0])
-	}
-	results, err := s.StudentResults(ctx, u2)
-	if err != nil {
-		t.Fatal(err)
-	}
-	if want := SummaryOf(results); !sameSummary(got[1].Summary, want) {
-		t.Errorf("user02's lost summary =\n%+v\nits results say\n%+v", got[1].Summary, want)
+	for i, want := range []int{1 + len(ids), len(ids), 0} {
+		res.FinishedAt = at.Add(time.Duration(i) * time.Second)
+		sum, err := s.SaveScan(ctx, c.ID, TriggerSchedule, res)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if sum.ChangedResults != want {
+			t.Errorf("scan %d after the loss wrote %d results, want %d", i+1, sum.ChangedResults, want)
+		}
+		got := checkSummaries(t, ctx, s, c.ID, fmt.Sprintf("scan %d after the loss", i+1))
+		if cs, _ := got[1].Summary.Check(ids[3]); cs.Status != grader.StatusFail || !cs.FirstPassedAt.Equal(testTime) {
+			t.Errorf("scan %d: user02's %s = %+v, want fail, first passed at %v", i+1, ids[3], cs, testTime)
+		}
 	}
 }
