@@ -60,10 +60,10 @@ const maxErrorSummary = 4000
 // SaveScan stores one scan of students of the class, in one transaction:
 // a scan_runs row; the results that changed and nothing else (a scan that
 // changes nothing writes no result row); a timeline row per status change;
-// the fingerprints of each student with a changed result, which hold
-// their summary, and the grader's memory, in one student_memory row per
-// student; every scanned student's last_scanned_at; and, when something
-// changed, a NOTIFY on labgrid_results naming the students.
+// one student_memory row per scanned student: the time of the scan, and
+// where they changed the grader's memory and the student's fingerprints,
+// which hold their summary; and, when something changed, a NOTIFY on
+// labgrid_results naming the students.
 //
 // An error result (labgrid could not look) keeps the student's last judged
 // status and records the error beside it; the next judged result clears it.
@@ -362,21 +362,20 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 		// A plain UPDATE of the rows known to exist is cheaper than an
 		// upsert; ON CONFLICT covers a row added since (never, under the
 		// class lock, but harmless).
-		sql := `UPDATE student_memory AS m SET memory = u.memory::jsonb, result_index = u.result_index
-			FROM unnest($1::bigint[], $2::text[], $3::bytea[]) AS u(student_id, memory, result_index)
+		sql := `UPDATE student_memory AS m SET scanned_at = $4,
+				memory = coalesce(u.memory, m.memory), result_index = coalesce(u.result_index, m.result_index)
+			FROM unnest($1::bigint[], $2::jsonb[], $3::bytea[]) AS u(student_id, memory, result_index)
 			WHERE m.student_id = u.student_id`
 		if m == &w.newMemory {
-			sql = `INSERT INTO student_memory (student_id, memory, result_index)
-				SELECT u.student_id, u.memory::jsonb, u.result_index
-				FROM unnest($1::bigint[], $2::text[], $3::bytea[]) AS u(student_id, memory, result_index)
-				ON CONFLICT (student_id) DO UPDATE SET memory = EXCLUDED.memory, result_index = EXCLUDED.result_index`
+			sql = `INSERT INTO student_memory (student_id, memory, result_index, scanned_at)
+				SELECT u.student_id, u.memory, u.result_index, $4
+				FROM unnest($1::bigint[], $2::jsonb[], $3::bytea[]) AS u(student_id, memory, result_index)
+				ON CONFLICT (student_id) DO UPDATE SET
+					memory = EXCLUDED.memory, result_index = EXCLUDED.result_index, scanned_at = EXCLUDED.scanned_at`
 		}
 		for sp := range spans(len(m.student), func(i int) int { return rowOverhead + len(m.memory[i]) + len(m.index[i]) }) {
-			b.queue(sp.bytes, sql, m.student[sp.from:sp.to], m.memory[sp.from:sp.to], m.index[sp.from:sp.to])
+			b.queue(sp.bytes, sql, m.student[sp.from:sp.to], m.memory[sp.from:sp.to], m.index[sp.from:sp.to], scannedAt)
 		}
-	}
-	for sp := range spans(len(w.scanned), func(int) int { return rowOverhead }) {
-		b.queue(sp.bytes, "UPDATE students SET last_scanned_at = $2 WHERE id = ANY($1)", w.scanned[sp.from:sp.to], scannedAt)
 	}
 	// The fingerprints of the students who had lost them, from the
 	// results just written.

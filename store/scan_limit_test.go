@@ -89,7 +89,7 @@ func testSaveScanAtLimit(t *testing.T, n int, checks []string, scans []grader.St
 		if got := count(t, ctx, s, "SELECT count(*) FROM student_memory WHERE length(result_index) > 0"); got != n {
 			t.Errorf("scan %d: %d students have fingerprints, want %d", i+1, got, n)
 		}
-		if got := count(t, ctx, s, "SELECT count(*) FROM students WHERE last_scanned_at = $1", res.FinishedAt); got != n {
+		if got := count(t, ctx, s, "SELECT count(*) FROM student_memory WHERE scanned_at = $1", res.FinishedAt); got != n {
 			t.Errorf("scan %d: %d students marked scanned, want %d", i+1, got, n)
 		}
 		// Every student is announced, in notifications PostgreSQL takes.

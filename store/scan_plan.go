@@ -52,8 +52,6 @@ type writes struct {
 	chAt                   []time.Time
 	// what is kept of a student between scans, where it changed
 	memory, newMemory memoryRows
-	// every scanned student, for last_scanned_at
-	scanned []int64
 	// students whose fingerprints are rebuilt from their results, once
 	// written (storedStudent.lost): neither cached nor planned here
 	rebuild []int64
@@ -69,11 +67,11 @@ type writes struct {
 	next []fingerprint // scratch for a student's new fingerprints
 }
 
-// memoryRows are student_memory rows.
+// memoryRows are student_memory rows, one per scanned student.
 type memoryRows struct {
 	student []int64
-	memory  []string // JSON
-	index   [][]byte
+	memory  [][]byte // JSON; nil: unchanged
+	index   [][]byte // nil: unchanged
 }
 
 // resultRows are whole result rows.
@@ -108,7 +106,6 @@ func planWrites(res *grader.ScanResult, prev previous) *writes {
 			}
 			continue
 		}
-		w.scanned = append(w.scanned, st.id)
 		changed := false
 		next := st.results
 		if len(rep.Results) > 0 {
@@ -141,20 +138,25 @@ func planWrites(res *grader.ScanResult, prev previous) *writes {
 		if len(rep.Results) > 0 {
 			w.next = next // reuse its array for the next student
 		}
-		w.buf = encodeFingerprints(w.buf[:0], next)
-		if !st.hasMemory || !maps.Equal(st.memory, rep.Memory) || !bytes.Equal(st.index, w.buf) {
-			m := &w.memory
-			if !st.hasMemory {
-				m = &w.newMemory
-			}
-			index := bytes.Clone(w.buf)
-			m.student = append(m.student, st.id)
-			m.memory = append(m.memory, encodeMemory(rep.Memory))
-			m.index = append(m.index, index)
-			if !st.lost {
-				w.stored = append(w.stored, stored{st: st, memory: rep.Memory, index: index})
+		// Every scanned student's row is written, for the time of the scan;
+		// the memory and fingerprints where they changed (nil: as they are).
+		var memory, index []byte
+		if !st.hasMemory || changed || !maps.Equal(st.memory, rep.Memory) {
+			w.buf = encodeFingerprints(w.buf[:0], next)
+			if !st.hasMemory || !maps.Equal(st.memory, rep.Memory) || !bytes.Equal(st.index, w.buf) {
+				memory, index = []byte(encodeMemory(rep.Memory)), bytes.Clone(w.buf)
+				if !st.lost {
+					w.stored = append(w.stored, stored{st: st, memory: rep.Memory, index: index})
+				}
 			}
 		}
+		m := &w.memory
+		if !st.hasMemory {
+			m = &w.newMemory
+		}
+		m.student = append(m.student, st.id)
+		m.memory = append(m.memory, memory)
+		m.index = append(m.index, index)
 		if st.lost {
 			w.rebuild = append(w.rebuild, st.id)
 		}

@@ -45,8 +45,8 @@ func (p *planner) plan(res *grader.ScanResult) *writes {
 	for _, m := range []memoryRows{w.newMemory, w.memory} {
 		for i, id := range m.student {
 			for _, st := range p.prev.students {
-				if st.id != id {
-					continue
+				if st.id != id || m.index[i] == nil {
+					continue // not this student, or only scanned
 				}
 				fps, err := decodeFingerprints(m.index[i])
 				if err != nil {
@@ -149,8 +149,8 @@ func TestPlanErrorKeepsJudgedStatus(t *testing.T) {
 	at = at.Add(time.Minute)
 	w = p.plan(planScan(at, errorResult("a", "access denied"), result("b", grader.StatusPass, at)))
 	p.expect("the same error again", w, written{})
-	if len(w.memory.student)+len(w.newMemory.student) != 0 {
-		t.Error("the same error again: memory rewritten")
+	if m := w.memory; len(w.newMemory.student) != 0 || len(m.student) != 1 || m.memory[0] != nil || m.index[0] != nil {
+		t.Errorf("the same error again: memory rows %+v, %+v; want the time of the scan alone", w.newMemory, m)
 	}
 
 	at = at.Add(time.Minute)
@@ -241,8 +241,8 @@ func TestPlanContentRubricAndRoster(t *testing.T) {
 	res := planScan(at, result("a", grader.StatusPass, at))
 	res.Reports[0].Student.Login = "Gone01"
 	w = p.plan(res)
-	if !slices.Equal(w.unknown, []string{"Gone01"}) || len(w.scanned) != 0 || w.changedResults != 0 {
-		t.Errorf("an unknown login: unknown %v, scanned %v, %d changed", w.unknown, w.scanned, w.changedResults)
+	if scanned := len(w.memory.student) + len(w.newMemory.student); !slices.Equal(w.unknown, []string{"Gone01"}) || scanned != 0 || w.changedResults != 0 {
+		t.Errorf("an unknown login: unknown %v, %d scanned, %d changed", w.unknown, scanned, w.changedResults)
 	}
 }
 

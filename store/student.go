@@ -23,8 +23,12 @@ type Student struct {
 	LastScannedAt time.Time // zero: never scanned
 }
 
-const studentColumns = `id, class_id, login, display_name, account_id, role_arn, external_id,
-	region, email, sis_id, section, created_at, updated_at, last_scanned_at`
+// studentColumns are the columns of a Student in studentTables: the last
+// scan is kept with what SaveScan writes of the student (student_memory).
+const studentColumns = `students.id, class_id, login, display_name, account_id, role_arn, external_id,
+	region, email, sis_id, section, created_at, updated_at, scan.scanned_at`
+
+const studentTables = "students LEFT JOIN student_memory scan ON scan.student_id = students.id"
 
 func scanStudent(row rowScanner) (Student, error) {
 	var (
@@ -44,7 +48,7 @@ func scanStudent(row rowScanner) (Student, error) {
 
 // Student finds a student by id.
 func (s *Store) Student(ctx context.Context, id int64) (Student, error) {
-	st, err := scanStudent(s.db.QueryRow(ctx, "SELECT "+studentColumns+" FROM students WHERE id = $1", id))
+	st, err := scanStudent(s.db.QueryRow(ctx, "SELECT "+studentColumns+" FROM "+studentTables+" WHERE students.id = $1", id))
 	if err != nil {
 		return Student{}, notFound(err, "student %d", id)
 	}
@@ -53,7 +57,7 @@ func (s *Store) Student(ctx context.Context, id int64) (Student, error) {
 
 // Students lists a class's students by login.
 func (s *Store) Students(ctx context.Context, classID int64) ([]Student, error) {
-	rows, err := s.db.Query(ctx, "SELECT "+studentColumns+" FROM students WHERE class_id = $1 ORDER BY lower(login), id", classID)
+	rows, err := s.db.Query(ctx, "SELECT "+studentColumns+" FROM "+studentTables+" WHERE class_id = $1 ORDER BY lower(login), students.id", classID)
 	if err != nil {
 		return nil, fmt.Errorf("list students: %w", err)
 	}
@@ -150,7 +154,7 @@ func (s *Store) ImportRoster(ctx context.Context, classID int64, students []grad
 		}
 		rows, err := tx.Query(ctx, `
 			SELECT `+studentColumns+`, token_salt, token_hash
-			FROM students WHERE class_id = $1 ORDER BY lower(login), id`, classID)
+			FROM `+studentTables+` WHERE class_id = $1 ORDER BY lower(login), students.id`, classID)
 		if err != nil {
 			return err
 		}

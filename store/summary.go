@@ -71,9 +71,9 @@ type StudentSummary struct {
 // by SaveScan and SetClassLabs with the results).
 func (s *Store) ClassSummaries(ctx context.Context, classID int64) ([]StudentSummary, error) {
 	rows, err := s.db.Query(ctx, `
-		SELECT `+studentColumns+`, m.result_index
-		FROM students LEFT JOIN student_memory m ON m.student_id = id
-		WHERE class_id = $1 ORDER BY lower(login), id`, classID)
+		SELECT `+studentColumns+`, scan.result_index
+		FROM `+studentTables+`
+		WHERE class_id = $1 ORDER BY lower(login), students.id`, classID)
 	if err != nil {
 		return nil, fmt.Errorf("class summaries: %w", err)
 	}

@@ -110,7 +110,7 @@ func (s *Store) StudentByToken(ctx context.Context, token string) (Student, erro
 	if len(token) != tokenLen {
 		return Student{}, fmt.Errorf("student by token: %w", ErrNotFound)
 	}
-	row := s.db.QueryRow(ctx, "SELECT "+studentColumns+" FROM students WHERE token_hash = $1", hashToken(token))
+	row := s.db.QueryRow(ctx, "SELECT "+studentColumns+" FROM "+studentTables+" WHERE token_hash = $1", hashToken(token))
 	st, err := scanStudent(row)
 	if err != nil {
 		// The token is a credential: never put it in an error.

@@ -125,7 +125,7 @@ func TestServeKilledMidScanResumesSchedule(t *testing.T) {
 	for {
 		var stale, unfinished int
 		err := pool.QueryRow(ctx, `
-			SELECT (SELECT count(*) FROM students WHERE last_scanned_at IS NULL OR last_scanned_at < $1),
+			SELECT (SELECT count(*) FROM students s LEFT JOIN student_memory m ON m.student_id = s.id WHERE m.scanned_at IS NULL OR m.scanned_at < $1),
 			       (SELECT count(*) FROM river_job WHERE id = ANY($2) AND state <> 'completed')`,
 			killed, dead).Scan(&stale, &unfinished)
 		if err != nil {

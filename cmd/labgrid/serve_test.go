@@ -146,7 +146,7 @@ func TestServeDemo(t *testing.T) {
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		var scanned, runs int
-		err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM students WHERE last_scanned_at IS NOT NULL), (SELECT count(*) FROM scan_runs)`).Scan(&scanned, &runs)
+		err := pool.QueryRow(ctx, `SELECT (SELECT count(*) FROM student_memory WHERE scanned_at IS NOT NULL), (SELECT count(*) FROM scan_runs)`).Scan(&scanned, &runs)
 		// Two rounds of both targets: on schedule, not just at the start.
 		if err == nil && scanned == 6 && runs >= 4 {
 			break
