@@ -53,6 +53,9 @@ const maxBatchBytes = 4 * maxStatementBytes
 // times and flags.
 const rowOverhead = 128
 
+// planPart is how many reports of a scan are planned and sent at a time.
+const planPart = 256
+
 // maxErrorSummary bounds scan_runs.error_summary: a class-wide outage
 // repeats one reason per target.
 const maxErrorSummary = 4000
@@ -87,18 +90,15 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 	}
 
 	var (
-		w    *writes
-		next *classStudents
+		parts []*writes
+		next  *classStudents
 	)
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
 		prev, version, err := readPrevious(ctx, tx, classID, logins, s.scans.take(classID))
 		if err != nil {
 			return err
 		}
-		w = planWrites(res, prev)
-		sum.ChangedResults, sum.ChangedStudents, sum.Unknown = w.changedResults, w.changedStudents, w.unknown
 		next = &classStudents{version: version + 1, students: prev.students}
-
 		batch := &pgx.Batch{}
 		batch.Queue(`
 			INSERT INTO scan_runs (class_id, trigger, started_at, finished_at, targets, failed_targets, aws_calls, error_summary)
@@ -108,18 +108,48 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 		).QueryRow(func(row pgx.Row) error { return row.Scan(&sum.ScanRunID) })
 		// Under the class lock: nobody else moved the version since.
 		batch.Queue("UPDATE classes SET scan_version = $2 WHERE id = $1", classID, next.version)
-		for _, batch := range w.queue(batch, classID, res.FinishedAt) {
-			if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-				return err
+
+		// A big scan is planned and sent a part at a time: PostgreSQL
+		// writes one part while the next is planned.
+		var sent pgx.BatchResults
+		for reports := range slices.Chunk(res.Reports, planPart) {
+			w := planWrites(&grader.ScanResult{FinishedAt: res.FinishedAt, Reports: reports}, prev)
+			parts = append(parts, w)
+			sum.ChangedResults += w.changedResults
+			sum.ChangedStudents = append(sum.ChangedStudents, w.changedStudents...)
+			sum.Unknown = append(sum.Unknown, w.unknown...)
+			if len(parts)*planPart >= len(res.Reports) {
+				// The last part: the writes are sent right after this, the
+				// time they are stored at a commit later.
+				slices.Sort(sum.ChangedStudents)
+				w.notify = notifyPayloads(classID, time.Now(), sum.ChangedStudents)
 			}
+			if sent != nil {
+				if err := sent.Close(); err != nil {
+					return err
+				}
+			}
+			batches := w.queue(batch, res.FinishedAt)
+			for _, b := range batches[:len(batches)-1] {
+				if err := tx.SendBatch(ctx, b).Close(); err != nil {
+					return err
+				}
+			}
+			sent = tx.SendBatch(ctx, batches[len(batches)-1])
+			batch = &pgx.Batch{}
 		}
-		return nil
+		if sent == nil { // no report
+			sent = tx.SendBatch(ctx, batch)
+		}
+		return sent.Close()
 	})
 	if err != nil {
 		return SaveSummary{}, fmt.Errorf("save scan: %w", err)
 	}
-	apply(w.stored)
-	if len(w.rebuild) > 0 {
+	for _, w := range parts {
+		apply(w.stored)
+	}
+	if slices.ContainsFunc(parts, func(w *writes) bool { return len(w.rebuild) > 0 }) {
 		// Their fingerprints are the database's now: read them again.
 		maps.DeleteFunc(next.students, func(_ string, st *storedStudent) bool { return st != nil && st.lost })
 	}
@@ -282,7 +312,7 @@ const resultUnnest = `unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5
 // per span of maxStatementBytes for a big scan, whose statements then
 // follow in further batches of maxBatchBytes. The batches are to be sent
 // in order, in one transaction.
-func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*pgx.Batch {
+func (w *writes) queue(batch *pgx.Batch, scannedAt time.Time) []*pgx.Batch {
 	b := &batches{all: []*pgx.Batch{batch}}
 	ins := &w.inserts
 	for sp := range spans(len(ins.student), ins.size) {
@@ -382,9 +412,7 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 	for sp := range spans(len(w.rebuild), func(int) int { return rowOverhead }) {
 		b.queue(sp.bytes, buildResultIndex, w.rebuild[sp.from:sp.to])
 	}
-	// The writes are sent right after this: the time they are stored at,
-	// a commit later.
-	for _, payload := range notifyPayloads(classID, time.Now(), w.changedStudents) {
+	for _, payload := range w.notify {
 		b.queue(len(payload), "SELECT pg_notify($1, $2)", NotifyChannel, payload)
 	}
 	return b.all

@@ -52,6 +52,8 @@ type writes struct {
 	chAt                   []time.Time
 	// what is kept of a student between scans, where it changed
 	memory, newMemory memoryRows
+	// the NOTIFY payloads, sent last
+	notify []string
 	// students whose fingerprints are rebuilt from their results, once
 	// written (storedStudent.lost): neither cached nor planned here
 	rebuild []int64
