@@ -45,9 +45,6 @@ type SaveSummary struct {
 // scan's size grows with the class, the rubric and the evidence alike.
 const maxStatementBytes = 1 << 20
 
-// maxBatchBytes bounds the statements of SaveScan sent at once, roughly.
-const maxBatchBytes = 4 * maxStatementBytes
-
 // rowOverhead is what a row costs in a statement's parameters besides its
 // strings, at most: a length before each array element, and the numbers,
 // times and flags.
@@ -109,9 +106,18 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 		// Under the class lock: nobody else moved the version since.
 		batch.Queue("UPDATE classes SET scan_version = $2 WHERE id = $1", classID, next.version)
 
+		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
+			return err
+		}
+
 		// A big scan is planned and sent a part at a time: PostgreSQL
-		// writes one part while the next is planned.
-		var sent pgx.BatchResults
+		// writes one part while the next is planned, and runs each
+		// statement while the next is encoded.
+		pl, err := startPipeline(ctx, tx, saveStatements)
+		if err != nil {
+			return err
+		}
+		defer pl.abandon()
 		for reports := range slices.Chunk(res.Reports, planPart) {
 			w := planWrites(&grader.ScanResult{FinishedAt: res.FinishedAt, Reports: reports}, prev)
 			parts = append(parts, w)
@@ -124,24 +130,13 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 				slices.Sort(sum.ChangedStudents)
 				w.notify = notifyPayloads(classID, time.Now(), sum.ChangedStudents)
 			}
-			if sent != nil {
-				if err := sent.Close(); err != nil {
+			for _, st := range w.statements(res.FinishedAt) {
+				if err := pl.send(st.sql, st.args...); err != nil {
 					return err
 				}
 			}
-			batches := w.queue(batch, res.FinishedAt)
-			for _, b := range batches[:len(batches)-1] {
-				if err := tx.SendBatch(ctx, b).Close(); err != nil {
-					return err
-				}
-			}
-			sent = tx.SendBatch(ctx, batches[len(batches)-1])
-			batch = &pgx.Batch{}
 		}
-		if sent == nil { // no report
-			sent = tx.SendBatch(ctx, batch)
-		}
-		return sent.Close()
+		return pl.finish()
 	})
 	if err != nil {
 		return SaveSummary{}, fmt.Errorf("save scan: %w", err)
@@ -308,115 +303,150 @@ const resultUnnest = `unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5
 		observed_at, first_passed_at, error_ja, error_en, error_at,
 		evidence, cost_per_hour)`
 
-// queue adds the planned writes to batch: one statement per kind, or one
-// per span of maxStatementBytes for a big scan, whose statements then
-// follow in further batches of maxBatchBytes. The batches are to be sent
-// in order, in one transaction.
-func (w *writes) queue(batch *pgx.Batch, scannedAt time.Time) []*pgx.Batch {
-	b := &batches{all: []*pgx.Batch{batch}}
+// statements are the planned writes: one statement per kind, or one per
+// span of maxStatementBytes for a big scan, to be sent in order, in one
+// transaction. Each is one of saveStatements.
+func (w *writes) statements(scannedAt time.Time) []statement {
+	b := &statements{}
 	ins := &w.inserts
 	for sp := range spans(len(ins.student), ins.size) {
-		// The timeline entries of the results the fingerprints do not
-		// know, before they are written: the status they replace is
-		// none, unless fingerprints were lost and the row is there.
-		b.queue(sp.bytes, `
-			INSERT INTO result_changes (student_id, check_id, from_status, to_status, message_ja, message_en, at)
-			SELECT u.student_id, u.check_id, r.status, u.status, u.message_ja, u.message_en, u.at
-			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
-				AS u(student_id, check_id, status, message_ja, message_en, at)
-			LEFT JOIN results r ON r.student_id = u.student_id AND r.check_id = u.check_id
-			WHERE r.status IS DISTINCT FROM u.status`,
+		b.add(sqlInsertNewChanges,
 			ins.student[sp.from:sp.to], ins.check[sp.from:sp.to], ins.status[sp.from:sp.to], ins.msgJA[sp.from:sp.to], ins.msgEN[sp.from:sp.to], ins.observed[sp.from:sp.to])
-		// Results the fingerprints do not know. ON CONFLICT only matters
-		// when fingerprints were lost: the row is then rewritten.
-		b.queue(sp.bytes, `
-			INSERT INTO results AS r (student_id, check_id, status, points, max_points, required,
-				message_ja, message_en, hint_ja, hint_en, evidence,
-				observed_at, first_passed_at, changed_at, error_ja, error_en, error_at, cost_per_hour)
-			SELECT u.student_id, u.check_id, u.status, u.points, u.max_points, u.required,
-				u.message_ja, u.message_en, u.hint_ja, u.hint_en, u.evidence::text[],
-				u.observed_at, u.first_passed_at, u.observed_at, u.error_ja, u.error_en, u.error_at, u.cost_per_hour
-			FROM `+resultUnnest+`
-			ON CONFLICT (student_id, check_id) DO UPDATE SET
-				status = EXCLUDED.status, points = EXCLUDED.points, max_points = EXCLUDED.max_points,
-				required = EXCLUDED.required, message_ja = EXCLUDED.message_ja, message_en = EXCLUDED.message_en,
-				hint_ja = EXCLUDED.hint_ja, hint_en = EXCLUDED.hint_en, evidence = EXCLUDED.evidence,
-				observed_at = EXCLUDED.observed_at, cost_per_hour = EXCLUDED.cost_per_hour,
-				first_passed_at = coalesce(r.first_passed_at, EXCLUDED.first_passed_at),
-				changed_at = CASE WHEN r.status IS DISTINCT FROM EXCLUDED.status THEN EXCLUDED.changed_at ELSE r.changed_at END,
-				error_ja = EXCLUDED.error_ja, error_en = EXCLUDED.error_en,
-				error_at = CASE WHEN EXCLUDED.error_at IS NULL THEN NULL ELSE coalesce(r.error_at, EXCLUDED.error_at) END`,
+		b.add(sqlUpsertResults,
 			ins.args(sp.from, sp.to)...)
 	}
 	for sp := range spans(len(w.updates.student), w.updates.size) {
-		// In SET, r.* are the old values.
-		b.queue(sp.bytes, `
-			UPDATE results AS r SET
-				status = u.status, points = u.points, max_points = u.max_points, required = u.required,
-				message_ja = u.message_ja, message_en = u.message_en, hint_ja = u.hint_ja, hint_en = u.hint_en,
-				evidence = u.evidence::text[], observed_at = u.observed_at, cost_per_hour = u.cost_per_hour,
-				first_passed_at = coalesce(r.first_passed_at, u.first_passed_at),
-				changed_at = CASE WHEN r.status IS DISTINCT FROM u.status THEN u.observed_at ELSE r.changed_at END,
-				error_ja = u.error_ja, error_en = u.error_en,
-				error_at = CASE WHEN u.error_at IS NULL THEN NULL ELSE coalesce(r.error_at, u.error_at) END
-			FROM `+resultUnnest+`
-			WHERE r.student_id = u.student_id AND r.check_id = u.check_id`,
+		b.add(sqlUpdateResults,
 			w.updates.args(sp.from, sp.to)...)
 	}
 	errSize := func(i int) int { return rowOverhead + len(w.errCheck[i]) + len(w.errJA[i]) + len(w.errEN[i]) }
 	for sp := range spans(len(w.errStudent), errSize) {
-		b.queue(sp.bytes, `
-			UPDATE results AS r SET error_ja = u.error_ja, error_en = u.error_en, error_at = coalesce(r.error_at, u.at)
-			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
-				AS u(student_id, check_id, error_ja, error_en, at)
-			WHERE r.student_id = u.student_id AND r.check_id = u.check_id`,
+		b.add(sqlErrorsOnly,
 			w.errStudent[sp.from:sp.to], w.errCheck[sp.from:sp.to], w.errJA[sp.from:sp.to], w.errEN[sp.from:sp.to], w.errAt[sp.from:sp.to])
 	}
 	for sp := range spans(len(w.delStudent), func(i int) int { return rowOverhead + len(w.delCheck[i]) }) {
-		b.queue(sp.bytes, `
-			DELETE FROM results AS r USING unnest($1::bigint[], $2::text[]) AS u(student_id, check_id)
-			WHERE r.student_id = u.student_id AND r.check_id = u.check_id`,
+		b.add(sqlDeleteResults,
 			w.delStudent[sp.from:sp.to], w.delCheck[sp.from:sp.to])
 	}
 	chSize := func(i int) int {
 		return rowOverhead + len(w.chCheck[i]) + len(w.chTo[i]) + len(w.chMsgJA[i]) + len(w.chMsgEN[i])
 	}
 	for sp := range spans(len(w.chStudent), chSize) {
-		b.queue(sp.bytes, `
-			INSERT INTO result_changes (student_id, check_id, from_status, to_status, message_ja, message_en, at)
-			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])`,
+		b.add(sqlInsertChanges,
 			w.chStudent[sp.from:sp.to], w.chCheck[sp.from:sp.to], w.chFrom[sp.from:sp.to], w.chTo[sp.from:sp.to],
 			w.chMsgJA[sp.from:sp.to], w.chMsgEN[sp.from:sp.to], w.chAt[sp.from:sp.to])
 	}
 	for _, m := range []*memoryRows{&w.newMemory, &w.memory} {
 		// A plain UPDATE of the rows known to exist is cheaper than an
-		// upsert; ON CONFLICT covers a row added since (never, under the
-		// class lock, but harmless).
-		sql := `UPDATE student_memory AS m SET scanned_at = $4,
-				memory = coalesce(u.memory, m.memory), result_index = coalesce(u.result_index, m.result_index)
-			FROM unnest($1::bigint[], $2::jsonb[], $3::bytea[]) AS u(student_id, memory, result_index)
-			WHERE m.student_id = u.student_id`
+		// upsert.
+		sql := sqlUpdateMemory
 		if m == &w.newMemory {
-			sql = `INSERT INTO student_memory (student_id, memory, result_index, scanned_at)
-				SELECT u.student_id, u.memory, u.result_index, $4
-				FROM unnest($1::bigint[], $2::jsonb[], $3::bytea[]) AS u(student_id, memory, result_index)
-				ON CONFLICT (student_id) DO UPDATE SET
-					memory = EXCLUDED.memory, result_index = EXCLUDED.result_index, scanned_at = EXCLUDED.scanned_at`
+			sql = sqlInsertMemory
 		}
 		for sp := range spans(len(m.student), func(i int) int { return rowOverhead + len(m.memory[i]) + len(m.index[i]) }) {
-			b.queue(sp.bytes, sql, m.student[sp.from:sp.to], m.memory[sp.from:sp.to], m.index[sp.from:sp.to], scannedAt)
+			b.add(sql, m.student[sp.from:sp.to], m.memory[sp.from:sp.to], m.index[sp.from:sp.to], scannedAt)
 		}
 	}
 	// The fingerprints of the students who had lost them, from the
 	// results just written.
 	for sp := range spans(len(w.rebuild), func(int) int { return rowOverhead }) {
-		b.queue(sp.bytes, buildResultIndex, w.rebuild[sp.from:sp.to])
+		b.add(buildResultIndex, w.rebuild[sp.from:sp.to])
 	}
 	for _, payload := range w.notify {
-		b.queue(len(payload), "SELECT pg_notify($1, $2)", NotifyChannel, payload)
+		b.add(sqlNotify, NotifyChannel, payload)
 	}
 	return b.all
 }
+
+// A statement is one of saveStatements with its arguments.
+type statement struct {
+	sql  string
+	args []any
+}
+
+type statements struct{ all []statement }
+
+func (b *statements) add(sql string, args ...any) {
+	b.all = append(b.all, statement{sql: sql, args: args})
+}
+
+// saveStatements are the statements SaveScan writes with, prepared on a
+// connection at its first save.
+var saveStatements = []string{sqlInsertNewChanges, sqlUpsertResults, sqlUpdateResults, sqlErrorsOnly,
+	sqlDeleteResults, sqlInsertChanges, sqlUpdateMemory, sqlInsertMemory, buildResultIndex, sqlNotify}
+
+const (
+	// The timeline entries of the results the fingerprints do not know,
+	// before they are written: the status they replace is none, unless
+	// fingerprints were lost and the row is there.
+	sqlInsertNewChanges = `
+		INSERT INTO result_changes (student_id, check_id, from_status, to_status, message_ja, message_en, at)
+		SELECT u.student_id, u.check_id, r.status, u.status, u.message_ja, u.message_en, u.at
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
+			AS u(student_id, check_id, status, message_ja, message_en, at)
+		LEFT JOIN results r ON r.student_id = u.student_id AND r.check_id = u.check_id
+		WHERE r.status IS DISTINCT FROM u.status`
+	// Results the fingerprints do not know. ON CONFLICT only matters when
+	// fingerprints were lost: the row is then rewritten.
+	sqlUpsertResults = `
+		INSERT INTO results AS r (student_id, check_id, status, points, max_points, required,
+			message_ja, message_en, hint_ja, hint_en, evidence,
+			observed_at, first_passed_at, changed_at, error_ja, error_en, error_at, cost_per_hour)
+		SELECT u.student_id, u.check_id, u.status, u.points, u.max_points, u.required,
+			u.message_ja, u.message_en, u.hint_ja, u.hint_en, u.evidence::text[],
+			u.observed_at, u.first_passed_at, u.observed_at, u.error_ja, u.error_en, u.error_at, u.cost_per_hour
+		FROM ` + resultUnnest + `
+		ON CONFLICT (student_id, check_id) DO UPDATE SET
+			status = EXCLUDED.status, points = EXCLUDED.points, max_points = EXCLUDED.max_points,
+			required = EXCLUDED.required, message_ja = EXCLUDED.message_ja, message_en = EXCLUDED.message_en,
+			hint_ja = EXCLUDED.hint_ja, hint_en = EXCLUDED.hint_en, evidence = EXCLUDED.evidence,
+			observed_at = EXCLUDED.observed_at, cost_per_hour = EXCLUDED.cost_per_hour,
+			first_passed_at = coalesce(r.first_passed_at, EXCLUDED.first_passed_at),
+			changed_at = CASE WHEN r.status IS DISTINCT FROM EXCLUDED.status THEN EXCLUDED.changed_at ELSE r.changed_at END,
+			error_ja = EXCLUDED.error_ja, error_en = EXCLUDED.error_en,
+			error_at = CASE WHEN EXCLUDED.error_at IS NULL THEN NULL ELSE coalesce(r.error_at, EXCLUDED.error_at) END`
+	// Stored results whose content changed. In SET, r.* are the old values.
+	sqlUpdateResults = `
+		UPDATE results AS r SET
+			status = u.status, points = u.points, max_points = u.max_points, required = u.required,
+			message_ja = u.message_ja, message_en = u.message_en, hint_ja = u.hint_ja, hint_en = u.hint_en,
+			evidence = u.evidence::text[], observed_at = u.observed_at, cost_per_hour = u.cost_per_hour,
+			first_passed_at = coalesce(r.first_passed_at, u.first_passed_at),
+			changed_at = CASE WHEN r.status IS DISTINCT FROM u.status THEN u.observed_at ELSE r.changed_at END,
+			error_ja = u.error_ja, error_en = u.error_en,
+			error_at = CASE WHEN u.error_at IS NULL THEN NULL ELSE coalesce(r.error_at, u.error_at) END
+		FROM ` + resultUnnest + `
+		WHERE r.student_id = u.student_id AND r.check_id = u.check_id`
+	// An error beside a judged status.
+	sqlErrorsOnly = `
+		UPDATE results AS r SET error_ja = u.error_ja, error_en = u.error_en, error_at = coalesce(r.error_at, u.at)
+		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
+			AS u(student_id, check_id, error_ja, error_en, at)
+		WHERE r.student_id = u.student_id AND r.check_id = u.check_id`
+	// Results of checks no longer in the rubric.
+	sqlDeleteResults = `
+		DELETE FROM results AS r USING unnest($1::bigint[], $2::text[]) AS u(student_id, check_id)
+		WHERE r.student_id = u.student_id AND r.check_id = u.check_id`
+	sqlInsertChanges = `
+		INSERT INTO result_changes (student_id, check_id, from_status, to_status, message_ja, message_en, at)
+		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])`
+	// Every scanned student's row: the time of the scan; memory and
+	// fingerprints where given (NULL: as they are).
+	sqlUpdateMemory = `
+		UPDATE student_memory AS m SET scanned_at = $4,
+			memory = coalesce(u.memory, m.memory), result_index = coalesce(u.result_index, m.result_index)
+		FROM unnest($1::bigint[], $2::jsonb[], $3::bytea[]) AS u(student_id, memory, result_index)
+		WHERE m.student_id = u.student_id`
+	// The rows of students scanned for the first time. ON CONFLICT covers
+	// a row added since (never, under the class lock, but harmless).
+	sqlInsertMemory = `
+		INSERT INTO student_memory (student_id, memory, result_index, scanned_at)
+		SELECT u.student_id, u.memory, u.result_index, $4
+		FROM unnest($1::bigint[], $2::jsonb[], $3::bytea[]) AS u(student_id, memory, result_index)
+		ON CONFLICT (student_id) DO UPDATE SET
+			memory = EXCLUDED.memory, result_index = EXCLUDED.result_index, scanned_at = EXCLUDED.scanned_at`
+	sqlNotify = "SELECT pg_notify($1, $2)"
+)
 
 // span is the rows from…to-1 of a statement, weighing bytes.
 type span struct{ from, to, bytes int }
@@ -442,24 +472,6 @@ func spans(n int, size func(i int) int) iter.Seq[span] {
 			yield(sp)
 		}
 	}
-}
-
-// batches are statements to send, a batch at a time: a big scan's
-// parameters are not all encoded into one buffer.
-type batches struct {
-	all   []*pgx.Batch
-	bytes int // of the last batch
-}
-
-func (b *batches) queue(bytes int, sql string, args ...any) {
-	last := b.all[len(b.all)-1]
-	if last.Len() > 0 && b.bytes+bytes > maxBatchBytes {
-		last = &pgx.Batch{}
-		b.all = append(b.all, last)
-		b.bytes = 0
-	}
-	last.Queue(sql, args...)
-	b.bytes += bytes
 }
 
 // errorSummary names each target that could not be scanned, with why.
