@@ -120,7 +120,11 @@ type resultRows struct {
 // changes.
 func planWrites(res *grader.ScanResult, prev previous) *writes {
 	w := &writes{}
-	for _, rep := range res.Reports {
+	digests := digestResults(res.Reports, nil)
+	for ri := range res.Reports {
+		rep := &res.Reports[ri]
+		ds := digests[:len(rep.Results)]
+		digests = digests[len(rep.Results):]
 		st := prev.students[strings.ToLower(rep.Student.Login)]
 		if st == nil {
 			if rep.Student.Login != "" {
@@ -135,12 +139,14 @@ func planWrites(res *grader.ScanResult, prev previous) *writes {
 		next := st.results
 		if len(rep.Results) > 0 {
 			next = w.next[:0]
-			for i, r := range rep.Results {
-				if r.ObservedAt.IsZero() {
-					r.ObservedAt = res.FinishedAt
+			for i := range rep.Results {
+				r := &rep.Results[i]
+				at := r.ObservedAt
+				if at.IsZero() {
+					at = res.FinishedAt
 				}
 				old, had := findFingerprint(st.results, i, r.CheckID)
-				fp, wrote := w.planResult(st.id, r, old, had)
+				fp, wrote := w.planResult(st.id, r, at, ds[i], old, had)
 				next = append(next, fp)
 				if wrote {
 					w.changedResults++
@@ -204,9 +210,9 @@ func (w *writes) planPatches(next []fingerprint) {
 }
 
 // planResult queues what one result needs written, reports whether
-// anything was, and returns the result's fingerprint from now on.
-func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had bool) (fingerprint, bool) {
-	at := r.ObservedAt
+// anything was, and returns the result's fingerprint from now on. at is
+// when r was observed, d its digest.
+func (w *writes) planResult(sid int64, r *grader.Result, at time.Time, d uint64, old fingerprint, had bool) (fingerprint, bool) {
 	if r.Status == grader.StatusError {
 		errFP := errorFingerprint(r.Message)
 		switch {
@@ -220,7 +226,7 @@ func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had boo
 			w.errJA = append(w.errJA, r.Message.JA)
 			w.errEN = append(w.errEN, r.Message.EN)
 			w.errAt = append(w.errAt, at)
-			// Copies: r itself stays off the heap.
+			// Copies: r is the caller's.
 			ja, en := r.Message.JA, r.Message.EN
 			w.pending = append(w.pending, summaryPatch{student: sid, check: r.CheckID, errJA: &ja, errEN: &en})
 			old.hasError, old.errFP = true, errFP
@@ -232,40 +238,36 @@ func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had boo
 		}
 		// Nothing judged yet: the error is all there is to show. (A new
 		// row's timeline entry comes with the insert: see queue.)
-		d := w.digest(&r)
-		w.upsert(sid, r, true, had)
+		w.upsert(sid, r, at, true, had)
 		return fingerprint{checkID: checkIDBytes(old, had, r), status: r.Status, digest: d, hasError: true, errFP: errFP}, true
 	}
-	d := w.digest(&r)
 	if had && old.status == r.Status && old.sameDigest(d) && !old.hasError {
 		return old, false
 	}
 	fp := fingerprint{checkID: checkIDBytes(old, had, r), status: r.Status, digest: d}
-	w.upsert(sid, r, false, had)
+	w.upsert(sid, r, at, false, had)
 	if had && old.status != r.Status {
-		w.change(sid, r, old.status)
+		w.change(sid, r, at, old.status)
 	}
 	return fp, true
 }
 
 // checkIDBytes is r's check id for its fingerprint, from the old one when
 // there is one: a scan of a class digests thousands of results.
-func checkIDBytes(old fingerprint, had bool, r grader.Result) []byte {
+func checkIDBytes(old fingerprint, had bool, r *grader.Result) []byte {
 	if had {
 		return old.checkID
 	}
 	return []byte(r.CheckID)
 }
 
-// upsert queues a whole result row; withError records its message as the
-// error too (an error result with nothing judged before it). r is taken by
-// value so that only the changed results reach the heap.
-func (w *writes) upsert(sid int64, r grader.Result, withError, had bool) {
+// upsert queues a whole result row, observed at; withError records its
+// message as the error too (an error result with nothing judged before it).
+func (w *writes) upsert(sid int64, r *grader.Result, at time.Time, withError, had bool) {
 	rows := &w.inserts
 	if had {
 		rows = &w.updates
 	}
-	at := r.ObservedAt
 	var firstPassed *time.Time
 	if r.Status.Passed() {
 		firstPassed = &at
@@ -288,7 +290,9 @@ func (w *writes) upsert(sid int64, r grader.Result, withError, had bool) {
 		cost: max(r.CostPerHour, 0), firstPassed: firstPassed}
 	var errAt *time.Time
 	if withError {
-		p.errJA, p.errEN, errAt = &r.Message.JA, &r.Message.EN, &at
+		// Copies: r is the caller's.
+		ja, en := r.Message.JA, r.Message.EN
+		p.errJA, p.errEN, errAt = &ja, &en, &at
 	}
 	rows.errJA = append(rows.errJA, p.errJA)
 	rows.errEN = append(rows.errEN, p.errEN)
@@ -321,17 +325,17 @@ func appendTextArray(b []byte, ev []string) []byte {
 	return append(b, '}')
 }
 
-func (w *writes) change(sid int64, r grader.Result, from grader.Status) {
+func (w *writes) change(sid int64, r *grader.Result, at time.Time, from grader.Status) {
+	w.chStudent = append(w.chStudent, sid)
+	w.chCheck = append(w.chCheck, r.CheckID)
 	var fromp *string
 	if from != "" {
 		s := string(from)
 		fromp = &s
 	}
-	w.chStudent = append(w.chStudent, sid)
-	w.chCheck = append(w.chCheck, r.CheckID)
 	w.chFrom = append(w.chFrom, fromp)
 	w.chTo = append(w.chTo, string(r.Status))
 	w.chMsgJA = append(w.chMsgJA, r.Message.JA)
 	w.chMsgEN = append(w.chMsgEN, r.Message.EN)
-	w.chAt = append(w.chAt, r.ObservedAt)
+	w.chAt = append(w.chAt, at)
 }
