@@ -237,9 +237,7 @@ func (rows *resultRows) evStart(i int) int {
 func (rows *resultRows) size(i int) int {
 	n := rowOverhead + len(rows.check[i]) + len(rows.status[i]) + len(rows.msgJA[i]) + len(rows.msgEN[i]) +
 		len(rows.hintJA[i]) + len(rows.hintEN[i]) + rows.evEnd[i] - rows.evStart(i)
-	if rows.errJA[i] != nil {
-		n += len(*rows.errJA[i]) + len(*rows.errEN[i])
-	}
+	n += len(rows.errJA[i].String) + len(rows.errEN[i].String)
 	return n
 }
 
@@ -251,11 +249,12 @@ func (rows *resultRows) args(from, to int) []any {
 	for i := range evidence {
 		evidence[i] = all[rows.evStart(from+i)-base : rows.evEnd[from+i]-base]
 	}
-	return []any{rows.student[from:to], rows.check[from:to], rows.status[from:to], rows.points[from:to],
-		rows.maxPoints[from:to], rows.required[from:to],
-		rows.msgJA[from:to], rows.msgEN[from:to], rows.hintJA[from:to], rows.hintEN[from:to],
-		rows.observed[from:to], rows.firstPassed[from:to], rows.errJA[from:to], rows.errEN[from:to], rows.errAt[from:to],
-		evidence, rows.cost[from:to]}
+	return []any{int8Array(rows.student[from:to]), textArray(rows.check[from:to]), textArray(rows.status[from:to]),
+		rows.points[from:to], rows.maxPoints[from:to], rows.required[from:to],
+		textArray(rows.msgJA[from:to]), textArray(rows.msgEN[from:to]), textArray(rows.hintJA[from:to]), textArray(rows.hintEN[from:to]),
+		timeArray(rows.observed[from:to]), nullTimeArray(rows.firstPassed[from:to]),
+		nullTextArray(rows.errJA[from:to]), nullTextArray(rows.errEN[from:to]), nullTimeArray(rows.errAt[from:to]),
+		textArray(evidence), float8Array(rows.cost[from:to])}
 }
 
 // resultUnnest turns the parameters of resultRows.args into rows u.
@@ -286,7 +285,8 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 				AS u(student_id, check_id, status, message_ja, message_en, at)
 			LEFT JOIN results r ON r.student_id = u.student_id AND r.check_id = u.check_id
 			WHERE r.status IS DISTINCT FROM u.status`,
-			ins.student[sp.from:sp.to], ins.check[sp.from:sp.to], ins.status[sp.from:sp.to], ins.msgJA[sp.from:sp.to], ins.msgEN[sp.from:sp.to], ins.observed[sp.from:sp.to])
+			int8Array(ins.student[sp.from:sp.to]), textArray(ins.check[sp.from:sp.to]), textArray(ins.status[sp.from:sp.to]),
+			textArray(ins.msgJA[sp.from:sp.to]), textArray(ins.msgEN[sp.from:sp.to]), timeArray(ins.observed[sp.from:sp.to]))
 		// Results the fingerprints do not know. ON CONFLICT only matters
 		// when fingerprints were lost: the row is then rewritten.
 		b.queue(sp.bytes, `
@@ -330,13 +330,14 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 			FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
 				AS u(student_id, check_id, error_ja, error_en, at)
 			WHERE r.student_id = u.student_id AND r.check_id = u.check_id`,
-			w.errStudent[sp.from:sp.to], w.errCheck[sp.from:sp.to], w.errJA[sp.from:sp.to], w.errEN[sp.from:sp.to], w.errAt[sp.from:sp.to])
+			int8Array(w.errStudent[sp.from:sp.to]), textArray(w.errCheck[sp.from:sp.to]),
+			textArray(w.errJA[sp.from:sp.to]), textArray(w.errEN[sp.from:sp.to]), timeArray(w.errAt[sp.from:sp.to]))
 	}
 	for sp := range spans(len(w.delStudent), func(i int) int { return rowOverhead + len(w.delCheck[i]) }) {
 		b.queue(sp.bytes, `
 			DELETE FROM results AS r USING unnest($1::bigint[], $2::text[]) AS u(student_id, check_id)
 			WHERE r.student_id = u.student_id AND r.check_id = u.check_id`,
-			w.delStudent[sp.from:sp.to], w.delCheck[sp.from:sp.to])
+			int8Array(w.delStudent[sp.from:sp.to]), textArray(w.delCheck[sp.from:sp.to]))
 	}
 	chSize := func(i int) int {
 		return rowOverhead + len(w.chCheck[i]) + len(w.chTo[i]) + len(w.chMsgJA[i]) + len(w.chMsgEN[i])
@@ -345,8 +346,9 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 		b.queue(sp.bytes, `
 			INSERT INTO result_changes (student_id, check_id, from_status, to_status, message_ja, message_en, at)
 			SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])`,
-			w.chStudent[sp.from:sp.to], w.chCheck[sp.from:sp.to], w.chFrom[sp.from:sp.to], w.chTo[sp.from:sp.to],
-			w.chMsgJA[sp.from:sp.to], w.chMsgEN[sp.from:sp.to], w.chAt[sp.from:sp.to])
+			int8Array(w.chStudent[sp.from:sp.to]), textArray(w.chCheck[sp.from:sp.to]), nullTextArray(w.chFrom[sp.from:sp.to]),
+			textArray(w.chTo[sp.from:sp.to]), textArray(w.chMsgJA[sp.from:sp.to]), textArray(w.chMsgEN[sp.from:sp.to]),
+			timeArray(w.chAt[sp.from:sp.to]))
 	}
 	for _, m := range []*memoryRows{&w.newMemory, &w.memory} {
 		// A plain UPDATE of the rows known to exist is cheaper than an
@@ -366,7 +368,7 @@ func (w *writes) queue(batch *pgx.Batch, classID int64, scannedAt time.Time) []*
 		}
 	}
 	for sp := range spans(len(w.scanned), func(int) int { return rowOverhead }) {
-		b.queue(sp.bytes, "UPDATE students SET last_scanned_at = $2 WHERE id = ANY($1)", w.scanned[sp.from:sp.to], scannedAt)
+		b.queue(sp.bytes, "UPDATE students SET last_scanned_at = $2 WHERE id = ANY($1)", int8Array(w.scanned[sp.from:sp.to]), scannedAt)
 	}
 	// The summaries of the students whose results changed, after the
 	// results: the grid reads them instead of the results.

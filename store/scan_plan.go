@@ -11,6 +11,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5/pgtype"
+
 	"labgrid/grader"
 )
 
@@ -43,7 +45,7 @@ type writes struct {
 	// the timeline
 	chStudent              []int64
 	chCheck                []string
-	chFrom                 []*string
+	chFrom                 []pgtype.Text // NULL: none
 	chTo, chMsgJA, chMsgEN []string
 	chAt                   []time.Time
 	// what is kept of a student between scans, where it changed
@@ -98,16 +100,17 @@ type summaryPatch struct {
 
 // resultRows are whole result rows.
 type resultRows struct {
-	student               []int64
-	check, status         []string
-	points, maxPoints     []int32
-	required              []bool
-	msgJA, msgEN, hintJA  []string
-	hintEN                []string
-	observed, firstPassed []*time.Time
-	errJA, errEN          []*string
-	errAt                 []*time.Time
-	cost                  []float64
+	student              []int64
+	check, status        []string
+	points, maxPoints    []int32
+	required             []bool
+	msgJA, msgEN, hintJA []string
+	hintEN               []string
+	observed             []time.Time
+	firstPassed          []pgtype.Timestamptz
+	errJA, errEN         []pgtype.Text // NULL: no error
+	errAt                []pgtype.Timestamptz
+	cost                 []float64
 	// Each row's evidence as a text[] literal, end to end in evidence,
 	// the row's ending at evEnd: unnest cannot take a ragged text[][], and
 	// slicing one long text[] per row takes time quadratic in the rows
@@ -284,8 +287,8 @@ func (w *writes) upsert(sid int64, r *grader.Result, at time.Time, withError, ha
 	rows.hintEN = append(rows.hintEN, r.Hint.EN)
 	rows.evidence = appendTextArray(rows.evidence, r.Evidence)
 	rows.evEnd = append(rows.evEnd, len(rows.evidence))
-	rows.observed = append(rows.observed, &at)
-	rows.firstPassed = append(rows.firstPassed, firstPassed)
+	rows.observed = append(rows.observed, at)
+	rows.firstPassed = append(rows.firstPassed, nullTime(firstPassed))
 	p := summaryPatch{student: sid, check: r.CheckID, judged: true, status: string(r.Status), points: int32(r.Points),
 		cost: max(r.CostPerHour, 0), firstPassed: firstPassed}
 	var errAt *time.Time
@@ -294,9 +297,9 @@ func (w *writes) upsert(sid int64, r *grader.Result, at time.Time, withError, ha
 		ja, en := r.Message.JA, r.Message.EN
 		p.errJA, p.errEN, errAt = &ja, &en, &at
 	}
-	rows.errJA = append(rows.errJA, p.errJA)
-	rows.errEN = append(rows.errEN, p.errEN)
-	rows.errAt = append(rows.errAt, errAt)
+	rows.errJA = append(rows.errJA, nullText(p.errJA))
+	rows.errEN = append(rows.errEN, nullText(p.errEN))
+	rows.errAt = append(rows.errAt, nullTime(errAt))
 	rows.cost = append(rows.cost, p.cost)
 	// A new row's student has their summary rebuilt (see planWrites).
 	if had {
@@ -328,12 +331,7 @@ func appendTextArray(b []byte, ev []string) []byte {
 func (w *writes) change(sid int64, r *grader.Result, at time.Time, from grader.Status) {
 	w.chStudent = append(w.chStudent, sid)
 	w.chCheck = append(w.chCheck, r.CheckID)
-	var fromp *string
-	if from != "" {
-		s := string(from)
-		fromp = &s
-	}
-	w.chFrom = append(w.chFrom, fromp)
+	w.chFrom = append(w.chFrom, pgtype.Text{String: string(from), Valid: from != ""})
 	w.chTo = append(w.chTo, string(r.Status))
 	w.chMsgJA = append(w.chMsgJA, r.Message.JA)
 	w.chMsgEN = append(w.chMsgEN, r.Message.EN)
