@@ -121,5 +121,6 @@ func BenchmarkPlanWrites1000(b *testing.B) {
 			b.Fatalf("iteration %d planned %d results, want %d", i, w.changedResults, len(flipped))
 		}
 		apply(w.stored)
+		w.release()
 	}
 }

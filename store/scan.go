@@ -118,6 +118,7 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 		return SaveSummary{}, fmt.Errorf("save scan: %w", err)
 	}
 	apply(w.stored)
+	w.release()
 	next.lastRun = sum.ScanRunID
 	s.scans.put(classID, next)
 	return sum, nil

@@ -9,6 +9,7 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/jackc/pgx/v5/pgtype"
@@ -64,9 +65,54 @@ type writes struct {
 	// will be: see scanCache
 	stored []stored
 
-	buf     []byte         // scratch for digests and fingerprints
+	buf     []byte         // scratch for fingerprints
 	next    []fingerprint  // scratch for a student's new fingerprints
 	pending []summaryPatch // scratch for a student's patches
+	digests []uint64       // of the scan's results: see digestResults
+}
+
+// writesPool keeps the writes of past saves for their arrays: growing
+// them again for each save made a fifth of the bytes a save allocated
+// (in Go; pgx's buffers are most of the rest).
+var writesPool = sync.Pool{New: func() any { return new(writes) }}
+
+// release puts w back in writesPool, once its rows are sent and nothing
+// of the plan is used any more but what SaveScan returns (changedStudents,
+// unknown) and keeps (the memory rows and w.stored), which w forgets.
+func (w *writes) release() {
+	w.reset()
+	writesPool.Put(w)
+}
+
+// reset empties w, keeping the arrays of its rows and scratch.
+func (w *writes) reset() {
+	rows := func(r *resultRows) resultRows {
+		return resultRows{
+			student: reuse(r.student), check: reuse(r.check), status: reuse(r.status),
+			points: reuse(r.points), maxPoints: reuse(r.maxPoints), required: reuse(r.required),
+			msgJA: reuse(r.msgJA), msgEN: reuse(r.msgEN), hintJA: reuse(r.hintJA), hintEN: reuse(r.hintEN),
+			observed: reuse(r.observed), firstPassed: reuse(r.firstPassed),
+			errJA: reuse(r.errJA), errEN: reuse(r.errEN), errAt: reuse(r.errAt),
+			cost: reuse(r.cost), evidence: r.evidence[:0], evEnd: reuse(r.evEnd),
+		}
+	}
+	*w = writes{
+		inserts: rows(&w.inserts), updates: rows(&w.updates),
+		errStudent: reuse(w.errStudent), errCheck: reuse(w.errCheck), errJA: reuse(w.errJA), errEN: reuse(w.errEN),
+		errAt:      reuse(w.errAt),
+		delStudent: reuse(w.delStudent), delCheck: reuse(w.delCheck),
+		chStudent: reuse(w.chStudent), chCheck: reuse(w.chCheck), chFrom: reuse(w.chFrom), chTo: reuse(w.chTo),
+		chMsgJA: reuse(w.chMsgJA), chMsgEN: reuse(w.chMsgEN), chAt: reuse(w.chAt),
+		scanned: reuse(w.scanned),
+		buf:     w.buf[:0], next: reuse(w.next), pending: reuse(w.pending), digests: w.digests[:0],
+	}
+}
+
+// reuse empties s for reuse, its elements zeroed: a pooled array keeps
+// no scan's texts alive.
+func reuse[S ~[]E, E any](s S) S {
+	clear(s)
+	return s[:0]
 }
 
 // memoryRows are student_memory rows.
@@ -122,8 +168,9 @@ type resultRows struct {
 // planWrites compares the scan with what is kept and keeps only the
 // changes.
 func planWrites(res *grader.ScanResult, prev previous) *writes {
-	w := &writes{}
-	digests := digestResults(res.Reports, nil)
+	w := writesPool.Get().(*writes)
+	w.digests = digestResults(res.Reports, w.digests)
+	digests := w.digests
 	for ri := range res.Reports {
 		rep := &res.Reports[ri]
 		ds := digests[:len(rep.Results)]

@@ -1,6 +1,7 @@
 package store
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -279,4 +280,50 @@ func TestPlanSummaryPatches(t *testing.T) {
 	if !slices.Equal(w.refresh, []int64{planStudentID}) || len(w.patches) != 0 {
 		t.Errorf("a check replaced: refresh %v, patches %+v, want a rebuild", w.refresh, w.patches)
 	}
+}
+
+// A writes reset for the next save keeps nothing of its plan but empty
+// arrays: no row, and no text or pointer of the scan in them.
+func TestPlanWritesReset(t *testing.T) {
+	t.Parallel()
+	p := newPlanner(t)
+	p.plan(planScan(testTime, result("a", grader.StatusFail, testTime), result("b", grader.StatusPass, testTime), errorResult("c", "throttled")))
+	at := testTime.Add(time.Minute)
+	res := planScan(at, errorResult("a", "denied"), result("b", grader.StatusFail, at), result("d", grader.StatusPass, at))
+	res.Reports = append(res.Reports, grader.Report{Student: grader.Student{Login: "Gone01"}})
+	w := p.plan(res)
+	// What SaveScan returns is the caller's from then on.
+	changed, unknown := w.changedStudents, w.unknown
+	w.reset()
+	if !slices.Equal(changed, []int64{planStudentID}) || !slices.Equal(unknown, []string{"Gone01"}) {
+		t.Errorf("after reset: changed students %v, unknown %v; want [%d], [Gone01]", changed, unknown, planStudentID)
+	}
+	var check func(path string, v reflect.Value)
+	check = func(path string, v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Struct:
+			for i := range v.NumField() {
+				check(path+"."+v.Type().Field(i).Name, v.Field(i))
+			}
+		case reflect.Slice:
+			if v.Len() != 0 {
+				t.Errorf("%s: %d elements after reset", path, v.Len())
+			}
+			if v.Type().Elem().Kind() == reflect.Uint8 || v.Type().Elem().Kind() == reflect.Uint64 {
+				return // bytes and digests: nothing kept alive
+			}
+			all := v.Slice(0, v.Cap())
+			for i := range all.Len() {
+				if !all.Index(i).IsZero() {
+					t.Errorf("%s[%d] = %v after reset, want zero", path, i, all.Index(i))
+					break
+				}
+			}
+		default:
+			if !v.IsZero() {
+				t.Errorf("%s = %v after reset, want zero", path, v)
+			}
+		}
+	}
+	check("writes", reflect.ValueOf(w).Elem())
 }
