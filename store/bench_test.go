@@ -84,3 +84,43 @@ func benchClassRead(b *testing.B, read func(context.Context, *Store, int64) (int
 		}
 	}
 }
+
+// BenchmarkPlanWrites1000 is the planning of BenchmarkSaveScan1000
+// without the database: the Go side of a save on its critical path.
+func BenchmarkPlanWrites1000(b *testing.B) {
+	students := rosterOf(1000)
+	nChecks := len(checkIDs())
+	flipped := map[[2]int]bool{}
+	for i := 0; len(flipped) < len(students)*nChecks/20; i++ {
+		flipped[[2]int{(i * 7) % len(students), (i * 3) % nChecks}] = true
+	}
+	state := func(flip bool) *grader.ScanResult {
+		res := scanOf(students, testTime, allStatus(grader.StatusFail))
+		for si := range res.Reports {
+			for ci := range res.Reports[si].Results {
+				if flip && flipped[[2]int{si, ci}] {
+					r := &res.Reports[si].Results[ci]
+					*r = result(r.CheckID, grader.StatusPass, r.ObservedAt)
+				}
+			}
+		}
+		return res
+	}
+	scans := [2]*grader.ScanResult{state(false), state(true)}
+	prev := previous{students: map[string]*storedStudent{}}
+	for i, st := range students {
+		prev.students[st.Login] = &storedStudent{id: int64(i + 1)}
+	}
+	apply(planWrites(scans[0], prev).stored)
+
+	i := 0
+	for b.Loop() {
+		i++
+		w := planWrites(scans[i%2], prev)
+		if w.changedResults != len(flipped) {
+			b.Fatalf("iteration %d planned %d results, want %d", i, w.changedResults, len(flipped))
+		}
+		apply(w.stored)
+		w.release()
+	}
+}

@@ -2,6 +2,8 @@ package store
 
 import (
 	"context"
+	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -136,5 +138,62 @@ func bumpScanVersion(t *testing.T, ctx context.Context, s *Store, classID int64)
 	t.Helper()
 	if _, err := s.db.Exec(ctx, "UPDATE classes SET scan_version = scan_version + 1 WHERE id = $1", classID); err != nil {
 		t.Fatal(err)
+	}
+}
+
+// digestResultsCases are results with every field the digest reads, long
+// texts (lengths of 2-byte uvarints) and none.
+func digestResultsCases() []grader.Result {
+	long := strings.Repeat("長い証拠 ", 40)
+	return []grader.Result{
+		{},
+		result("web.ami", grader.StatusPass, testTime),
+		result("web.ami", grader.StatusFail, testTime),
+		{CheckID: "x", Status: grader.StatusWarn, Points: -3, MaxPoints: 300, Required: true,
+			Message: grader.Text{JA: long, EN: "m"}, Hint: grader.Text{EN: long}, Evidence: []string{"", long, "e"}},
+		{CheckID: "cost", Status: grader.StatusFail, CostPerHour: 0.0152, Evidence: []string{}},
+		{CheckID: "cost", Status: grader.StatusFail, CostPerHour: -1},
+		errorResult("e", "throttled"),
+	}
+}
+
+// Digests are stored: the same result must digest as it did when it was
+// stored, or every result of every class is rewritten once.
+func TestDigestPinned(t *testing.T) {
+	t.Parallel()
+	want := []uint64{0x62a8c4793c39022b, 0xdc2b17459d75f888, 0x223d7c189d9e3df7, 0xc6fe3c77bc454a7f,
+		0xe921eb1933743fdd, 0xe96d643ba5ef9712, 0x965304bef5c825b1}
+	for i, r := range digestResultsCases() {
+		if _, got := digest(nil, &r); got != want[i] {
+			t.Errorf("digest of result %d = %#x, want %#x", i, got, want[i])
+		}
+	}
+}
+
+// The digests of a scan, on several goroutines, are those of its results
+// one by one, in their order.
+func TestDigestResults(t *testing.T) {
+	t.Parallel()
+	cases := digestResultsCases()
+	var reports []grader.Report
+	for i := range 3000 {
+		rep := grader.Report{}
+		for j := range i % 5 { // some reports have no result
+			rep.Results = append(rep.Results, cases[(i+j)%len(cases)])
+		}
+		reports = append(reports, rep)
+	}
+	for _, n := range []int{0, 1, 2, 10, 1000, len(reports)} {
+		var want []uint64
+		for _, rep := range reports[:n] {
+			for _, r := range rep.Results {
+				_, d := digest(nil, &r)
+				want = append(want, d)
+			}
+		}
+		got := digestResults(reports[:n], make([]uint64, 3))
+		if !slices.Equal(got, want) {
+			t.Errorf("%d reports: digests differ from one by one", n)
+		}
 	}
 }

@@ -141,10 +141,13 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 	if err != nil {
 		return SaveSummary{}, fmt.Errorf("save scan: %w", err)
 	}
+	rebuilt := false
 	for _, w := range parts {
 		apply(w.stored)
+		rebuilt = rebuilt || len(w.rebuild) > 0
+		w.release()
 	}
-	if slices.ContainsFunc(parts, func(w *writes) bool { return len(w.rebuild) > 0 }) {
+	if rebuilt {
 		// Their fingerprints are the database's now: read them again.
 		maps.DeleteFunc(next.students, func(_ string, st *storedStudent) bool { return st != nil && st.lost })
 	}
@@ -272,9 +275,7 @@ func (rows *resultRows) evStart(i int) int {
 func (rows *resultRows) size(i int) int {
 	n := rowOverhead + len(rows.check[i]) + len(rows.status[i]) + len(rows.msgJA[i]) + len(rows.msgEN[i]) +
 		len(rows.hintJA[i]) + len(rows.hintEN[i]) + rows.evEnd[i] - rows.evStart(i)
-	if rows.errJA[i] != nil {
-		n += len(*rows.errJA[i]) + len(*rows.errEN[i])
-	}
+	n += len(rows.errJA[i].String) + len(rows.errEN[i].String)
 	return n
 }
 
@@ -286,11 +287,12 @@ func (rows *resultRows) args(from, to int) []any {
 	for i := range evidence {
 		evidence[i] = all[rows.evStart(from+i)-base : rows.evEnd[from+i]-base]
 	}
-	return []any{rows.student[from:to], rows.check[from:to], rows.status[from:to], rows.points[from:to],
-		rows.maxPoints[from:to], rows.required[from:to],
-		rows.msgJA[from:to], rows.msgEN[from:to], rows.hintJA[from:to], rows.hintEN[from:to],
-		rows.observed[from:to], rows.firstPassed[from:to], rows.errJA[from:to], rows.errEN[from:to], rows.errAt[from:to],
-		evidence, rows.cost[from:to]}
+	return []any{int8Array(rows.student[from:to]), textArray(rows.check[from:to]), textArray(rows.status[from:to]),
+		rows.points[from:to], rows.maxPoints[from:to], rows.required[from:to],
+		textArray(rows.msgJA[from:to]), textArray(rows.msgEN[from:to]), textArray(rows.hintJA[from:to]), textArray(rows.hintEN[from:to]),
+		timeArray(rows.observed[from:to]), nullTimeArray(rows.firstPassed[from:to]),
+		nullTextArray(rows.errJA[from:to]), nullTextArray(rows.errEN[from:to]), nullTimeArray(rows.errAt[from:to]),
+		textArray(evidence), float8Array(rows.cost[from:to])}
 }
 
 // resultUnnest turns the parameters of resultRows.args into rows u.
@@ -311,7 +313,8 @@ func (w *writes) statements(scannedAt time.Time) []statement {
 	ins := &w.inserts
 	for sp := range spans(len(ins.student), ins.size) {
 		b.add(sqlInsertNewChanges,
-			ins.student[sp.from:sp.to], ins.check[sp.from:sp.to], ins.status[sp.from:sp.to], ins.msgJA[sp.from:sp.to], ins.msgEN[sp.from:sp.to], ins.observed[sp.from:sp.to])
+			int8Array(ins.student[sp.from:sp.to]), textArray(ins.check[sp.from:sp.to]), textArray(ins.status[sp.from:sp.to]),
+			textArray(ins.msgJA[sp.from:sp.to]), textArray(ins.msgEN[sp.from:sp.to]), timeArray(ins.observed[sp.from:sp.to]))
 		b.add(sqlUpsertResults,
 			ins.args(sp.from, sp.to)...)
 	}
@@ -322,19 +325,21 @@ func (w *writes) statements(scannedAt time.Time) []statement {
 	errSize := func(i int) int { return rowOverhead + len(w.errCheck[i]) + len(w.errJA[i]) + len(w.errEN[i]) }
 	for sp := range spans(len(w.errStudent), errSize) {
 		b.add(sqlErrorsOnly,
-			w.errStudent[sp.from:sp.to], w.errCheck[sp.from:sp.to], w.errJA[sp.from:sp.to], w.errEN[sp.from:sp.to], w.errAt[sp.from:sp.to])
+			int8Array(w.errStudent[sp.from:sp.to]), textArray(w.errCheck[sp.from:sp.to]),
+			textArray(w.errJA[sp.from:sp.to]), textArray(w.errEN[sp.from:sp.to]), timeArray(w.errAt[sp.from:sp.to]))
 	}
 	for sp := range spans(len(w.delStudent), func(i int) int { return rowOverhead + len(w.delCheck[i]) }) {
 		b.add(sqlDeleteResults,
-			w.delStudent[sp.from:sp.to], w.delCheck[sp.from:sp.to])
+			int8Array(w.delStudent[sp.from:sp.to]), textArray(w.delCheck[sp.from:sp.to]))
 	}
 	chSize := func(i int) int {
 		return rowOverhead + len(w.chCheck[i]) + len(w.chTo[i]) + len(w.chMsgJA[i]) + len(w.chMsgEN[i])
 	}
 	for sp := range spans(len(w.chStudent), chSize) {
 		b.add(sqlInsertChanges,
-			w.chStudent[sp.from:sp.to], w.chCheck[sp.from:sp.to], w.chFrom[sp.from:sp.to], w.chTo[sp.from:sp.to],
-			w.chMsgJA[sp.from:sp.to], w.chMsgEN[sp.from:sp.to], w.chAt[sp.from:sp.to])
+			int8Array(w.chStudent[sp.from:sp.to]), textArray(w.chCheck[sp.from:sp.to]), nullTextArray(w.chFrom[sp.from:sp.to]),
+			textArray(w.chTo[sp.from:sp.to]), textArray(w.chMsgJA[sp.from:sp.to]), textArray(w.chMsgEN[sp.from:sp.to]),
+			timeArray(w.chAt[sp.from:sp.to]))
 	}
 	for _, m := range []*memoryRows{&w.newMemory, &w.memory} {
 		// A plain UPDATE of the rows known to exist is cheaper than an
@@ -344,13 +349,13 @@ func (w *writes) statements(scannedAt time.Time) []statement {
 			sql = sqlInsertMemory
 		}
 		for sp := range spans(len(m.student), func(i int) int { return rowOverhead + len(m.memory[i]) + len(m.index[i]) }) {
-			b.add(sql, m.student[sp.from:sp.to], m.memory[sp.from:sp.to], m.index[sp.from:sp.to], scannedAt)
+			b.add(sql, int8Array(m.student[sp.from:sp.to]), m.memory[sp.from:sp.to], m.index[sp.from:sp.to], scannedAt)
 		}
 	}
 	// The fingerprints of the students who had lost them, from the
 	// results just written.
 	for sp := range spans(len(w.rebuild), func(int) int { return rowOverhead }) {
-		b.add(buildResultIndex, w.rebuild[sp.from:sp.to])
+		b.add(buildResultIndex, int8Array(w.rebuild[sp.from:sp.to]))
 	}
 	for _, payload := range w.notify {
 		b.add(sqlNotify, NotifyChannel, payload)

@@ -9,7 +9,10 @@ import (
 	"maps"
 	"slices"
 	"strings"
+	"sync"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"labgrid/grader"
 )
@@ -47,10 +50,11 @@ type writes struct {
 	// the timeline
 	chStudent              []int64
 	chCheck                []string
-	chFrom                 []*string
+	chFrom                 []pgtype.Text // NULL: none
 	chTo, chMsgJA, chMsgEN []string
 	chAt                   []time.Time
-	// what is kept of a student between scans, where it changed
+	// what is kept of a student between scans: every scanned student's
+	// row, for the time of the scan, with what changed
 	memory, newMemory memoryRows
 	// the NOTIFY payloads, sent last
 	notify []string
@@ -65,8 +69,52 @@ type writes struct {
 	// will be: see scanCache
 	stored []stored
 
-	buf  []byte        // scratch for digests and fingerprints
-	next []fingerprint // scratch for a student's new fingerprints
+	buf     []byte        // scratch for fingerprints
+	next    []fingerprint // scratch for a student's new fingerprints
+	digests []uint64      // of the scan's results: see digestResults
+}
+
+// writesPool keeps the writes of past saves for their arrays: growing
+// them again for each save made a fifth of the bytes a save allocated
+// (in Go; pgx's buffers are most of the rest).
+var writesPool = sync.Pool{New: func() any { return new(writes) }}
+
+// release puts w back in writesPool, once its rows are sent and nothing
+// of the plan is used any more but what SaveScan returns (changedStudents,
+// unknown) and keeps (the memory rows and w.stored), which w forgets.
+func (w *writes) release() {
+	w.reset()
+	writesPool.Put(w)
+}
+
+// reset empties w, keeping the arrays of its rows and scratch.
+func (w *writes) reset() {
+	rows := func(r *resultRows) resultRows {
+		return resultRows{
+			student: reuse(r.student), check: reuse(r.check), status: reuse(r.status),
+			points: reuse(r.points), maxPoints: reuse(r.maxPoints), required: reuse(r.required),
+			msgJA: reuse(r.msgJA), msgEN: reuse(r.msgEN), hintJA: reuse(r.hintJA), hintEN: reuse(r.hintEN),
+			observed: reuse(r.observed), firstPassed: reuse(r.firstPassed),
+			errJA: reuse(r.errJA), errEN: reuse(r.errEN), errAt: reuse(r.errAt),
+			cost: reuse(r.cost), evidence: r.evidence[:0], evEnd: reuse(r.evEnd),
+		}
+	}
+	*w = writes{
+		inserts: rows(&w.inserts), updates: rows(&w.updates),
+		errStudent: reuse(w.errStudent), errCheck: reuse(w.errCheck), errJA: reuse(w.errJA), errEN: reuse(w.errEN),
+		errAt:      reuse(w.errAt),
+		delStudent: reuse(w.delStudent), delCheck: reuse(w.delCheck),
+		chStudent: reuse(w.chStudent), chCheck: reuse(w.chCheck), chFrom: reuse(w.chFrom), chTo: reuse(w.chTo),
+		chMsgJA: reuse(w.chMsgJA), chMsgEN: reuse(w.chMsgEN), chAt: reuse(w.chAt),
+		buf: w.buf[:0], next: reuse(w.next), digests: w.digests[:0],
+	}
+}
+
+// reuse empties s for reuse, its elements zeroed: a pooled array keeps
+// no scan's texts alive.
+func reuse[S ~[]E, E any](s S) S {
+	clear(s)
+	return s[:0]
 }
 
 // memoryRows are student_memory rows, one per scanned student.
@@ -78,16 +126,17 @@ type memoryRows struct {
 
 // resultRows are whole result rows.
 type resultRows struct {
-	student               []int64
-	check, status         []string
-	points, maxPoints     []int32
-	required              []bool
-	msgJA, msgEN, hintJA  []string
-	hintEN                []string
-	observed, firstPassed []*time.Time
-	errJA, errEN          []*string
-	errAt                 []*time.Time
-	cost                  []float64
+	student              []int64
+	check, status        []string
+	points, maxPoints    []int32
+	required             []bool
+	msgJA, msgEN, hintJA []string
+	hintEN               []string
+	observed             []time.Time
+	firstPassed          []pgtype.Timestamptz
+	errJA, errEN         []pgtype.Text // NULL: no error
+	errAt                []pgtype.Timestamptz
+	cost                 []float64
 	// Each row's evidence as a text[] literal, end to end in evidence,
 	// the row's ending at evEnd: unnest cannot take a ragged text[][], and
 	// slicing one long text[] per row takes time quadratic in the rows
@@ -99,8 +148,13 @@ type resultRows struct {
 // planWrites compares the scan with what is kept and keeps only the
 // changes.
 func planWrites(res *grader.ScanResult, prev previous) *writes {
-	w := &writes{}
-	for _, rep := range res.Reports {
+	w := writesPool.Get().(*writes)
+	w.digests = digestResults(res.Reports, w.digests)
+	digests := w.digests
+	for ri := range res.Reports {
+		rep := &res.Reports[ri]
+		ds := digests[:len(rep.Results)]
+		digests = digests[len(rep.Results):]
 		st := prev.students[strings.ToLower(rep.Student.Login)]
 		if st == nil {
 			if rep.Student.Login != "" {
@@ -112,12 +166,14 @@ func planWrites(res *grader.ScanResult, prev previous) *writes {
 		next := st.results
 		if len(rep.Results) > 0 {
 			next = w.next[:0]
-			for i, r := range rep.Results {
-				if r.ObservedAt.IsZero() {
-					r.ObservedAt = res.FinishedAt
+			for i := range rep.Results {
+				r := &rep.Results[i]
+				at := r.ObservedAt
+				if at.IsZero() {
+					at = res.FinishedAt
 				}
 				old, had := findFingerprint(st.results, i, r.CheckID)
-				fp, wrote := w.planResult(st.id, r, old, had)
+				fp, wrote := w.planResult(st.id, r, at, ds[i], old, had)
 				next = append(next, fp)
 				if wrote {
 					w.changedResults++
@@ -170,9 +226,9 @@ func planWrites(res *grader.ScanResult, prev previous) *writes {
 // planResult queues what one result needs written, reports whether
 // anything was, and returns the result's fingerprint from now on: what is
 // written of it, as the database keeps it (a first pass stays, an error
-// keeps the judged status beside it).
-func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had bool) (fingerprint, bool) {
-	at := r.ObservedAt
+// keeps the judged status beside it). at is when r was observed, d its
+// digest.
+func (w *writes) planResult(sid int64, r *grader.Result, at time.Time, d uint64, old fingerprint, had bool) (fingerprint, bool) {
 	if r.Status == grader.StatusError {
 		errFP := errorFingerprint(r.Message)
 		switch {
@@ -196,33 +252,33 @@ func (w *writes) planResult(sid int64, r grader.Result, old fingerprint, had boo
 		}
 		// Nothing judged yet: the error is all there is to show. (A new
 		// row's timeline entry comes with the insert: see queue.)
-		fp := w.judged(&r, old, had)
+		fp := judged(r, at, d, old, had)
 		fp.hasError, fp.errFP = true, errFP
 		fp.errJA, fp.errEN = []byte(r.Message.JA), []byte(r.Message.EN)
-		w.upsert(sid, r, true, had)
+		w.upsert(sid, r, at, true, had)
 		return fp, true
 	}
-	fp := w.judged(&r, old, had)
-	if had && old.status == r.Status && old.sameDigest(fp.digest) && !old.hasError {
+	if had && old.status == r.Status && old.sameDigest(d) && !old.hasError {
 		return old, false
 	}
-	w.upsert(sid, r, false, had)
+	w.upsert(sid, r, at, false, had)
 	if had && old.status != r.Status {
-		w.change(sid, r, old.status)
+		w.change(sid, r, at, old.status)
 	}
-	return fp, true
+	return judged(r, at, d, old, had), true
 }
 
-// judged is the fingerprint of r once written over old (if had): its
-// content, and the first pass already there or r's.
-func (w *writes) judged(r *grader.Result, old fingerprint, had bool) fingerprint {
-	fp := fingerprint{checkID: checkIDBytes(old, had, r), status: r.Status, digest: w.digest(r),
+// judged is the fingerprint of r, observed at and digested d, once
+// written over old (if had): its content, and the first pass already
+// there or r's.
+func judged(r *grader.Result, at time.Time, d uint64, old fingerprint, had bool) fingerprint {
+	fp := fingerprint{checkID: checkIDBytes(old, had, r), status: r.Status, digest: d,
 		points: int32(r.Points), cost: max(r.CostPerHour, 0)}
 	switch {
 	case had && old.passed:
 		fp.passed, fp.firstPassed = true, old.firstPassed
 	case r.Status.Passed():
-		fp.passed, fp.firstPassed = true, pgMicros(r.ObservedAt)
+		fp.passed, fp.firstPassed = true, pgMicros(at)
 	}
 	return fp
 }
@@ -236,19 +292,14 @@ func checkIDBytes(old fingerprint, had bool, r *grader.Result) []byte {
 	return []byte(r.CheckID)
 }
 
-// upsert queues a whole result row; withError records its message as the
-// error too (an error result with nothing judged before it). r is taken by
-// value so that only the changed results reach the heap.
-func (w *writes) upsert(sid int64, r grader.Result, withError, had bool) {
+// upsert queues a whole result row, observed at; withError records its
+// message as the error too (an error result with nothing judged before it).
+func (w *writes) upsert(sid int64, r *grader.Result, at time.Time, withError, had bool) {
 	rows := &w.inserts
 	if had {
 		rows = &w.updates
 	}
-	at := r.ObservedAt
-	var firstPassed *time.Time
-	if r.Status.Passed() {
-		firstPassed = &at
-	}
+	firstPassed := pgtype.Timestamptz{Time: at, Valid: r.Status.Passed()}
 	rows.student = append(rows.student, sid)
 	rows.check = append(rows.check, r.CheckID)
 	rows.status = append(rows.status, string(r.Status))
@@ -261,18 +312,11 @@ func (w *writes) upsert(sid int64, r grader.Result, withError, had bool) {
 	rows.hintEN = append(rows.hintEN, r.Hint.EN)
 	rows.evidence = appendTextArray(rows.evidence, r.Evidence)
 	rows.evEnd = append(rows.evEnd, len(rows.evidence))
-	rows.observed = append(rows.observed, &at)
+	rows.observed = append(rows.observed, at)
 	rows.firstPassed = append(rows.firstPassed, firstPassed)
-	var (
-		errJA, errEN *string
-		errAt        *time.Time
-	)
-	if withError {
-		errJA, errEN, errAt = &r.Message.JA, &r.Message.EN, &at
-	}
-	rows.errJA = append(rows.errJA, errJA)
-	rows.errEN = append(rows.errEN, errEN)
-	rows.errAt = append(rows.errAt, errAt)
+	rows.errJA = append(rows.errJA, pgtype.Text{String: r.Message.JA, Valid: withError})
+	rows.errEN = append(rows.errEN, pgtype.Text{String: r.Message.EN, Valid: withError})
+	rows.errAt = append(rows.errAt, pgtype.Timestamptz{Time: at, Valid: withError})
 	rows.cost = append(rows.cost, max(r.CostPerHour, 0))
 }
 
@@ -297,17 +341,12 @@ func appendTextArray(b []byte, ev []string) []byte {
 	return append(b, '}')
 }
 
-func (w *writes) change(sid int64, r grader.Result, from grader.Status) {
-	var fromp *string
-	if from != "" {
-		s := string(from)
-		fromp = &s
-	}
+func (w *writes) change(sid int64, r *grader.Result, at time.Time, from grader.Status) {
 	w.chStudent = append(w.chStudent, sid)
 	w.chCheck = append(w.chCheck, r.CheckID)
-	w.chFrom = append(w.chFrom, fromp)
+	w.chFrom = append(w.chFrom, pgtype.Text{String: string(from), Valid: from != ""})
 	w.chTo = append(w.chTo, string(r.Status))
 	w.chMsgJA = append(w.chMsgJA, r.Message.JA)
 	w.chMsgEN = append(w.chMsgEN, r.Message.EN)
-	w.chAt = append(w.chAt, r.ObservedAt)
+	w.chAt = append(w.chAt, at)
 }

@@ -1,10 +1,13 @@
 package store
 
 import (
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/jackc/pgx/v5/pgtype"
 
 	"labgrid/grader"
 )
@@ -113,14 +116,14 @@ func TestPlanFirstScan(t *testing.T) {
 	}
 	ins := w.inserts
 	// A result with no time of its own was observed when the scan finished.
-	if !ins.observed[0].Equal(at) || ins.firstPassed[0] == nil || !ins.firstPassed[0].Equal(at) {
+	if !ins.observed[0].Equal(at) || !ins.firstPassed[0].Valid || !ins.firstPassed[0].Time.Equal(at) {
 		t.Errorf("first pass: observed %v, first passed %v, want both %v", ins.observed[0], ins.firstPassed[0], at)
 	}
-	if ins.firstPassed[1] != nil || ins.errJA[1] != nil {
+	if ins.firstPassed[1].Valid || ins.errJA[1].Valid {
 		t.Errorf("a fail: first passed %v, error %v, want neither", ins.firstPassed[1], ins.errJA[1])
 	}
 	// Nothing judged yet: the error is all there is, as status and error.
-	if ins.status[2] != string(grader.StatusError) || ins.errEN[2] == nil || *ins.errEN[2] != "throttled" {
+	if ins.status[2] != string(grader.StatusError) || ins.errEN[2] != (pgtype.Text{String: "throttled", Valid: true}) {
 		t.Errorf("an error first: status %s, error %v", ins.status[2], ins.errEN[2])
 	}
 	if fp := p.fingerprint("c"); fp.status != grader.StatusError || !fp.hasError {
@@ -162,7 +165,7 @@ func TestPlanErrorKeepsJudgedStatus(t *testing.T) {
 	at = at.Add(time.Minute)
 	w = p.plan(planScan(at, result("a", grader.StatusFail, at), result("b", grader.StatusPass, at)))
 	p.expect("judged again", w, written{updates: []string{"a"}, changedResults: 1})
-	if w.updates.errJA[0] != nil || w.updates.errEN[0] != nil || w.updates.errAt[0] != nil {
+	if w.updates.errJA[0].Valid || w.updates.errEN[0].Valid || w.updates.errAt[0].Valid {
 		t.Errorf("judged again: the error is kept: %v", w.updates.errEN[0])
 	}
 	if fp := p.fingerprint("a"); fp.status != grader.StatusFail || fp.hasError {
@@ -173,10 +176,10 @@ func TestPlanErrorKeepsJudgedStatus(t *testing.T) {
 	at = at.Add(time.Minute)
 	w = p.plan(planScan(at, result("a", grader.StatusPass, at), result("b", grader.StatusPass, at)))
 	p.expect("passed", w, written{updates: []string{"a"}, timeline: []string{"a"}, changedResults: 1})
-	if *w.chFrom[0] != string(grader.StatusFail) || w.chTo[0] != string(grader.StatusPass) || !w.chAt[0].Equal(at) {
-		t.Errorf("passed: timeline %v → %s at %v", *w.chFrom[0], w.chTo[0], w.chAt[0])
+	if w.chFrom[0] != (pgtype.Text{String: string(grader.StatusFail), Valid: true}) || w.chTo[0] != string(grader.StatusPass) || !w.chAt[0].Equal(at) {
+		t.Errorf("passed: timeline %v → %s at %v", w.chFrom[0], w.chTo[0], w.chAt[0])
 	}
-	if w.updates.firstPassed[0] == nil || !w.updates.firstPassed[0].Equal(at) {
+	if !w.updates.firstPassed[0].Valid || !w.updates.firstPassed[0].Time.Equal(at) {
 		t.Errorf("passed: first passed %v, want %v", w.updates.firstPassed[0], at)
 	}
 }
@@ -194,15 +197,15 @@ func TestPlanErrorBeforeAnyJudgement(t *testing.T) {
 	at = at.Add(time.Minute)
 	w := p.plan(planScan(at, errorResult("a", "access denied")))
 	p.expect("another error", w, written{updates: []string{"a"}, changedResults: 1})
-	if w.updates.status[0] != string(grader.StatusError) || w.updates.errEN[0] == nil || *w.updates.errEN[0] != "access denied" {
+	if w.updates.status[0] != string(grader.StatusError) || w.updates.errEN[0] != (pgtype.Text{String: "access denied", Valid: true}) {
 		t.Errorf("another error: status %s, error %v", w.updates.status[0], w.updates.errEN[0])
 	}
 
 	at = at.Add(time.Minute)
 	w = p.plan(planScan(at, result("a", grader.StatusFail, at)))
 	p.expect("judged", w, written{updates: []string{"a"}, timeline: []string{"a"}, changedResults: 1})
-	if *w.chFrom[0] != string(grader.StatusError) || w.updates.errEN[0] != nil {
-		t.Errorf("judged: timeline from %s, error %v", *w.chFrom[0], w.updates.errEN[0])
+	if w.chFrom[0] != (pgtype.Text{String: string(grader.StatusError), Valid: true}) || w.updates.errEN[0].Valid {
+		t.Errorf("judged: timeline from %v, error %v", w.chFrom[0], w.updates.errEN[0])
 	}
 }
 
@@ -283,4 +286,50 @@ func TestPlanKeepsSummaries(t *testing.T) {
 	if _, ok := findFingerprint(p.prev.students[strings.ToLower(planStudent.Login)].results, 0, "b"); ok {
 		t.Error("b, no longer scanned, keeps a fingerprint")
 	}
+}
+
+// A writes reset for the next save keeps nothing of its plan but empty
+// arrays: no row, and no text or pointer of the scan in them.
+func TestPlanWritesReset(t *testing.T) {
+	t.Parallel()
+	p := newPlanner(t)
+	p.plan(planScan(testTime, result("a", grader.StatusFail, testTime), result("b", grader.StatusPass, testTime), errorResult("c", "throttled")))
+	at := testTime.Add(time.Minute)
+	res := planScan(at, errorResult("a", "denied"), result("b", grader.StatusFail, at), result("d", grader.StatusPass, at))
+	res.Reports = append(res.Reports, grader.Report{Student: grader.Student{Login: "Gone01"}})
+	w := p.plan(res)
+	// What SaveScan returns is the caller's from then on.
+	changed, unknown := w.changedStudents, w.unknown
+	w.reset()
+	if !slices.Equal(changed, []int64{planStudentID}) || !slices.Equal(unknown, []string{"Gone01"}) {
+		t.Errorf("after reset: changed students %v, unknown %v; want [%d], [Gone01]", changed, unknown, planStudentID)
+	}
+	var check func(path string, v reflect.Value)
+	check = func(path string, v reflect.Value) {
+		switch v.Kind() {
+		case reflect.Struct:
+			for i := range v.NumField() {
+				check(path+"."+v.Type().Field(i).Name, v.Field(i))
+			}
+		case reflect.Slice:
+			if v.Len() != 0 {
+				t.Errorf("%s: %d elements after reset", path, v.Len())
+			}
+			if v.Type().Elem().Kind() == reflect.Uint8 || v.Type().Elem().Kind() == reflect.Uint64 {
+				return // bytes and digests: nothing kept alive
+			}
+			all := v.Slice(0, v.Cap())
+			for i := range all.Len() {
+				if !all.Index(i).IsZero() {
+					t.Errorf("%s[%d] = %v after reset, want zero", path, i, all.Index(i))
+					break
+				}
+			}
+		default:
+			if !v.IsZero() {
+				t.Errorf("%s = %v after reset, want zero", path, v)
+			}
+		}
+	}
+	check("writes", reflect.ValueOf(w).Elem())
 }
