@@ -91,24 +91,23 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 		next  *classStudents
 	)
 	err := s.inTx(ctx, func(tx pgx.Tx) error {
-		prev, version, err := readPrevious(ctx, tx, classID, logins, s.scans.take(classID))
+		// The scan run and the class's next version go with the reads, in
+		// their round trip.
+		run := func(batch *pgx.Batch) {
+			batch.Queue(`
+				INSERT INTO scan_runs (class_id, trigger, started_at, finished_at, targets, failed_targets, aws_calls, error_summary)
+				VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
+				classID, string(trigger), res.StartedAt, res.FinishedAt,
+				len(res.Targets), res.Failed(), res.AWSCalls, errorSummary(res),
+			).QueryRow(func(row pgx.Row) error { return row.Scan(&sum.ScanRunID) })
+			// Under the class lock, taken first in the batch.
+			batch.Queue("UPDATE classes SET scan_version = scan_version + 1 WHERE id = $1", classID)
+		}
+		prev, version, err := readPrevious(ctx, tx, classID, logins, s.scans.take(classID), run)
 		if err != nil {
 			return err
 		}
 		next = &classStudents{version: version + 1, students: prev.students}
-		batch := &pgx.Batch{}
-		batch.Queue(`
-			INSERT INTO scan_runs (class_id, trigger, started_at, finished_at, targets, failed_targets, aws_calls, error_summary)
-			VALUES ($1, $2, $3, $4, $5, $6, $7, $8) RETURNING id`,
-			classID, string(trigger), res.StartedAt, res.FinishedAt,
-			len(res.Targets), res.Failed(), res.AWSCalls, errorSummary(res),
-		).QueryRow(func(row pgx.Row) error { return row.Scan(&sum.ScanRunID) })
-		// Under the class lock: nobody else moved the version since.
-		batch.Queue("UPDATE classes SET scan_version = $2 WHERE id = $1", classID, next.version)
-
-		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-			return err
-		}
 
 		// A big scan is planned and sent a part at a time: PostgreSQL
 		// writes one part while the next is planned, and runs each
@@ -159,9 +158,9 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 // readPrevious locks the class and reads what is kept of the scanned
 // students, or takes it from cached, what this Store wrote at the last
 // save, if the class's scan_version is still the one it wrote and no scan
-// run came since. It returns
-// the version read.
-func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string, cached *classStudents) (previous, int64, error) {
+// run came since. The statements then queues go in its first round trip,
+// after the reads. It returns the version read.
+func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string, cached *classStudents, then func(*pgx.Batch)) (previous, int64, error) {
 	var version int64
 	prev := previous{students: make(map[string]*storedStudent, len(logins))}
 	batch := &pgx.Batch{}
@@ -187,6 +186,7 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 		queueStudentReads(batch, classID, logins, prev.students)
 		missing = nil // read in the same round trip
 	}
+	then(batch)
 	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		if errors.Is(err, ErrNotFound) {
 			return prev, 0, err // already says which class
