@@ -38,7 +38,7 @@ func (s *Store) ResultCounts(ctx context.Context) ([]ResultCount, error) {
 		counts []ResultCount
 		class  []ResultCount         // of the class being read
 		at     = map[[2]string]int{} // its counts' places in class
-		fps    []fingerprint
+		d      summaryDecoder
 		name   string
 	)
 	flush := func() {
@@ -58,22 +58,18 @@ func (s *Store) ResultCounts(ctx context.Context) ([]ResultCount, error) {
 			flush()
 		}
 		name = string(raw[0])
-		// An unreadable index counts as no result, as on the grid.
-		fps, err = appendFingerprints(fps[:0], raw[1])
-		if err != nil {
-			continue
-		}
-		for _, fp := range fps {
-			shown := fp.status
-			if fp.hasError {
+		// What the grid shows: an unreadable index is no result.
+		for _, c := range d.decode(raw[1]).Checks {
+			shown := c.Status
+			if c.HasError {
 				shown = grader.StatusError
 			}
-			key := [2]string{string(fp.checkID), string(shown)}
+			key := [2]string{c.CheckID, string(shown)}
 			i, ok := at[key]
 			if !ok {
 				i = len(class)
 				at[key] = i
-				class = append(class, ResultCount{Class: name, CheckID: key[0], Status: shown})
+				class = append(class, ResultCount{Class: name, CheckID: c.CheckID, Status: shown})
 			}
 			class[i].Students++
 		}

@@ -25,7 +25,7 @@ import (
 type fingerprint struct {
 	checkID  []byte
 	status   grader.Status
-	digest   uint64 // of the judged content: see writes.digest
+	digest   uint64 // of the judged content: see digest
 	hasError bool
 	errFP    uint64 // of the error's texts
 	// stale digests (of an older encoding, or rebuilt from the results by

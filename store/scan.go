@@ -123,16 +123,18 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 			sum.ChangedResults += w.changedResults
 			sum.ChangedStudents = append(sum.ChangedStudents, w.changedStudents...)
 			sum.Unknown = append(sum.Unknown, w.unknown...)
-			if len(parts)*planPart >= len(res.Reports) {
-				// The last part: the writes are sent right after this, the
-				// time they are stored at a commit later.
-				slices.Sort(sum.ChangedStudents)
-				w.notify = notifyPayloads(classID, time.Now(), sum.ChangedStudents)
-			}
 			for _, st := range w.statements(res.FinishedAt) {
 				if err := pl.send(st.sql, st.args...); err != nil {
 					return err
 				}
+			}
+		}
+		// The writes are all sent: the time they are stored at, a commit
+		// later.
+		slices.Sort(sum.ChangedStudents)
+		for _, payload := range notifyPayloads(classID, time.Now(), sum.ChangedStudents) {
+			if err := pl.send(sqlNotify, NotifyChannel, payload); err != nil {
+				return err
 			}
 		}
 		return pl.finish()
@@ -356,9 +358,6 @@ func (w *writes) statements(scannedAt time.Time) []statement {
 	// results just written.
 	for sp := range spans(len(w.rebuild), func(int) int { return rowOverhead }) {
 		b.add(buildResultIndex, int8Array(w.rebuild[sp.from:sp.to]))
-	}
-	for _, payload := range w.notify {
-		b.add(sqlNotify, NotifyChannel, payload)
 	}
 	return b.all
 }

@@ -56,8 +56,6 @@ type writes struct {
 	// what is kept of a student between scans: every scanned student's
 	// row, for the time of the scan, with what changed
 	memory, newMemory memoryRows
-	// the NOTIFY payloads, sent last
-	notify []string
 	// students whose fingerprints are rebuilt from their results, once
 	// written (storedStudent.lost): neither cached nor planned here
 	rebuild []int64
@@ -251,7 +249,7 @@ func (w *writes) planResult(sid int64, r *grader.Result, at time.Time, d uint64,
 			return old, false // still never judged, for the same reason
 		}
 		// Nothing judged yet: the error is all there is to show. (A new
-		// row's timeline entry comes with the insert: see queue.)
+		// row's timeline entry comes with the insert: see statements.)
 		fp := judged(r, at, d, old, had)
 		fp.hasError, fp.errFP = true, errFP
 		fp.errJA, fp.errEN = []byte(r.Message.JA), []byte(r.Message.EN)
