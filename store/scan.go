@@ -298,14 +298,18 @@ func (rows *resultRows) args(from, to int) []any {
 }
 
 // resultUnnest turns the parameters of resultRows.args into rows u.
-const resultUnnest = `unnest($1::bigint[], $2::text[], $3::text[], $4::int[], $5::int[], $6::bool[],
-		$7::text[], $8::text[], $9::text[], $10::text[],
-		$11::timestamptz[], $12::timestamptz[], $13::text[], $14::text[], $15::timestamptz[],
-		$16::text[], $17::float8[])
-	AS u(student_id, check_id, status, points, max_points, required,
-		message_ja, message_en, hint_ja, hint_en,
-		observed_at, first_passed_at, error_ja, error_en, error_at,
-		evidence, cost_per_hour)`
+//
+// Every statement of SaveScan unnests its arrays in a select list, where
+// they are read in step, a row at a time: unnest(a, b, …) in FROM first
+// copies each array into a tuplestore of its own, which cost a save of
+// 1,000 students a tenth of its time in PostgreSQL.
+const resultUnnest = `(SELECT unnest($1::bigint[]) AS student_id, unnest($2::text[]) AS check_id,
+		unnest($3::text[]) AS status, unnest($4::int[]) AS points, unnest($5::int[]) AS max_points,
+		unnest($6::bool[]) AS required, unnest($7::text[]) AS message_ja, unnest($8::text[]) AS message_en,
+		unnest($9::text[]) AS hint_ja, unnest($10::text[]) AS hint_en, unnest($11::timestamptz[]) AS observed_at,
+		unnest($12::timestamptz[]) AS first_passed_at, unnest($13::text[]) AS error_ja,
+		unnest($14::text[]) AS error_en, unnest($15::timestamptz[]) AS error_at,
+		unnest($16::text[]) AS evidence, unnest($17::float8[]) AS cost_per_hour) AS u`
 
 // statements are the planned writes: one statement per kind, or one per
 // span of maxStatementBytes for a big scan, to be sent in order, in one
@@ -386,8 +390,9 @@ const (
 	sqlInsertNewChanges = `
 		INSERT INTO result_changes (student_id, check_id, from_status, to_status, message_ja, message_en, at)
 		SELECT u.student_id, u.check_id, r.status, u.status, u.message_ja, u.message_en, u.at
-		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::timestamptz[])
-			AS u(student_id, check_id, status, message_ja, message_en, at)
+		FROM (SELECT unnest($1::bigint[]) AS student_id, unnest($2::text[]) AS check_id,
+			unnest($3::text[]) AS status, unnest($4::text[]) AS message_ja, unnest($5::text[]) AS message_en,
+			unnest($6::timestamptz[]) AS at) AS u
 		LEFT JOIN results r ON r.student_id = u.student_id AND r.check_id = u.check_id
 		WHERE r.status IS DISTINCT FROM u.status`
 	// Results the fingerprints do not know. ON CONFLICT only matters when
@@ -424,29 +429,30 @@ const (
 	// An error beside a judged status.
 	sqlErrorsOnly = `
 		UPDATE results AS r SET error_ja = u.error_ja, error_en = u.error_en, error_at = coalesce(r.error_at, u.at)
-		FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::timestamptz[])
-			AS u(student_id, check_id, error_ja, error_en, at)
+		FROM (SELECT unnest($1::bigint[]) AS student_id, unnest($2::text[]) AS check_id,
+			unnest($3::text[]) AS error_ja, unnest($4::text[]) AS error_en, unnest($5::timestamptz[]) AS at) AS u
 		WHERE r.student_id = u.student_id AND r.check_id = u.check_id`
 	// Results of checks no longer in the rubric.
 	sqlDeleteResults = `
-		DELETE FROM results AS r USING unnest($1::bigint[], $2::text[]) AS u(student_id, check_id)
+		DELETE FROM results AS r USING (SELECT unnest($1::bigint[]) AS student_id, unnest($2::text[]) AS check_id) AS u
 		WHERE r.student_id = u.student_id AND r.check_id = u.check_id`
 	sqlInsertChanges = `
 		INSERT INTO result_changes (student_id, check_id, from_status, to_status, message_ja, message_en, at)
-		SELECT * FROM unnest($1::bigint[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::timestamptz[])`
+		SELECT unnest($1::bigint[]), unnest($2::text[]), unnest($3::text[]), unnest($4::text[]),
+			unnest($5::text[]), unnest($6::text[]), unnest($7::timestamptz[])`
 	// Every scanned student's row: the time of the scan; memory and
 	// fingerprints where given (NULL: as they are).
 	sqlUpdateMemory = `
 		UPDATE student_memory AS m SET scanned_at = $4,
 			memory = coalesce(u.memory, m.memory), result_index = coalesce(u.result_index, m.result_index)
-		FROM unnest($1::bigint[], $2::jsonb[], $3::bytea[]) AS u(student_id, memory, result_index)
+		FROM (SELECT unnest($1::bigint[]) AS student_id, unnest($2::jsonb[]) AS memory,
+			unnest($3::bytea[]) AS result_index) AS u
 		WHERE m.student_id = u.student_id`
 	// The rows of students scanned for the first time. ON CONFLICT covers
 	// a row added since (never, under the class lock, but harmless).
 	sqlInsertMemory = `
 		INSERT INTO student_memory (student_id, memory, result_index, scanned_at)
-		SELECT u.student_id, u.memory, u.result_index, $4
-		FROM unnest($1::bigint[], $2::jsonb[], $3::bytea[]) AS u(student_id, memory, result_index)
+		SELECT unnest($1::bigint[]), unnest($2::jsonb[]), unnest($3::bytea[]), $4
 		ON CONFLICT (student_id) DO UPDATE SET
 			memory = EXCLUDED.memory, result_index = EXCLUDED.result_index, scanned_at = EXCLUDED.scanned_at`
 	sqlNotify = "SELECT pg_notify($1, $2)"
