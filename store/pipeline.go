@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"slices"
+	"sync"
 
 	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgconn"
@@ -23,18 +25,29 @@ type pipeline struct {
 	conn     *pgx.Conn
 	p        *pgconn.Pipeline
 	prepared map[string]*pgconn.StatementDescription
-	values   [][]byte
-	formats  []int16
-	buf      []byte
-	sent     int
-	done     bool
+	*encoding
+	sent int
+	done bool
 }
+
+// encoding is the scratch a pipeline encodes a statement's parameters in,
+// kept for the next pipeline: it grows to the biggest statement, a few
+// hundred kilobytes a save allocated again.
+type encoding struct {
+	values  [][]byte
+	formats []int16
+	spans   [][2]int // of each value in buf; -1: NULL
+	buf     []byte
+}
+
+var encodings = sync.Pool{New: func() any { return new(encoding) }}
 
 // startPipeline prepares statements on tx's connection and starts a
 // pipeline on it; the caller finishes it before using tx again.
 func startPipeline(ctx context.Context, tx pgx.Tx, statements []string) (*pipeline, error) {
 	conn := tx.Conn()
-	pl := &pipeline{conn: conn, prepared: make(map[string]*pgconn.StatementDescription, len(statements))}
+	pl := &pipeline{conn: conn, prepared: make(map[string]*pgconn.StatementDescription, len(statements)),
+		encoding: encodings.Get().(*encoding)}
 	for _, sql := range statements {
 		// Named by its text: pgx keeps it for the connection's life.
 		sd, err := conn.Prepare(ctx, sql, sql)
@@ -59,7 +72,7 @@ func (pl *pipeline) send(sql string, args ...any) error {
 	}
 	tm := pl.conn.TypeMap()
 	pl.values, pl.formats, pl.buf = pl.values[:0], pl.formats[:0], pl.buf[:0]
-	spans := make([][2]int, len(args)) // of each value in buf; -1: NULL
+	pl.spans = slices.Grow(pl.spans[:0], len(args))[:len(args)]
 	for i, arg := range args {
 		oid := sd.ParamOIDs[i]
 		format := tm.FormatCodeForOID(oid)
@@ -68,15 +81,15 @@ func (pl *pipeline) send(sql string, args ...any) error {
 		if err != nil {
 			return fmt.Errorf("pipeline: encode parameter %d: %w", i+1, err)
 		}
-		spans[i] = [2]int{-1, -1}
+		pl.spans[i] = [2]int{-1, -1}
 		if buf != nil {
 			pl.buf = buf
-			spans[i] = [2]int{start, len(buf)}
+			pl.spans[i] = [2]int{start, len(buf)}
 		}
 		pl.formats = append(pl.formats, format)
 	}
 	// Slices of buf, whole only now.
-	for _, sp := range spans {
+	for _, sp := range pl.spans {
 		var v []byte
 		if sp[0] >= 0 {
 			v = pl.buf[sp[0]:sp[1]:sp[1]]
@@ -99,6 +112,7 @@ func (pl *pipeline) finish() error {
 		return nil
 	}
 	pl.done = true
+	defer pl.release()
 	err := pl.p.Sync()
 	for err == nil {
 		var res any
@@ -124,5 +138,13 @@ func (pl *pipeline) abandon() {
 	if !pl.done {
 		pl.done = true
 		pl.p.Close()
+		pl.release()
 	}
+}
+
+// release gives the pipeline's scratch back: what it encoded is sent.
+func (pl *pipeline) release() {
+	clear(pl.values) // no statement's parameters kept alive
+	encodings.Put(pl.encoding)
+	pl.encoding = nil
 }
