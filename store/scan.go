@@ -50,8 +50,27 @@ const maxStatementBytes = 1 << 20
 // times and flags.
 const rowOverhead = 128
 
-// planPart is how many reports of a scan are planned and sent at a time.
-const planPart = 256
+// planPart is how many reports of a scan are planned and sent at a time,
+// at most. The first parts are smaller (firstPart, then twice as many
+// each time): PostgreSQL waits for the first part's plan, and starts
+// sooner on a small one.
+const (
+	firstPart = 64
+	planPart  = 256
+)
+
+// planParts cuts reports into the parts SaveScan plans and sends in turn.
+func planParts(reports []grader.Report) iter.Seq[[]grader.Report] {
+	return func(yield func([]grader.Report) bool) {
+		for n := firstPart; len(reports) > 0; n = min(2*n, planPart) {
+			part := reports[:min(n, len(reports))]
+			reports = reports[len(part):]
+			if !yield(part) {
+				return
+			}
+		}
+	}
+}
 
 // maxErrorSummary bounds scan_runs.error_summary: a class-wide outage
 // repeats one reason per target.
@@ -117,7 +136,7 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 			return err
 		}
 		defer pl.abandon()
-		for reports := range slices.Chunk(res.Reports, planPart) {
+		for reports := range planParts(res.Reports) {
 			w := planWrites(&grader.ScanResult{FinishedAt: res.FinishedAt, Reports: reports}, prev)
 			parts = append(parts, w)
 			sum.ChangedResults += w.changedResults
