@@ -243,7 +243,7 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 func queueStudentReads(batch *pgx.Batch, classID int64, logins []string, students map[string]*storedStudent) {
 	// The fingerprints stand for the stored results: 200 rows to read
 	// instead of 3,400.
-	var fps []fingerprint // every student's, end to end: one allocation, not one each
+	var fps []fingerprint // scratch: a student's, to tell whether they read
 	read := func(rows pgx.Rows) error {
 		for rows.Next() {
 			st := &storedStudent{}
@@ -257,17 +257,9 @@ func queueStudentReads(batch *pgx.Batch, classID int64, logins []string, student
 			st.memory, _ = decodeMemory(memory)
 			// Unreadable fingerprints count as none: every result is
 			// then written again, which repairs them.
-			start := len(fps)
 			var err error
-			fps, err = appendFingerprints(fps, st.index)
-			st.lost = err != nil || (len(fps) == start && hasResults)
-			if start == 0 {
-				// The others most likely have as many.
-				fps = slices.Grow(fps, len(fps)*(len(logins)-1))
-			}
-			if len(fps) > start {
-				st.results = fps[start:len(fps):len(fps)]
-			}
+			fps, err = appendFingerprints(fps[:0], st.index)
+			st.lost = err != nil || (len(fps) == 0 && hasResults)
 			students[login] = st
 		}
 		return rows.Err()

@@ -48,18 +48,23 @@ func (p *planner) plan(res *grader.ScanResult) *writes {
 	for _, m := range []memoryRows{w.newMemory, w.memory} {
 		for i, id := range m.student {
 			for _, st := range p.prev.students {
-				if st.id != id || m.index[i] == nil {
-					continue // not this student, or only scanned
+				if st.id != id {
+					continue
 				}
-				fps, err := decodeFingerprints(m.index[i])
-				if err != nil {
-					p.t.Fatalf("planned fingerprints unreadable: %v", err)
+				// As the database keeps them: nil is as they were.
+				if m.index[i] != nil {
+					if _, err := decodeFingerprints(m.index[i]); err != nil {
+						p.t.Fatalf("planned fingerprints unreadable: %v", err)
+					}
+					st.hasMemory, st.index = true, m.index[i]
 				}
-				mem, err := decodeMemory([]byte(m.memory[i]))
-				if err != nil {
-					p.t.Fatalf("planned memory unreadable: %v", err)
+				if m.memory[i] != nil {
+					mem, err := decodeMemory(m.memory[i])
+					if err != nil {
+						p.t.Fatalf("planned memory unreadable: %v", err)
+					}
+					st.hasMemory, st.memory = true, mem
 				}
-				st.hasMemory, st.index, st.results, st.memory = true, m.index[i], fps, mem
 			}
 		}
 	}
@@ -68,7 +73,7 @@ func (p *planner) plan(res *grader.ScanResult) *writes {
 
 func (p *planner) fingerprint(check string) fingerprint {
 	p.t.Helper()
-	fp, ok := findFingerprint(p.prev.students[strings.ToLower(planStudent.Login)].results, 0, check)
+	fp, ok := findFingerprint(p.prev.students[strings.ToLower(planStudent.Login)].fingerprints(nil), 0, check)
 	if !ok {
 		p.t.Fatalf("no fingerprint of %s", check)
 	}
@@ -142,6 +147,10 @@ func TestPlanErrorKeepsJudgedStatus(t *testing.T) {
 	at = at.Add(time.Minute)
 	w := p.plan(planScan(at, errorResult("a", "access denied"), result("b", grader.StatusPass, at)))
 	p.expect("an error", w, written{errorsOnly: []string{"a"}, changedResults: 1})
+	// The memory did not change: it is not sent again (jsonb is parsed).
+	if m := w.memory; len(m.student) != 1 || m.memory[0] != nil || m.index[0] == nil {
+		t.Errorf("an error: memory rows %+v; want the fingerprints alone", m)
+	}
 	if w.errEN[0] != "access denied" || !w.errAt[0].Equal(at) {
 		t.Errorf("an error: %q at %v", w.errEN[0], w.errAt[0])
 	}
@@ -236,7 +245,7 @@ func TestPlanContentRubricAndRoster(t *testing.T) {
 	// scanned) keeps everything.
 	at = at.Add(time.Minute)
 	p.expect("no results", p.plan(planScan(at)), written{})
-	if got := len(p.prev.students["user01"].results); got != 3 {
+	if got := len(p.prev.students["user01"].fingerprints(nil)); got != 3 {
 		t.Errorf("no results: %d fingerprints left, want 3", got)
 	}
 
@@ -283,7 +292,7 @@ func TestPlanKeepsSummaries(t *testing.T) {
 		t.Errorf("passing still: c = %+v, want the first pass kept", fp)
 	}
 	p.fingerprint("d")
-	if _, ok := findFingerprint(p.prev.students[strings.ToLower(planStudent.Login)].results, 0, "b"); ok {
+	if _, ok := findFingerprint(p.prev.students[strings.ToLower(planStudent.Login)].fingerprints(nil), 0, "b"); ok {
 		t.Error("b, no longer scanned, keeps a fingerprint")
 	}
 }
