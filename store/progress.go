@@ -66,14 +66,14 @@ func (s *Store) SetClassSettings(ctx context.Context, classID int64, cs ClassSet
 	return c, nil
 }
 
-// Progress is how a class went through its checks since it started, from
-// the stored status changes (result_changes): the same whenever it is
-// read.
+// Progress is how a class went through its checks since it started.
 //
 // A student "has passed" a check from their first pass of it (pass or
-// warn) on, whatever came after, as results.first_passed_at: a student who
-// passes, fails and passes again counts once, from the first pass. A pass
-// before the start counts at the start.
+// warn) on, whatever came after: results.first_passed_at, kept in their
+// summary. A student who passes, fails and passes again counts once, from
+// the first pass. A pass before the start counts at the start. A check
+// taken out of the class's labs takes its results, first passes with
+// them: put back, it starts again (the timeline keeps the old passes).
 type Progress struct {
 	Start    time.Time
 	Students int             // in the class
@@ -93,8 +93,9 @@ type CheckProgress struct {
 }
 
 // ClassProgress reads how a class went through checks (ids, in the
-// checklist's order) since start. One query: every student's first pass
-// of each check.
+// checklist's order) since start: one row per student, their summary,
+// however long the class's history. (It read every pass of the timeline,
+// whose index for it cost every scan a second index insert per pass.)
 func (s *Store) ClassProgress(ctx context.Context, classID int64, start time.Time, checks []string) (Progress, error) {
 	p := Progress{Start: start, Checks: make([]CheckProgress, len(checks))}
 	index := make(map[string]int, len(checks))
@@ -102,50 +103,37 @@ func (s *Store) ClassProgress(ctx context.Context, classID int64, start time.Tim
 		p.Checks[i].CheckID = id
 		index[id] = i
 	}
-	if err := s.db.QueryRow(ctx, "SELECT count(*) FROM students WHERE class_id = $1", classID).Scan(&p.Students); err != nil {
-		return Progress{}, fmt.Errorf("class progress %d: %w", classID, err)
-	}
 	rows, err := s.db.Query(ctx, `
-		SELECT rc.student_id, rc.check_id, min(rc.at)
-		FROM result_changes rc JOIN students st ON st.id = rc.student_id
-		WHERE st.class_id = $1 AND rc.check_id = ANY($2) AND rc.to_status IN ('pass', 'warn')
-		GROUP BY rc.student_id, rc.check_id`, classID, checks)
+		SELECT scan.result_index FROM `+studentTables+` WHERE class_id = $1`, classID)
 	if err != nil {
 		return Progress{}, fmt.Errorf("class progress %d: %w", classID, err)
 	}
 	defer rows.Close()
-	// firsts holds each student's first passes by index of checks (zero:
-	// none).
-	firsts := make(map[int64][]time.Time)
-	var (
-		student int64
-		check   string
-		at      time.Time
-	)
+	var d summaryDecoder
+	firsts := make([]time.Time, len(checks)) // a student's, by index of checks; zero: none
 	for rows.Next() {
-		if err := rows.Scan(&student, &check, &at); err != nil {
+		p.Students++
+		// Read in place: the decoder copies what it keeps.
+		if err := binaryColumn(rows, 0); err != nil {
 			return Progress{}, fmt.Errorf("class progress %d: %w", classID, err)
 		}
-		f := firsts[student]
-		if f == nil {
-			f = make([]time.Time, len(checks))
-			firsts[student] = f
+		clear(firsts)
+		for _, c := range d.decode(rows.RawValues()[0]).Checks {
+			k, asked := index[c.CheckID]
+			if !asked || c.FirstPassedAt.IsZero() {
+				continue
+			}
+			firsts[k] = c.FirstPassedAt
+			if firsts[k].Before(start) {
+				firsts[k] = start
+			}
 		}
-		if at.Before(start) {
-			at = start
-		}
-		f[index[check]] = at
-	}
-	if err := rows.Err(); err != nil {
-		return Progress{}, fmt.Errorf("class progress %d: %w", classID, err)
-	}
-	for _, f := range firsts {
-		for k, passed := range f {
+		for k, passed := range firsts {
 			if passed.IsZero() {
 				continue
 			}
 			from := start
-			for _, before := range f[:k] {
+			for _, before := range firsts[:k] {
 				if before.After(from) && !before.After(passed) {
 					from = before
 				}
@@ -154,6 +142,9 @@ func (s *Store) ClassProgress(ctx context.Context, classID int64, start time.Tim
 			c.PassedAt = append(c.PassedAt, passed)
 			c.Took = append(c.Took, passed.Sub(from))
 		}
+	}
+	if err := rows.Err(); err != nil {
+		return Progress{}, fmt.Errorf("class progress %d: %w", classID, err)
 	}
 	for i := range p.Checks {
 		slices.SortFunc(p.Checks[i].PassedAt, time.Time.Compare)

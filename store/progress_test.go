@@ -3,10 +3,13 @@ package store
 import (
 	"context"
 	"errors"
+	"maps"
 	"slices"
 	"strings"
 	"testing"
 	"time"
+
+	"labgrid/grader"
 )
 
 func TestClassSettingsDefaultsAndSet(t *testing.T) {
@@ -63,16 +66,19 @@ func TestClassSettingsInvalid(t *testing.T) {
 	}
 }
 
-// change inserts one status change of a student's check at start+min.
-func change(t *testing.T, ctx context.Context, s *Store, studentID int64, check, from, to string, start time.Time, min float64) {
+// judge saves a scan of one student at start+min, their checks at the
+// statuses states holds once set: a scan reports all of a student's
+// checks, as the grader does.
+func judge(t *testing.T, ctx context.Context, s *Store, classID int64, st grader.Student, states map[string]grader.Status, check string, to grader.Status, start time.Time, min float64) {
 	t.Helper()
-	var fromArg any
-	if from != "" {
-		fromArg = from
-	}
+	states[check] = to
 	at := start.Add(time.Duration(min * float64(time.Minute)))
-	if _, err := s.db.Exec(ctx, `INSERT INTO result_changes (student_id, check_id, from_status, to_status, at)
-		VALUES ($1, $2, $3, $4, $5)`, studentID, check, fromArg, to, at); err != nil {
+	rep := grader.Report{Student: st}
+	for _, id := range slices.Sorted(maps.Keys(states)) {
+		rep.Results = append(rep.Results, result(id, states[id], at))
+	}
+	res := &grader.ScanResult{StartedAt: at, FinishedAt: at, Reports: []grader.Report{rep}}
+	if _, err := s.SaveScan(ctx, classID, TriggerSchedule, res); err != nil {
 		t.Fatal(err)
 	}
 }
@@ -93,34 +99,39 @@ func classStudentIDs(t *testing.T, ctx context.Context, s *Store, classID int64)
 func TestClassProgress(t *testing.T) {
 	t.Parallel()
 	ctx, s := setup(t)
-	c, _ := mustImport(t, ctx, s, "progress", 5)
-	other, _ := mustImport(t, ctx, s, "other", 1)
+	c, roster := mustImport(t, ctx, s, "progress", 5)
+	other, others := mustImport(t, ctx, s, "other", 1)
 	start := testTime
-	ids := classStudentIDs(t, ctx, s, c.ID)
-	a, b, cc, d, e := ids[0], ids[1], ids[2], ids[3], ids[4]
+	a, b, cc, d, e := roster[0], roster[1], roster[2], roster[3], roster[4]
+	states := map[string]map[string]grader.Status{}
+	for _, st := range append(roster, others...) {
+		states[st.Login] = map[string]grader.Status{}
+	}
+	pass, fail := grader.StatusPass, grader.StatusFail
 
 	// a passes c1 at 10, fails it at 20, passes again at 30: its first
 	// pass counts (at 30, one student had passed c1, not two). Then c2 at 45.
-	change(t, ctx, s, a, "c1", "", "fail", start, 1)
-	change(t, ctx, s, a, "c1", "fail", "pass", start, 10)
-	change(t, ctx, s, a, "c1", "pass", "fail", start, 20)
-	change(t, ctx, s, a, "c1", "fail", "pass", start, 30)
-	change(t, ctx, s, a, "c2", "blocked", "pass", start, 45)
+	judge(t, ctx, s, c.ID, a, states[a.Login], "c1", fail, start, 1)
+	judge(t, ctx, s, c.ID, a, states[a.Login], "c2", grader.StatusBlocked, start, 1)
+	judge(t, ctx, s, c.ID, a, states[a.Login], "c1", pass, start, 10)
+	judge(t, ctx, s, c.ID, a, states[a.Login], "c1", fail, start, 20)
+	judge(t, ctx, s, c.ID, a, states[a.Login], "c1", pass, start, 30)
+	judge(t, ctx, s, c.ID, a, states[a.Login], "c2", pass, start, 45)
 	// b: c1 with a warning (warn passes) at 5, c2 at 25.
-	change(t, ctx, s, b, "c1", "", "warn", start, 5)
-	change(t, ctx, s, b, "c2", "", "pass", start, 25)
+	judge(t, ctx, s, c.ID, b, states[b.Login], "c1", grader.StatusWarn, start, 5)
+	judge(t, ctx, s, c.ID, b, states[b.Login], "c2", pass, start, 25)
 	// cc passes c2 before c1: c2 counts from the start, c1 from the start
 	// too (c2 comes after it in the order).
-	change(t, ctx, s, cc, "c2", "", "pass", start, 12)
-	change(t, ctx, s, cc, "c1", "", "pass", start, 40)
+	judge(t, ctx, s, c.ID, cc, states[cc.Login], "c2", pass, start, 12)
+	judge(t, ctx, s, c.ID, cc, states[cc.Login], "c1", pass, start, 40)
 	// d passed c1 before the class started (a leftover): it counts at
 	// the start, having taken nothing.
-	change(t, ctx, s, d, "c1", "", "pass", start, -30)
+	judge(t, ctx, s, c.ID, d, states[d.Login], "c1", pass, start, -30)
 	// e never passes; a check not asked for and another class's passes
 	// count nowhere.
-	change(t, ctx, s, e, "c1", "", "fail", start, 3)
-	change(t, ctx, s, e, "c9", "", "pass", start, 3)
-	change(t, ctx, s, classStudentIDs(t, ctx, s, other.ID)[0], "c1", "", "pass", start, 2)
+	judge(t, ctx, s, c.ID, e, states[e.Login], "c1", fail, start, 3)
+	judge(t, ctx, s, c.ID, e, states[e.Login], "c9", pass, start, 3)
+	judge(t, ctx, s, other.ID, others[0], states[others[0].Login], "c1", pass, start, 2)
 
 	p, err := s.ClassProgress(ctx, c.ID, start, []string{"c1", "c2", "c3"})
 	if err != nil {
