@@ -24,9 +24,12 @@ import (
 // waits, pending, for that scan to end. The scan that ends makes it
 // available in the transaction that completes it (promoteNext); the tick
 // makes available any pending one whose target has nothing else under
-// way, left by a scan that failed (promoteOrphans). Requests and
-// completions of one target take turns on a transaction lock
-// (queueKey), so a request sees a scan either running or done.
+// way, left by a scan that failed (promoteOrphans). A scheduled scan
+// waiting to start, with none running, answers the request too: it is
+// moved ahead to the check-now priority rather than joined by a second
+// queued scan. Requests and completions of one target take turns on a
+// transaction lock (queueKey), so a request sees a scan either running or
+// done.
 
 // CheckNowState says what became of a "check now".
 type CheckNowState string
@@ -114,8 +117,8 @@ func (s *Scheduler) queueManual(ctx context.Context, a scanArgs) (int64, CheckNo
 		return 0, "", err
 	}
 	var (
-		queued  int64
-		running bool
+		queued, scheduled int64
+		running           bool
 	)
 	for rows.Next() {
 		var (
@@ -131,6 +134,8 @@ func (s *Scheduler) queueManual(ctx context.Context, a scanArgs) (int64, CheckNo
 			running = true
 		case trigger == string(store.TriggerManual) && queued == 0:
 			queued = id
+		case rivertype.JobState(state) == rivertype.JobStateAvailable:
+			scheduled = id
 		}
 	}
 	rows.Close()
@@ -139,6 +144,15 @@ func (s *Scheduler) queueManual(ctx context.Context, a scanArgs) (int64, CheckNo
 	}
 	if queued != 0 {
 		return queued, CheckAlreadyQueued, tx.Commit(ctx)
+	}
+	if scheduled != 0 && !running {
+		// Not started, and nothing of the target under way that it would
+		// wait for: it starts after this request.
+		if _, err := tx.Exec(ctx, "UPDATE river_job SET priority = $2 WHERE id = $1 AND state = 'available'",
+			scheduled, priorityCheckNow); err != nil {
+			return 0, "", err
+		}
+		return scheduled, CheckAlreadyQueued, tx.Commit(ctx)
 	}
 	res, err := s.client.InsertTx(ctx, tx, a, &river.InsertOpts{Queue: queue, Priority: priorityCheckNow, Pending: running})
 	if err != nil {

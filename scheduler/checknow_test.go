@@ -11,6 +11,7 @@ import (
 	"github.com/riverqueue/river/rivertype"
 
 	"labgrid/grader/sim"
+	"labgrid/store"
 )
 
 // Every student of a class pressing "check now" a few times within
@@ -128,4 +129,32 @@ func TestCheckNowStorm(t *testing.T) {
 // unfinishedScans is how many scan jobs are not finished.
 func (e *env) unfinishedScans(t *testing.T) int {
 	return e.count(t, "SELECT count(*) FROM river_job WHERE kind = 'labgrid_scan_target' AND state NOT IN ('completed', 'cancelled', 'discarded')")
+}
+
+// A scheduled scan of the target waiting to start answers a "check now":
+// it is moved ahead, not joined by a second queued scan.
+func TestCheckNowMovesScheduledScanAhead(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	class := sim.New(sim.Options{Students: 2, Accounts: 1})
+	c := e.class(t, "ahead", class)
+	s := e.newScheduler(t, nil, newRecorder(class, 0), quickConfig(time.Hour)) // not started: jobs wait
+	target := class.Roster()[0].TargetOf("")
+	res, err := s.client.Insert(e.ctx, argsFor(c.ID, target, store.TriggerSchedule), s.scheduleOpts())
+	if err != nil {
+		t.Fatal(err)
+	}
+	got, err := s.CheckNow(e.ctx, c.ID, class.Roster()[1].Login)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got.State != CheckAlreadyQueued || got.JobID != res.Job.ID {
+		t.Errorf("CheckNow with a scheduled scan waiting = %+v, want job %d reported", got, res.Job.ID)
+	}
+	if job, err := s.client.JobGet(e.ctx, res.Job.ID); err != nil || job.Priority != priorityCheckNow || job.State != rivertype.JobStateAvailable {
+		t.Errorf("the scheduled job after CheckNow: %+v, %v; want available at priority %d", job, err, priorityCheckNow)
+	}
+	if n := e.unfinishedScans(t); n != 1 {
+		t.Errorf("%d scans queued for the target, want 1", n)
+	}
 }
