@@ -201,11 +201,18 @@ func (sr *sharedReads) get(ctx context.Context, classID int64, seq uint64) (*sum
 	}
 }
 
+// shared is the context of a read done by the stream of ctx for other
+// streams too: the stream's end does not cut it short (the others would
+// get its context.Canceled), the timeout bounds it.
+func (sr *sharedReads) shared(ctx context.Context) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(context.WithoutCancel(ctx), sr.timeout)
+}
+
 // read does r for every stream waiting on it: the asking stream's end
 // does not cut it short. A failed read is not kept: the next event reads
 // again.
 func (sr *sharedReads) read(ctx context.Context, classID int64, c *classReads, r *summaryRead) {
-	ctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), sr.timeout)
+	ctx, cancel := sr.shared(ctx)
 	defer cancel()
 	r.students, r.err = sr.summaries.ClassSummaries(ctx, classID)
 	if r.err != nil {
@@ -429,7 +436,12 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 		// The rows and their events are made once for the grids of the
 		// shape: each sends those its event names and its search finds.
 		f := read.frame(shape)
+		// What is read for them, by whichever grid comes first, is read
+		// with a shared context: that grid closed meanwhile fails none of
+		// the others; an error of the database's is for all.
 		f.once.Do(func() {
+			ctx, cancel := s.reads.shared(ctx)
+			defer cancel()
 			f.now = s.now()
 			f.all, f.anyCost, f.hands, f.handsErr = s.handRows(ctx, cv, read.students, cv.standings(read.students), f.now, stuckAfter)
 			f.rows = onlyLab(f.all, lab, cv.labIndex(lab))
@@ -463,7 +475,11 @@ func (s *Server) classEvents(w http.ResponseWriter, r *http.Request) {
 		}
 		hadCosts = f.anyCost
 		if ev.Help || ev.Announce || ev.Resync {
-			f.helpOnce.Do(func() { f.help, f.helpErr = s.helpQueue(ctx, cv, lang, f.now, f.all, f.hands) })
+			f.helpOnce.Do(func() {
+				ctx, cancel := s.reads.shared(ctx)
+				defer cancel()
+				f.help, f.helpErr = s.helpQueue(ctx, cv, lang, f.now, f.all, f.hands)
+			})
 			if f.helpErr != nil {
 				return f.helpErr
 			}

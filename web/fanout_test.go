@@ -20,6 +20,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"golang.org/x/crypto/bcrypt"
 
@@ -120,7 +121,7 @@ func setupLive(t *testing.T, tweak ...func(*Options)) *liveEnv {
 		t.Fatal(err)
 	}
 	t.Cleanup(server.Close)
-	srv := httptest.NewUnstartedServer(server.Routes())
+	srv := httptest.NewUnstartedServer(leavable(server.Routes()))
 	srv.Listener = smallBuffers{srv.Listener}
 	srv.Start()
 	t.Cleanup(srv.Close)
@@ -137,6 +138,25 @@ func setupLive(t *testing.T, tweak ...func(*Options)) *liveEnv {
 		t.Fatalf("sign in: %d", resp.StatusCode)
 	}
 	return e
+}
+
+// leaving is how a test ends a request from inside its handler as its
+// client leaving does (its context cancelled): the request's query,
+// to tell which it was, and the cancel of its context.
+type leaving struct {
+	query string
+	leave context.CancelFunc
+}
+
+type leavingKey struct{}
+
+// leavable gives every request a leaving in its context.
+func leavable(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx, cancel := context.WithCancel(r.Context())
+		defer cancel()
+		h.ServeHTTP(w, r.WithContext(context.WithValue(ctx, leavingKey{}, leaving{r.URL.RawQuery, cancel})))
+	})
 }
 
 // open opens the grid's stream, as a browser does (gzipped); query is
@@ -528,5 +548,82 @@ func TestGridStreamsEachTheirLab(t *testing.T) {
 	}
 	if n := e.reads.reads.Load(); n != 1 {
 		t.Errorf("%d class reads for one scan, want 1", n)
+	}
+}
+
+// leaveOnQuery is a tracer of the server's queries: armed with a piece
+// of SQL, it ends the first request that runs a query with it just as the
+// query starts, as if its client had gone then, and says which request
+// (its query string) it ended.
+type leaveOnQuery struct {
+	sql  atomic.Pointer[string]
+	left chan string
+}
+
+func (l *leaveOnQuery) TraceQueryStart(ctx context.Context, _ *pgx.Conn, data pgx.TraceQueryStartData) context.Context {
+	sql := l.sql.Load()
+	if sql == nil || !strings.Contains(data.SQL, *sql) {
+		return ctx
+	}
+	if lv, ok := ctx.Value(leavingKey{}).(leaving); ok && l.sql.CompareAndSwap(sql, nil) {
+		lv.leave()
+		l.left <- lv.query
+	}
+	return ctx
+}
+
+func (*leaveOnQuery) TraceQueryEnd(context.Context, *pgx.Conn, pgx.TraceQueryEndData) {}
+
+// Two grids of one shape share the rows and the help panel made of a
+// read: the grid that makes them may be closed while it reads for them
+// (its tab closed), and the other still gets them, not that grid's
+// context.Canceled.
+func TestGridFrameOutlivesTheGridThatMakesIt(t *testing.T) {
+	t.Parallel()
+	for _, tc := range []struct{ name, sql string }{
+		{"rows", "h.done_at IS NULL AND h.withdrawn_at IS NULL"}, // ClassHands, made with the rows
+		{"help panel", "FROM announcements"},                     // the help panel's
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			t.Parallel()
+			trap := &leaveOnQuery{left: make(chan string, 1)}
+			e := setupLive(t, func(o *Options) {
+				// The server's queries are traced; the test's own (the
+				// hand raised) and the class reads are not.
+				cfg := o.Pool.Config()
+				cfg.ConnConfig.Tracer = trap
+				pool, err := pgxpool.NewWithConfig(context.Background(), cfg)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(pool.Close)
+				o.Store = store.New(pool)
+			})
+			// One shape (?grid= is no parameter of the grid's): the
+			// query tells the streams apart.
+			streams := map[string]*bufio.Reader{"grid=a": e.open("?grid=a"), "grid=b": e.open("?grid=b")}
+			e.waitSubscribers(len(streams))
+
+			sql := tc.sql
+			trap.sql.Store(&sql)
+			if _, err := e.store.RaiseHand(context.Background(), e.ids["user02"], "help", e.class.CreatedAt.Add(time.Minute)); err != nil {
+				t.Fatal(err)
+			}
+			left := recv(t, trap.left, "a grid making the frame")
+			var other string
+			for q := range streams {
+				if q != left {
+					other = q
+				}
+			}
+			events := batch(t, streams[other], "the grid left open, after the hand raised")
+			row := views.StudentEvent(e.ids["user02"])
+			if _, ok := events[row]; !ok || !strings.Contains(events[views.HelpQueueEvent], "user02") {
+				t.Errorf("the grid left open: events %v, want user02's row and the help panel naming them", keys(events))
+			}
+			if logs := e.logs.String(); strings.Contains(logs, "level=ERROR") {
+				t.Errorf("an error logged:\n%s", logs)
+			}
+		})
 	}
 }
