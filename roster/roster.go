@@ -677,18 +677,20 @@ func emailProblem(s string) string {
 	return ""
 }
 
-// textProblem rejects control and format characters (Unicode Cc and Cf)
-// in free-text columns: they are shown on web pages and in terminals, and
-// the invisible ones (bidirectional overrides, zero-width characters) can
-// disguise a name or leave it blank.
+// textProblem rejects line breaks and control and format characters
+// (Unicode Cc and Cf) in free-text columns, by grader.CheckText as the
+// store checks help messages and announcements: they are shown on web
+// pages and in terminals, and the invisible ones (bidirectional
+// overrides, zero-width characters) can disguise a name or leave it
+// blank. Roster fields take the strictest options, as before: one line,
+// and no zero-width joiner even between emoji.
 func textProblem(column, s string) string {
-	for _, r := range s {
-		if r == '\n' || r == '\r' || r == '\u2028' || r == '\u2029' {
-			return fmt.Sprintf("%s contains a line break; expected a single line of text", column)
-		}
-		if unicode.IsControl(r) || unicode.Is(unicode.Cf, r) {
-			return fmt.Sprintf("%s contains %s; expected plain text without control or invisible formatting characters", column, describeRune(r))
-		}
+	var te *grader.TextError
+	if !errors.As(grader.CheckText(s, grader.TextOptions{}), &te) {
+		return ""
 	}
-	return ""
+	if te.Fault == grader.TextLineBreak {
+		return fmt.Sprintf("%s contains a line break; expected a single line of text", column)
+	}
+	return fmt.Sprintf("%s contains %s; expected plain text without control or invisible formatting characters", column, describeRune(te.Rune))
 }

@@ -80,6 +80,67 @@ func TestRaiseHandRefusesBadMessages(t *testing.T) {
 	}
 }
 
+// Invisible formatting characters (Unicode Cf) are refused in a help
+// message and an announcement as the roster refuses them in a name: a
+// right-to-left override would show the instructor reversed text, a
+// zero-width space hides in a word. The error names the character and
+// where it is, and nothing is stored.
+func TestTextRefusesInvisibleCharacters(t *testing.T) {
+	ctx, s := setup(t)
+	c, _ := mustImport(t, ctx, s, "invisible", 1)
+	id := loginIDs(t, s, c.ID, 1)[0]
+	cases := []struct {
+		name, text, want string
+	}{
+		{"right-to-left override", "help \u202eevil", "U+202E at position 6"},
+		{"zero-width space", "VPC\u200bが見つかりません", "U+200B at position 4"},
+		{"isolate", "\u2066x\u2069", "U+2066 at position 1"},
+		{"byte-order mark inside", "a\ufeffb", "U+FEFF at position 2"},
+	}
+	for _, tc := range cases {
+		_, err := s.RaiseHand(ctx, id, tc.text, testTime)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "help message: invisible formatting character "+tc.want) {
+			t.Errorf("help message with a %s: %v, want ErrInvalid naming %s", tc.name, err, tc.want)
+		}
+		_, err = s.Announce(ctx, c.ID, "休憩\n"+tc.text, testTime)
+		if !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "announcement: invisible formatting character U+") {
+			t.Errorf("announcement with a %s: %v, want ErrInvalid naming the character", tc.name, err)
+		}
+	}
+	if n := count(t, ctx, s, `SELECT count(*) FROM help_requests WHERE student_id = $1`, id); n != 0 {
+		t.Errorf("%d help requests stored, want none", n)
+	}
+	if n := count(t, ctx, s, `SELECT count(*) FROM announcements WHERE class_id = $1`, c.ID); n != 0 {
+		t.Errorf("%d announcements stored, want none", n)
+	}
+
+	if _, err := s.RaiseHand(ctx, id, "a\x07b", testTime); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "help message: control character U+0007 at position 2") {
+		t.Errorf("help message with a bell: %v, want ErrInvalid naming U+0007", err)
+	}
+
+	// A line separator is a line break a help message (one line) may not
+	// hold; an announcement's lines are plain line feeds.
+	for _, text := range []string{"a\u2028b", "a\u2029b", "a\rb"} {
+		if _, err := s.RaiseHand(ctx, id, text, testTime); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "line break") {
+			t.Errorf("help message %q: %v, want ErrInvalid naming a line break", text, err)
+		}
+		if _, err := s.Announce(ctx, c.ID, text, testTime); !errors.Is(err, ErrInvalid) || !strings.Contains(err.Error(), "line break") {
+			t.Errorf("announcement %q: %v, want ErrInvalid naming a line break", text, err)
+		}
+	}
+
+	// Emoji, including sequences joined by a zero-width joiner (a man
+	// bowing, a technologist) and a flag, still pass.
+	const emoji = "すみません🙇\u200d♂\ufe0f 👩🏽\u200d💻 🇯🇵 ありがとう😊"
+	h, err := s.RaiseHand(ctx, id, emoji, testTime)
+	if err != nil || h.Message != emoji {
+		t.Errorf("help message with emoji: %+v, %v", h, err)
+	}
+	if a, err := s.Announce(ctx, c.ID, emoji+"\n"+emoji, testTime); err != nil || a.Text != emoji+"\n"+emoji {
+		t.Errorf("announcement with emoji: %+v, %v", a, err)
+	}
+}
+
 func TestHelpTransitions(t *testing.T) {
 	ctx, s := setup(t)
 	c, _ := mustImport(t, ctx, s, "hands-flow", 3)
