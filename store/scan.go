@@ -122,9 +122,25 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 			// Under the class lock, taken first in the batch.
 			batch.Queue("UPDATE classes SET scan_version = scan_version + 1 WHERE id = $1", classID)
 		}
-		prev, version, err := readPrevious(ctx, tx, classID, logins, s.scans.take(classID), run)
+		// The first part is planned from the cache while the reads
+		// travel, and kept if the cache turns out current: PostgreSQL then
+		// gets its first writes a round trip sooner.
+		var early *writes
+		firstReports := res.Reports[:min(firstPart, len(res.Reports))]
+		plan := func(reports []grader.Report, prev previous) *writes {
+			return planWrites(&grader.ScanResult{FinishedAt: res.FinishedAt, Reports: reports}, prev)
+		}
+		prev, version, fromCache, err := readPrevious(ctx, tx, classID, logins, s.scans.take(classID), run, func(cached previous) {
+			if knowsAll(cached, logins[:len(firstReports)]) {
+				early = plan(firstReports, cached)
+			}
+		})
 		if err != nil {
 			return err
+		}
+		if early != nil && !fromCache {
+			early.release()
+			early = nil
 		}
 		next = &classStudents{version: version + 1, students: prev.students}
 
@@ -137,7 +153,11 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 		}
 		defer pl.abandon()
 		for reports := range planParts(res.Reports) {
-			w := planWrites(&grader.ScanResult{FinishedAt: res.FinishedAt, Reports: reports}, prev)
+			w := early
+			if w == nil {
+				w = plan(reports, prev)
+			}
+			early = nil
 			parts = append(parts, w)
 			sum.ChangedResults += w.changedResults
 			sum.ChangedStudents = append(sum.ChangedStudents, w.changedStudents...)
@@ -180,8 +200,11 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 // students, or takes it from cached, what this Store wrote at the last
 // save, if the class's scan_version is still the one it wrote and no scan
 // run came since. The statements then queues go in its first round trip,
-// after the reads. It returns the version read.
-func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string, cached *classStudents, then func(*pgx.Batch)) (previous, int64, error) {
+// after the reads; meanwhile is given what cached holds while that round
+// trip travels (not called without a cache). It returns the version read
+// and whether the students came from cached.
+func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string, cached *classStudents,
+	then func(*pgx.Batch), meanwhile func(previous)) (previous, int64, bool, error) {
 	var version int64
 	prev := previous{students: make(map[string]*storedStudent, len(logins))}
 	batch := &pgx.Batch{}
@@ -208,13 +231,18 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 		missing = nil // read in the same round trip
 	}
 	then(batch)
-	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-		if errors.Is(err, ErrNotFound) {
-			return prev, 0, err // already says which class
-		}
-		return prev, 0, fmt.Errorf("read previous results: %w", err)
+	sent := tx.SendBatch(ctx, batch)
+	if cached != nil {
+		meanwhile(previous{students: cached.students})
 	}
-	if cached != nil && cached.version == version && !newer {
+	if err := sent.Close(); err != nil {
+		if errors.Is(err, ErrNotFound) {
+			return prev, 0, false, err // already says which class
+		}
+		return prev, 0, false, fmt.Errorf("read previous results: %w", err)
+	}
+	fromCache := cached != nil && cached.version == version && !newer
+	if fromCache {
 		prev.students = cached.students
 		missing = slices.DeleteFunc(slices.Clone(logins), func(login string) bool {
 			_, known := prev.students[login]
@@ -225,7 +253,7 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 		batch = &pgx.Batch{}
 		queueStudentReads(batch, classID, missing, prev.students)
 		if err := tx.SendBatch(ctx, batch).Close(); err != nil {
-			return prev, 0, fmt.Errorf("read previous results: %w", err)
+			return prev, 0, false, fmt.Errorf("read previous results: %w", err)
 		}
 	}
 	// A login read and not found is no student of the class, until the
@@ -235,7 +263,18 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 			prev.students[login] = nil
 		}
 	}
-	return prev, version, nil
+	return prev, version, fromCache, nil
+}
+
+// knowsAll tells whether prev holds every one of logins, as a student or
+// as none: planned from it, they need no read.
+func knowsAll(prev previous, logins []string) bool {
+	for _, login := range logins {
+		if _, ok := prev.students[login]; !ok {
+			return false
+		}
+	}
+	return true
 }
 
 // queueStudentReads queues the reads of what is kept of the students of
