@@ -253,3 +253,56 @@ func TestLiveScanNotHandedBack(t *testing.T) {
 		t.Errorf("%d overlapping scans of one target: %v", len(rec.overlaps), rec.overlaps)
 	}
 }
+
+// A target's lock handed to the transaction that completes its scan is
+// free the instant that transaction commits, not after: the check-now
+// promoted in it, taken at once by another worker, finds the target free.
+func TestTargetLockEndsWithTheCompletingCommit(t *testing.T) {
+	t.Parallel()
+	e := setup(t)
+	s := e.newScheduler(t, nil, nil, quickConfig(time.Hour))
+	const key = 4242
+	lock, err := s.tryLock(e.ctx, key)
+	if err != nil || lock == nil {
+		t.Fatalf("tryLock = %v, %v", lock, err)
+	}
+	released := false
+	t.Cleanup(func() { // a failure must not leave the pool waiting for it
+		if !released {
+			lock.release(testLogger(t))
+		}
+	})
+	free := func() bool {
+		t.Helper()
+		other, err := s.tryLock(e.ctx, key)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if other == nil {
+			return false
+		}
+		other.release(testLogger(t))
+		return true
+	}
+	tx, err := lock.conn.Begin(e.ctx)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := lock.handOver(e.ctx, tx); err != nil {
+		t.Fatal(err)
+	}
+	if free() {
+		t.Fatal("the target is free before the completing transaction commits")
+	}
+	if err := tx.Commit(e.ctx); err != nil {
+		t.Fatal(err)
+	}
+	if !free() {
+		t.Fatal("the target is still locked after the completing transaction committed")
+	}
+	lock.release(testLogger(t))
+	released = true
+	if !free() {
+		t.Fatal("the target is locked after the release")
+	}
+}

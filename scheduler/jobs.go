@@ -368,6 +368,9 @@ func (s *Scheduler) saveAndComplete(ctx context.Context, lock *targetLock, job *
 	if err := promoteNext(ctx, tx, job.Args); err != nil {
 		return store.SaveSummary{}, fmt.Errorf("save: %w", err)
 	}
+	if err := lock.handOver(ctx, tx); err != nil {
+		return store.SaveSummary{}, fmt.Errorf("save: %w", err)
+	}
 	if err := tx.Commit(ctx); err != nil {
 		return store.SaveSummary{}, fmt.Errorf("save: %w", err)
 	}
@@ -386,6 +389,9 @@ func (s *Scheduler) complete(ctx context.Context, lock *targetLock, job *river.J
 		return fail(fmt.Errorf("complete job: %w", err))
 	}
 	if err := promoteNext(ctx, tx, job.Args); err != nil {
+		return fail(err)
+	}
+	if err := lock.handOver(ctx, tx); err != nil {
 		return fail(err)
 	}
 	if err := tx.Commit(ctx); err != nil {

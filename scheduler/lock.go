@@ -9,6 +9,7 @@ import (
 	"log/slog"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver"
@@ -48,8 +49,9 @@ import (
 // targetLock is a held advisory lock, of a target or of the tick, and the
 // session holding it.
 type targetLock struct {
-	conn *pgxpool.Conn
-	key  int64
+	conn   *pgxpool.Conn
+	key    int64
+	handed bool // to a transaction: see handOver
 }
 
 // lockKey is the advisory lock key of a's target: 64 bits of a hash, so
@@ -81,10 +83,33 @@ func (s *Scheduler) tryLock(ctx context.Context, key int64) (*targetLock, error)
 	return &targetLock{conn: conn, key: key}, nil
 }
 
+// handOver makes the lock end with tx, the transaction that completes
+// the job on the lock's session: taken again for tx and let go for the
+// session, it is released when tx ends, in the same instant as the job's
+// completion and the promotion of the check-now waiting behind it. Let go
+// after the commit, it was still held a moment when that check-now, taken
+// at once by another worker, looked: it waited a second (busySnooze),
+// and a request meanwhile queued a second scan of the target.
+func (l *targetLock) handOver(ctx context.Context, tx pgx.Tx) error {
+	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", l.key); err != nil {
+		return fmt.Errorf("hand the target lock over: %w", err)
+	}
+	var held bool
+	if err := tx.QueryRow(ctx, "SELECT pg_advisory_unlock($1)", l.key).Scan(&held); err != nil {
+		return fmt.Errorf("hand the target lock over: %w", err)
+	}
+	l.handed = held
+	return nil
+}
+
 // release unlocks and gives the connection back. A connection that may
 // still hold the lock is closed instead: back in the pool it would keep
 // the target locked for as long as it lives.
 func (l *targetLock) release(logger *slog.Logger) {
+	if l.handed {
+		l.conn.Release() // the transaction it was handed to has ended
+		return
+	}
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 	defer cancel()
 	var ok bool
