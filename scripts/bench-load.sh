@@ -62,6 +62,9 @@ export LABGRID_SECRET LABGRID_ADMIN_PASSWORD
 start_serve() {
 	local n=$1
 	shift
+	# Made here: the child opens them a moment after the loop first looks.
+	: >"$out/stdout$n"
+	: >"$out/stderr$n"
 	env -u DATABASE_URL "$BIN" serve --demo --demo-students "$STUDENTS" --demo-accounts "$ACCOUNTS" \
 		--addr 127.0.0.1:0 --log-level warn "$@" >"$out/stdout$n" 2>"$out/stderr$n" &
 	pid=$!
