@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/jackc/pgx/v5"
 	"github.com/jackc/pgx/v5/pgxpool"
 	"github.com/riverqueue/river"
 	"github.com/riverqueue/river/riverdriver/riverpgxv5"
@@ -303,7 +304,10 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	}
 	if !a.Due.IsZero() && !stillDue(a, saved, rubric.Region()) {
 		logger.Debug("scan skipped: the target was scanned since it was due")
-		return s.complete(ctx, lock, job, fail)
+		if err := completeJob(ctx, lock, job, nil); err != nil {
+			return fail(err)
+		}
+		return nil
 	}
 	var students []grader.Student
 	for _, stu := range store.RosterOf(saved) {
@@ -313,7 +317,10 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	}
 	if len(students) == 0 {
 		logger.Debug("scan skipped: no student left on the target")
-		return s.complete(ctx, lock, job, fail)
+		if err := completeJob(ctx, lock, job, nil); err != nil {
+			return fail(err)
+		}
+		return nil
 	}
 	interval := s.interval(class)
 	if lag, ok := lateBy(a, saved, rubric.Region(), interval, started); ok {
@@ -339,8 +346,11 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	if err := ctx.Err(); err != nil {
 		return fail(err)
 	}
-	sum, err := s.saveAndComplete(ctx, lock, job, res)
-	if err != nil {
+	var sum store.SaveSummary
+	if err := completeJob(ctx, lock, job, func(tx pgx.Tx) (err error) {
+		sum, err = store.New(tx).SaveScan(ctx, a.ClassID, store.Trigger(a.Trigger), res)
+		return err
+	}); err != nil {
 		return fail(err)
 	}
 	s.cfg.Metrics.ObserveScan(class.Name, metrics.TargetLabel(a.AccountID, a.Region), res.FinishedAt.Sub(res.StartedAt))
@@ -349,53 +359,34 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	return nil
 }
 
-// saveAndComplete stores the scan and marks the job completed in one
-// transaction, under the target lock: a running job whose lock is free is
-// then never one whose results are saved (see rescueOrphans).
-func (s *Scheduler) saveAndComplete(ctx context.Context, lock *targetLock, job *river.Job[scanArgs], res *grader.ScanResult) (store.SaveSummary, error) {
+// completeJob ends a job on its target lock's session, in one
+// transaction: what save writes (nil: nothing, the job scanned nothing),
+// the job marked completed, the check-now waiting behind it made
+// available, and the lock handed over to end with the commit. A running
+// job whose lock is free is then never one whose results are saved (see
+// rescueOrphans).
+func completeJob(ctx context.Context, lock *targetLock, job *river.Job[scanArgs], save func(pgx.Tx) error) error {
 	tx, err := lock.conn.Begin(ctx)
 	if err != nil {
-		return store.SaveSummary{}, fmt.Errorf("save: %w", err)
+		return fmt.Errorf("complete job: %w", err)
 	}
 	defer tx.Rollback(context.WithoutCancel(ctx))
-	sum, err := store.New(tx).SaveScan(ctx, job.Args.ClassID, store.Trigger(job.Args.Trigger), res)
-	if err != nil {
-		return store.SaveSummary{}, err
+	if save != nil {
+		if err := save(tx); err != nil {
+			return err
+		}
 	}
 	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
-		return store.SaveSummary{}, fmt.Errorf("save: complete job: %w", err)
+		return fmt.Errorf("complete job: %w", err)
 	}
 	if err := promoteNext(ctx, tx, job.Args); err != nil {
-		return store.SaveSummary{}, fmt.Errorf("save: %w", err)
+		return err
 	}
 	if err := lock.handOver(ctx, tx); err != nil {
-		return store.SaveSummary{}, fmt.Errorf("save: %w", err)
+		return err
 	}
 	if err := tx.Commit(ctx); err != nil {
-		return store.SaveSummary{}, fmt.Errorf("save: %w", err)
-	}
-	return sum, nil
-}
-
-// complete marks a job that scanned nothing completed and lets the
-// check-now waiting for it run, as saveAndComplete does.
-func (s *Scheduler) complete(ctx context.Context, lock *targetLock, job *river.Job[scanArgs], fail func(error) error) error {
-	tx, err := lock.conn.Begin(ctx)
-	if err != nil {
-		return fail(err)
-	}
-	defer tx.Rollback(context.WithoutCancel(ctx))
-	if _, err := river.JobCompleteTx[*riverpgxv5.Driver](ctx, tx, job); err != nil {
-		return fail(fmt.Errorf("complete job: %w", err))
-	}
-	if err := promoteNext(ctx, tx, job.Args); err != nil {
-		return fail(err)
-	}
-	if err := lock.handOver(ctx, tx); err != nil {
-		return fail(err)
-	}
-	if err := tx.Commit(ctx); err != nil {
-		return fail(err)
+		return fmt.Errorf("complete job: %w", err)
 	}
 	return nil
 }
