@@ -125,14 +125,14 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 		// The first part is planned from the cache while the reads
 		// travel, and kept if the cache turns out current: PostgreSQL then
 		// gets its first writes a round trip sooner.
-		var early *writes
-		firstReports := res.Reports[:min(firstPart, len(res.Reports))]
+		reportParts := slices.Collect(planParts(res.Reports))
 		plan := func(reports []grader.Report, prev previous) *writes {
 			return planWrites(&grader.ScanResult{FinishedAt: res.FinishedAt, Reports: reports}, prev)
 		}
+		var early *writes // of reportParts[0]
 		prev, version, fromCache, err := readPrevious(ctx, tx, classID, logins, s.scans.take(classID), run, func(cached previous) {
-			if knowsAll(cached, logins[:len(firstReports)]) {
-				early = plan(firstReports, cached)
+			if len(reportParts) > 0 && cached.knowsAll(logins[:len(reportParts[0])]) {
+				early = plan(reportParts[0], cached)
 			}
 		})
 		if err != nil {
@@ -152,12 +152,11 @@ func (s *Store) SaveScan(ctx context.Context, classID int64, trigger Trigger, re
 			return err
 		}
 		defer pl.abandon()
-		for reports := range planParts(res.Reports) {
+		for i, reports := range reportParts {
 			w := early
-			if w == nil {
+			if i > 0 || w == nil {
 				w = plan(reports, prev)
 			}
-			early = nil
 			parts = append(parts, w)
 			sum.ChangedResults += w.changedResults
 			sum.ChangedStudents = append(sum.ChangedStudents, w.changedStudents...)
@@ -244,10 +243,7 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 	fromCache := cached != nil && cached.version == version && !newer
 	if fromCache {
 		prev.students = cached.students
-		missing = slices.DeleteFunc(slices.Clone(logins), func(login string) bool {
-			_, known := prev.students[login]
-			return known
-		})
+		missing = slices.DeleteFunc(slices.Clone(logins), prev.knows)
 	}
 	if len(missing) > 0 {
 		batch = &pgx.Batch{}
@@ -259,22 +255,23 @@ func readPrevious(ctx context.Context, tx pgx.Tx, classID int64, logins []string
 	// A login read and not found is no student of the class, until the
 	// roster changes (and with it the version).
 	for _, login := range logins {
-		if _, ok := prev.students[login]; !ok {
+		if !prev.knows(login) {
 			prev.students[login] = nil
 		}
 	}
 	return prev, version, fromCache, nil
 }
 
-// knowsAll tells whether prev holds every one of logins, as a student or
-// as none: planned from it, they need no read.
-func knowsAll(prev previous, logins []string) bool {
-	for _, login := range logins {
-		if _, ok := prev.students[login]; !ok {
-			return false
-		}
-	}
-	return true
+// knows tells whether prev holds login, as a student or as none: planned
+// from prev, it needs no read.
+func (prev previous) knows(login string) bool {
+	_, ok := prev.students[login]
+	return ok
+}
+
+// knowsAll tells whether prev knows every one of logins.
+func (prev previous) knowsAll(logins []string) bool {
+	return !slices.ContainsFunc(logins, func(login string) bool { return !prev.knows(login) })
 }
 
 // queueStudentReads queues the reads of what is kept of the students of
