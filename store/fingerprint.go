@@ -42,9 +42,12 @@ type fingerprint struct {
 }
 
 // fingerprintVersion leads the encoding, so that a later format can tell
-// an old one apart. Versions 1 and 2 had no summary: they read as lost
-// (migration 00012 rebuilt them all).
-const fingerprintVersion = 3
+// an old one apart. Versions 1 and 2 had no summary; version 3 wrote every
+// field of every result, twice the size: SaveScan rewrites a changed
+// student's whole encoding, and at 1,000 students those rows were half the
+// bytes it wrote (migration 00016 rebuilt them all). An older version reads
+// as lost.
+const fingerprintVersion = 4
 
 // sameDigest tells whether fp stands for judged content digested d.
 func (fp fingerprint) sameDigest(d uint64) bool { return !fp.stale && fp.digest == d }
@@ -55,7 +58,7 @@ func (fp fingerprint) sameError(errFP uint64) bool {
 }
 
 // statusCodes numbers the statuses in the encoding; 0 is none of them.
-// build_result_index (migration 00012) numbers them alike.
+// build_result_index (migration 00016) numbers them alike.
 var statusCodes = [...]grader.Status{1: grader.StatusPass, grader.StatusWarn, grader.StatusFail,
 	grader.StatusBlocked, grader.StatusError, grader.StatusPending}
 
@@ -68,24 +71,29 @@ func statusCode(s grader.Status) byte {
 	return 0
 }
 
-// The flags of a fingerprint in the encoding.
+// The flags of a fingerprint in the encoding: the last three say which
+// of the fields that are mostly zero follow.
 const (
 	flagError  = 1
 	flagStale  = 2
 	flagPassed = 4
+	flagPoints = 8
+	flagCost   = 16
 )
 
 // encodeFingerprints appends the encoding of fps to b: a version byte,
-// then per result, big-endian as PostgreSQL's int4send and int8send write
-// them (build_result_index, migration 00012, writes the same from the
-// results): the check id (int4 length first), the status code, the flags,
-// the digest, the error's fingerprint, the points (int4), the cost
-// (float8), the first pass (int8 µs since 2000), and with flagError the
-// error's Japanese and English texts (int4 length first).
+// then per result, big-endian as PostgreSQL's int2send, int4send and
+// int8send write them (build_result_index, migration 00016, writes the same
+// from the results): the check id (int2 length first), the status code, the
+// flags and the digest; then with flagError the error's fingerprint and its
+// Japanese and English texts (int4 length first), with flagPoints the
+// points (int4), with flagCost the cost (float8) and with flagPassed the
+// first pass (int8 µs since 2000). A check id is at most
+// lab.MaxCheckIDBytes long.
 func encodeFingerprints(b []byte, fps []fingerprint) []byte {
 	b = append(b, fingerprintVersion)
 	for _, fp := range fps {
-		b = binary.BigEndian.AppendUint32(b, uint32(len(fp.checkID)))
+		b = binary.BigEndian.AppendUint16(b, uint16(len(fp.checkID)))
 		b = append(b, fp.checkID...)
 		var flags byte
 		if fp.hasError {
@@ -97,17 +105,29 @@ func encodeFingerprints(b []byte, fps []fingerprint) []byte {
 		if fp.passed {
 			flags |= flagPassed
 		}
+		if fp.points != 0 {
+			flags |= flagPoints
+		}
+		if fp.cost != 0 {
+			flags |= flagCost
+		}
 		b = append(b, statusCode(fp.status), flags)
 		b = binary.BigEndian.AppendUint64(b, fp.digest)
-		b = binary.BigEndian.AppendUint64(b, fp.errFP)
-		b = binary.BigEndian.AppendUint32(b, uint32(fp.points))
-		b = binary.BigEndian.AppendUint64(b, math.Float64bits(fp.cost))
-		b = binary.BigEndian.AppendUint64(b, uint64(fp.firstPassed))
 		if fp.hasError {
+			b = binary.BigEndian.AppendUint64(b, fp.errFP)
 			b = binary.BigEndian.AppendUint32(b, uint32(len(fp.errJA)))
 			b = append(b, fp.errJA...)
 			b = binary.BigEndian.AppendUint32(b, uint32(len(fp.errEN)))
 			b = append(b, fp.errEN...)
+		}
+		if fp.points != 0 {
+			b = binary.BigEndian.AppendUint32(b, uint32(fp.points))
+		}
+		if fp.cost != 0 {
+			b = binary.BigEndian.AppendUint64(b, math.Float64bits(fp.cost))
+		}
+		if fp.passed {
+			b = binary.BigEndian.AppendUint64(b, uint64(fp.firstPassed))
 		}
 	}
 	return b
@@ -125,10 +145,6 @@ func decodeFingerprints(b []byte) ([]fingerprint, error) {
 	return fps, nil
 }
 
-// fixedSize is the size of a fingerprint's encoding after its check id,
-// less the error's texts.
-const fixedSize = 1 + 1 + 8 + 8 + 4 + 8 + 8
-
 // appendFingerprints appends the fingerprints b encodes to dst, or
 // nothing if b is unreadable: SaveScan decodes a class's fingerprints into
 // one array.
@@ -139,54 +155,83 @@ func appendFingerprints(dst []fingerprint, b []byte) ([]fingerprint, error) {
 	if b[0] != fingerprintVersion {
 		return dst, errBadFingerprints
 	}
-	b = b[1:]
 	start := len(dst)
-	// text reads an int4 length and that many bytes.
-	text := func() ([]byte, bool) {
-		if len(b) < 4 {
-			return nil, false
-		}
-		n := uint64(binary.BigEndian.Uint32(b))
-		if uint64(len(b)-4) < n {
-			return nil, false
-		}
-		t := b[4 : 4+n : 4+n]
-		b = b[4+n:]
-		return t, true
-	}
-	for len(b) > 0 {
-		id, ok := text()
-		if !ok || len(b) < fixedSize {
-			return dst[:start], errBadFingerprints
-		}
-		code, flags := int(b[0]), b[1]
+	r := fingerprintReader{rest: b[1:], ok: true}
+	for len(r.rest) > 0 && r.ok {
+		fp := fingerprint{checkID: r.bytes(int(r.uint16()))}
+		code, flags := int(r.byte()), r.byte()
 		if code == 0 || code >= len(statusCodes) {
 			return dst[:start], errBadFingerprints
 		}
-		fp := fingerprint{
-			checkID:     id,
-			status:      statusCodes[code],
-			hasError:    flags&flagError != 0,
-			stale:       flags&flagStale != 0,
-			passed:      flags&flagPassed != 0,
-			digest:      binary.BigEndian.Uint64(b[2:]),
-			errFP:       binary.BigEndian.Uint64(b[10:]),
-			points:      int32(binary.BigEndian.Uint32(b[18:])),
-			cost:        math.Float64frombits(binary.BigEndian.Uint64(b[22:])),
-			firstPassed: int64(binary.BigEndian.Uint64(b[30:])),
-		}
-		b = b[fixedSize:]
+		fp.status = statusCodes[code]
+		fp.hasError, fp.stale, fp.passed = flags&flagError != 0, flags&flagStale != 0, flags&flagPassed != 0
+		fp.digest = r.uint64()
 		if fp.hasError {
-			if fp.errJA, ok = text(); !ok {
-				return dst[:start], errBadFingerprints
-			}
-			if fp.errEN, ok = text(); !ok {
-				return dst[:start], errBadFingerprints
-			}
+			fp.errFP = r.uint64()
+			fp.errJA = r.bytes(int(r.uint32()))
+			fp.errEN = r.bytes(int(r.uint32()))
+		}
+		if flags&flagPoints != 0 {
+			fp.points = int32(r.uint32())
+		}
+		if flags&flagCost != 0 {
+			fp.cost = math.Float64frombits(r.uint64())
+		}
+		if fp.passed {
+			fp.firstPassed = int64(r.uint64())
 		}
 		dst = append(dst, fp)
 	}
+	if !r.ok {
+		return dst[:start], errBadFingerprints
+	}
 	return dst, nil
+}
+
+// fingerprintReader reads an encoding front to back; past its end it
+// reads zeros and is no longer ok.
+type fingerprintReader struct {
+	rest []byte
+	ok   bool
+}
+
+// bytes is the next n bytes (capped: appending to them copies).
+func (r *fingerprintReader) bytes(n int) []byte {
+	if n < 0 || n > len(r.rest) {
+		r.ok, r.rest = false, nil
+		return nil
+	}
+	b := r.rest[:n:n]
+	r.rest = r.rest[n:]
+	return b
+}
+
+func (r *fingerprintReader) byte() byte {
+	if b := r.bytes(1); b != nil {
+		return b[0]
+	}
+	return 0
+}
+
+func (r *fingerprintReader) uint16() uint16 {
+	if b := r.bytes(2); b != nil {
+		return binary.BigEndian.Uint16(b)
+	}
+	return 0
+}
+
+func (r *fingerprintReader) uint32() uint32 {
+	if b := r.bytes(4); b != nil {
+		return binary.BigEndian.Uint32(b)
+	}
+	return 0
+}
+
+func (r *fingerprintReader) uint64() uint64 {
+	if b := r.bytes(8); b != nil {
+		return binary.BigEndian.Uint64(b)
+	}
+	return 0
 }
 
 // findFingerprint finds the fingerprint of checkID in fps, looking first

@@ -2,6 +2,7 @@ package store
 
 import (
 	"context"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -14,22 +15,22 @@ func TestFingerprintsRoundTrip(t *testing.T) {
 	t.Parallel()
 	fps := []fingerprint{
 		{checkID: []byte("aurora.replica"), status: grader.StatusFail, digest: 0x030201},
-		{checkID: []byte("web.ami"), status: grader.StatusPass, digest: 9 << 56, hasError: true, errFP: 7},
-		{checkID: []byte(""), status: grader.StatusError},
+		{checkID: []byte("web.ami"), status: grader.StatusPass, digest: 9 << 56, hasError: true, errFP: 7,
+			errJA: []byte("見えません"), errEN: []byte{}, points: 5, cost: 0.25, passed: true, firstPassed: -1},
+		{checkID: []byte("alb.exists"), status: grader.StatusWarn, stale: true, points: -2, passed: true, firstPassed: 1 << 50},
+		{checkID: []byte(""), status: grader.StatusError, cost: 1e-3},
 	}
 	b := encodeFingerprints(nil, fps)
 	got, err := decodeFingerprints(b)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(got) != len(fps) {
-		t.Fatalf("decoded %d fingerprints, want %d", len(got), len(fps))
+	if !reflect.DeepEqual(got, fps) {
+		t.Errorf("decoded %+v,\nwant %+v", got, fps)
 	}
-	for i := range fps {
-		if string(got[i].checkID) != string(fps[i].checkID) || got[i].status != fps[i].status || got[i].digest != fps[i].digest ||
-			got[i].hasError != fps[i].hasError || got[i].errFP != fps[i].errFP {
-			t.Errorf("fingerprint %d = %+v, want %+v", i, got[i], fps[i])
-		}
+	// The fields that are zero take no room.
+	if want := 1 + (2 + len("aurora.replica") + 1 + 1 + 8); len(encodeFingerprints(nil, fps[:1])) != want {
+		t.Errorf("a failing result without points takes %d bytes, want %d", len(encodeFingerprints(nil, fps[:1])), want)
 	}
 	if got, err := decodeFingerprints(nil); err != nil || got != nil {
 		t.Errorf("nothing stored: %v, %v", got, err)

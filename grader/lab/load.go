@@ -19,6 +19,10 @@ import (
 	"labgrid/grader"
 )
 
+// MaxCheckIDBytes bounds a check's id: it is stored with every result
+// and timeline entry (and the result fingerprints count it in two bytes).
+const MaxCheckIDBytes = 64
+
 var (
 	idPattern    = regexp.MustCompile(`^[a-z][a-z0-9_-]*$`)
 	checkPattern = regexp.MustCompile(`^[a-z][a-z0-9_]*(\.[a-z][a-z0-9_]*)+$`)
@@ -569,6 +573,8 @@ func (c *compiler) checks(n *yaml.Node, env *cel.Env, areas map[string]bool) {
 			ch.ID = c.str(m["id"], "check id")
 			if ch.ID != "" && !checkPattern.MatchString(ch.ID) {
 				c.at(m["id"], "check id %q must be area.name in lowercase letters, digits and _ (e.g. storage.bucket)", ch.ID)
+			} else if len(ch.ID) > MaxCheckIDBytes {
+				c.at(m["id"], "check id %q is longer than %d characters", ch.ID, MaxCheckIDBytes)
 			}
 		}
 		where := "check " + ch.ID

@@ -199,6 +199,11 @@ func TestBrokenLabs(t *testing.T) {
 			want: []string{`tiny.yaml:29:9: check "net.vpc" is declared twice (first at line 14)`},
 		},
 		{
+			name: "check id too long",
+			old:  "  - id: net.subnets", new: "  - id: net.sssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss",
+			want: []string{`tiny.yaml:29:9: check id "net.sssssssssssssssssssssssssssssssssssssssssssssssssssssssssssss" is longer than 64 characters`},
+		},
+		{
 			name: "unknown kind",
 			old:  "kind: ec2.vpc", new: "kind: ec2.vpcs",
 			want: []string{`tiny.yaml:11:11: resources.vpc.kind: unknown kind "ec2.vpcs"`},
