@@ -348,7 +348,7 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	}
 	var sum store.SaveSummary
 	if err := completeJob(ctx, lock, job, func(tx pgx.Tx) (err error) {
-		sum, err = store.New(tx).SaveScan(ctx, a.ClassID, store.Trigger(a.Trigger), res)
+		sum, err = s.store.With(tx).SaveScan(ctx, a.ClassID, store.Trigger(a.Trigger), res)
 		return err
 	}); err != nil {
 		return fail(err)

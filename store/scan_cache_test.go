@@ -88,3 +88,50 @@ func TestSaveScanTwoStores(t *testing.T) {
 		t.Errorf("%d results, want %d", n, 3*nChecks)
 	}
 }
+
+// A Store over a caller's transaction (With, as the scheduler saves)
+// shares its parent's cache: after a committed save, the next one trusts
+// it and reads no fingerprints back; after a rolled-back save, the next
+// one reads them again.
+func TestSaveScanInCallersTransactionsSharesTheCache(t *testing.T) {
+	t.Parallel()
+	ctx := context.Background()
+	pool := pgtest.NewPool(t, pgtest.NewDatabase(t, true))
+	s := New(pool)
+	c, students := mustImport(t, ctx, s, "with-tx", 2)
+	nChecks := len(checkIDs())
+	at := testTime
+	saveIn := func(name string, status grader.Status, commit bool, want int) {
+		t.Helper()
+		at = at.Add(time.Minute)
+		tx, err := pool.Begin(ctx)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer tx.Rollback(ctx)
+		sum, err := s.With(tx).SaveScan(ctx, c.ID, TriggerSchedule, scanOf(students, at, allStatus(status)))
+		if err != nil {
+			t.Fatalf("%s: %v", name, err)
+		}
+		if sum.ChangedResults != want {
+			t.Errorf("%s wrote %d results, want %d", name, sum.ChangedResults, want)
+		}
+		if commit {
+			if err := tx.Commit(ctx); err != nil {
+				t.Fatal(err)
+			}
+		}
+	}
+	saveIn("first scan", grader.StatusFail, true, 2*nChecks)
+	// Unreadable fingerprints behind the cache's back (no scan_version
+	// bump): a save that reads them back rewrites every result.
+	if _, err := pool.Exec(ctx, `UPDATE student_memory SET result_index = '\x63'`); err != nil {
+		t.Fatal(err)
+	}
+	saveIn("same scan, from the cache", grader.StatusFail, true, 0)
+	saveIn("all pass, rolled back", grader.StatusPass, false, 2*nChecks)
+	// The cache is a save ahead of the database: trusted, it would find
+	// nothing changed; read again, the unreadable fingerprints make every
+	// result written.
+	saveIn("the rolled-back scan again", grader.StatusPass, true, 2*nChecks)
+}

@@ -40,12 +40,22 @@ type Store struct {
 	// 0 means roster.DefaultMaxClassSize.
 	MaxClassSize int
 
-	scans scanCache // what SaveScan wrote of each class's students
+	scans *scanCache // what SaveScan wrote of each class's students
 }
 
 // New returns a Store over db.
 func New(db DBTX) *Store {
-	return &Store{db: db}
+	return &Store{db: db, scans: &scanCache{}}
+}
+
+// With returns a Store over tx that shares this one's cache of what
+// SaveScan wrote: a save in a caller's transaction (the scheduler's, which
+// completes the scan's job with it) then skips reading back the class's
+// fingerprints as a save over the pool does. A transaction rolled back
+// leaves the cache ahead of the database's scan_version, which makes the
+// next save read again.
+func (s *Store) With(tx DBTX) *Store {
+	return &Store{db: tx, MaxClassSize: s.MaxClassSize, scans: s.scans}
 }
 
 // inTx runs fn in a transaction, committed when fn returns nil.
