@@ -620,9 +620,10 @@ func TestClassLeftovers(t *testing.T) {
 	}
 }
 
-// A student's timeline goes with them, whether the roster drops them or
-// the class is deleted: nothing is left that names no student.
-func TestRemovedStudentLeavesNoTimeline(t *testing.T) {
+// A student's results, timeline and memory go with them, whether the
+// roster drops them or the class is deleted: nothing is left that names no
+// student (no foreign key sees to it: a trigger on students does).
+func TestRemovedStudentLeavesNothing(t *testing.T) {
 	t.Parallel()
 	ctx, s := setup(t)
 	c, students := mustImport(t, ctx, s, "leavers", 3)
@@ -632,22 +633,27 @@ func TestRemovedStudentLeavesNoTimeline(t *testing.T) {
 		}
 	}
 	orphans := func() int {
-		return count(t, ctx, s, "SELECT count(*) FROM result_changes c WHERE NOT EXISTS (SELECT FROM students s WHERE s.id = c.student_id)")
+		return count(t, ctx, s, `SELECT (SELECT count(*) FROM result_changes c WHERE NOT EXISTS (SELECT FROM students s WHERE s.id = c.student_id))
+			+ (SELECT count(*) FROM results r WHERE NOT EXISTS (SELECT FROM students s WHERE s.id = r.student_id))
+			+ (SELECT count(*) FROM student_memory m WHERE NOT EXISTS (SELECT FROM students s WHERE s.id = m.student_id))`)
 	}
 	ids := studentIDs(t, ctx, s, c.ID)
 	if _, err := s.ImportRoster(ctx, c.ID, students[:2], true, []byte(testSecret)); err != nil {
 		t.Fatal(err)
 	}
 	if n := orphans(); n != 0 {
-		t.Errorf("after user03 left the roster: %d timeline rows of no student", n)
+		t.Errorf("after user03 left the roster: %d rows of no student", n)
 	}
 	if n := count(t, ctx, s, "SELECT count(*) FROM result_changes WHERE student_id = $1", ids["user01"]); n != 2*len(checkIDs()) {
 		t.Errorf("user01 has %d timeline rows after user03 left, want %d", n, 2*len(checkIDs()))
+	}
+	if n := count(t, ctx, s, "SELECT count(*) FROM results WHERE student_id = $1", ids["user01"]); n != len(checkIDs()) {
+		t.Errorf("user01 has %d results after user03 left, want %d", n, len(checkIDs()))
 	}
 	if _, err := s.db.Exec(ctx, "DELETE FROM classes WHERE id = $1", c.ID); err != nil {
 		t.Fatal(err)
 	}
 	if n := orphans(); n != 0 {
-		t.Errorf("after the class was deleted: %d timeline rows of no student", n)
+		t.Errorf("after the class was deleted: %d rows of no student", n)
 	}
 }
