@@ -302,12 +302,16 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 	if err != nil {
 		return fail(err)
 	}
-	if !a.Due.IsZero() && !stillDue(a, saved, rubric.Region()) {
-		logger.Debug("scan skipped: the target was scanned since it was due")
+	// skip completes the job with nothing scanned.
+	skip := func(why string) error {
+		logger.Debug("scan skipped: " + why)
 		if err := completeJob(ctx, lock, job, nil); err != nil {
 			return fail(err)
 		}
 		return nil
+	}
+	if !a.Due.IsZero() && !stillDue(a, saved, rubric.Region()) {
+		return skip("the target was scanned since it was due")
 	}
 	var students []grader.Student
 	for _, stu := range store.RosterOf(saved) {
@@ -316,11 +320,7 @@ func (w *scanWorker) Work(ctx context.Context, job *river.Job[scanArgs]) error {
 		}
 	}
 	if len(students) == 0 {
-		logger.Debug("scan skipped: no student left on the target")
-		if err := completeJob(ctx, lock, job, nil); err != nil {
-			return fail(err)
-		}
-		return nil
+		return skip("no student left on the target")
 	}
 	interval := s.interval(class)
 	if lag, ok := lateBy(a, saved, rubric.Region(), interval, started); ok {

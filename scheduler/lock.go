@@ -91,11 +91,12 @@ func (s *Scheduler) tryLock(ctx context.Context, key int64) (*targetLock, error)
 // at once by another worker, looked: it waited a second (busySnooze),
 // and a request meanwhile queued a second scan of the target.
 func (l *targetLock) handOver(ctx context.Context, tx pgx.Tx) error {
-	if _, err := tx.Exec(ctx, "SELECT pg_advisory_xact_lock($1)", l.key); err != nil {
-		return fmt.Errorf("hand the target lock over: %w", err)
-	}
+	// One round trip: the two run in order, the lock held throughout.
 	var held bool
-	if err := tx.QueryRow(ctx, "SELECT pg_advisory_unlock($1)", l.key).Scan(&held); err != nil {
+	batch := &pgx.Batch{}
+	batch.Queue("SELECT pg_advisory_xact_lock($1)", l.key)
+	batch.Queue("SELECT pg_advisory_unlock($1)", l.key).QueryRow(func(row pgx.Row) error { return row.Scan(&held) })
+	if err := tx.SendBatch(ctx, batch).Close(); err != nil {
 		return fmt.Errorf("hand the target lock over: %w", err)
 	}
 	l.handed = held
